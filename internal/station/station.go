@@ -1,0 +1,139 @@
+// Package station describes the police units that receive citizens and the
+// appointment slots they open, and ranks units by distance from a citizen.
+package station
+
+import (
+	"math"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Kind of unit.
+type Kind string
+
+// Kinds of unit.
+const (
+	Commissariat Kind = "commissariat" // police nationale
+	Brigade      Kind = "brigade"      // gendarmerie nationale
+)
+
+// Unit is a police unit open to the public.
+type Unit struct {
+	ID       string // UUIDv7
+	Code     string // short stable code, e.g. "CSP-LYON3"
+	Name     string
+	Kind     Kind
+	ParentID string // enclosing unit, if any
+	Address  string
+	Postcode string
+	City     string
+	Lat, Lon float64
+	Phone    string
+	// Hours is the opening hours as shown to the public, one line per day
+	// group, e.g. "Lundi–vendredi 8 h 30–19 h".
+	Hours []string
+	// AcceptsAppointments is true when the unit takes pre-complaint
+	// appointments.
+	AcceptsAppointments bool
+}
+
+// Slot is a span of time at a unit during which Capacity citizens can be
+// received. Booked never exceeds Capacity: stores enforce it atomically.
+type Slot struct {
+	ID       string // UUIDv7
+	UnitID   string
+	Start    time.Time
+	End      time.Time
+	Capacity int
+	Booked   int
+}
+
+// Free reports how many places are left.
+func (s Slot) Free() int { return s.Capacity - s.Booked }
+
+// Appointment is a case's booking of a slot.
+type Appointment struct {
+	CaseID string
+	SlotID string
+	UnitID string
+	Start  time.Time
+	End    time.Time
+}
+
+// Ranked is a unit with its distance from the citizen, when known.
+type Ranked struct {
+	Unit
+	DistanceKm float64 // -1 when unknown
+}
+
+// Rank orders units by how near they are to the citizen. When lat/lon are
+// given (ok true) units are ranked by great-circle distance. Otherwise a
+// postcode or town name is matched: same postcode first, then same
+// département, then the town name, then the rest alphabetically. It never
+// drops a unit: the citizen can always pick any unit.
+func Rank(units []Unit, query string, lat, lon float64, haveCoords bool) []Ranked {
+	out := make([]Ranked, 0, len(units))
+	q := strings.TrimSpace(strings.ToLower(query))
+	for _, u := range units {
+		r := Ranked{Unit: u, DistanceKm: -1}
+		if haveCoords {
+			r.DistanceKm = Haversine(lat, lon, u.Lat, u.Lon)
+		}
+		out = append(out, r)
+	}
+	score := func(u Unit) int {
+		if q == "" {
+			return 3
+		}
+		switch {
+		case u.Postcode == q:
+			return 0
+		case len(q) >= 2 && isDigits(q) && strings.HasPrefix(u.Postcode, departement(q)):
+			return 1
+		case !isDigits(q) && strings.Contains(strings.ToLower(u.City), q):
+			return 0
+		}
+		return 3
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if haveCoords {
+			return out[i].DistanceKm < out[j].DistanceKm
+		}
+		si, sj := score(out[i].Unit), score(out[j].Unit)
+		if si != sj {
+			return si < sj
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+func departement(postcode string) string {
+	if len(postcode) >= 3 && (strings.HasPrefix(postcode, "97") || strings.HasPrefix(postcode, "98")) {
+		return postcode[:3]
+	}
+	return postcode[:2]
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Haversine returns the great-circle distance in kilometres.
+func Haversine(lat1, lon1, lat2, lon2 float64) float64 {
+	const r = 6371.0
+	rad := math.Pi / 180
+	dlat := (lat2 - lat1) * rad
+	dlon := (lon2 - lon1) * rad
+	a := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dlon/2)*math.Sin(dlon/2)
+	return 2 * r * math.Asin(math.Sqrt(a))
+}
