@@ -20,8 +20,8 @@ import (
 	"time"
 
 	"github.com/guichet/guichet"
-	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/casefile"
+	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/station"
 	"github.com/guichet/guichet/internal/uuid7"
 )
