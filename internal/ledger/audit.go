@@ -3,7 +3,6 @@ package ledger
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -75,13 +74,24 @@ type LogReport struct {
 	Tiles   int
 }
 
+// AuditOptions tune VerifyLog.
+type AuditOptions struct {
+	// Saved is a checkpoint note saved by an earlier run, or nil. The
+	// log MUST extend it.
+	Saved []byte
+	// Full re-hashes every entry even when Saved is set, which also
+	// catches tampering with entries and tiles older than Saved (the
+	// incremental check trusts what the earlier run verified).
+	Full bool
+}
+
 // VerifyLog audits a log: it fetches and verifies its checkpoint under p,
 // recomputes the Merkle tree from the entry bundles, checks every hash
-// tile the log serves against it and the root against the checkpoint,
-// and — if saved (a checkpoint note from an earlier run) is not nil —
-// checks that the new tree extends the saved one, hashing only the
-// entries added since.
-func VerifyLog(ctx context.Context, fetch Fetcher, p checkpoint.Policy, saved []byte) (*LogReport, error) {
+// tile it rebuilds against the one the log serves, and the root against
+// the checkpoint. With a saved checkpoint it also checks that the new tree
+// extends the saved one, hashing only the entries added since (unless
+// Full).
+func VerifyLog(ctx context.Context, fetch Fetcher, p checkpoint.Policy, opts AuditOptions) (*LogReport, error) {
 	raw, err := fetch(ctx, CheckpointPath)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
@@ -92,11 +102,11 @@ func VerifyLog(ctx context.Context, fetch Fetcher, p checkpoint.Policy, saved []
 	}
 	rep := &LogReport{Checkpoint: v}
 	b := &builder{}
-	if saved != nil {
+	var old *checkpoint.Verified
+	if opts.Saved != nil {
 		sp := p
 		sp.Quorum = 0 // the saved state was checked when it was saved
-		old, err := sp.Open(saved)
-		if err != nil {
+		if old, err = sp.Open(opts.Saved); err != nil {
 			return nil, fmt.Errorf("saved checkpoint: %w", err)
 		}
 		switch {
@@ -106,11 +116,13 @@ func VerifyLog(ctx context.Context, fetch Fetcher, p checkpoint.Policy, saved []
 			return nil, fmt.Errorf("%w: two different roots for size %d", ErrInconsistent, v.Size)
 		}
 		rep.OldSize = old.Size
-		if b, err = fetchBuilder(ctx, fetch, old.Size); err != nil {
-			return nil, err
-		}
-		if b.root() != old.Hash {
-			return nil, fmt.Errorf("%w: the log's tiles for size %d do not hash to the saved root", ErrInconsistent, old.Size)
+		if !opts.Full {
+			if b, err = fetchBuilder(ctx, fetch, old.Size, v.Size); err != nil {
+				return nil, err
+			}
+			if b.root() != old.Hash {
+				return nil, fmt.Errorf("%w: the log's tree at size %d does not hash to the saved root", ErrInconsistent, old.Size)
+			}
 		}
 	}
 	size, start := v.Size, b.size
@@ -154,6 +166,9 @@ func VerifyLog(ctx context.Context, fetch Fetcher, p checkpoint.Policy, saved []
 			if failed != nil {
 				return nil, failed
 			}
+			if old != nil && opts.Full && b.size == old.Size && b.root() != old.Hash {
+				return nil, fmt.Errorf("%w: the entries up to %d do not hash to the saved root", ErrInconsistent, old.Size)
+			}
 		}
 	}
 	for _, t := range b.partials(start) {
@@ -167,39 +182,26 @@ func VerifyLog(ctx context.Context, fetch Fetcher, p checkpoint.Policy, saved []
 	return rep, nil
 }
 
-// fetchBuilder loads the right edge of the tree of the given size from a
-// log, falling back to the full tile when a partial one was deleted (the
-// specification allows that once the full tile exists).
-func fetchBuilder(ctx context.Context, fetch Fetcher, size int64) (*builder, error) {
-	get := func(p TilePath, wantLen func([]byte) ([]byte, error)) ([]byte, error) {
-		data, err := fetch(ctx, p.String())
-		if errors.Is(err, guichet.ErrNotFound) && !p.Full() {
-			full := p
-			full.W = TileWidth
-			data, err = fetch(ctx, full.String())
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		return wantLen(data)
-	}
-	b := &builder{size: size}
-	for L := 0; size>>(TileHeight*L) > 0; L++ {
+// fetchBuilder rebuilds the right edge of the tree of size old from the
+// tiles a log serves for its current size (old's own partial tiles may be
+// gone: the specification lets logs delete them once full). The caller
+// checks the result against the saved root.
+func fetchBuilder(ctx context.Context, fetch Fetcher, old, size int64) (*builder, error) {
+	b := &builder{size: old}
+	for L := 0; old>>(TileHeight*L) > 0; L++ {
 		shift := uint(TileHeight * L)
-		w := int(size >> shift % TileWidth)
+		w := int(old >> shift % TileWidth)
 		var hs []tlog.Hash
 		if w > 0 {
-			p := TilePath{Level: L, N: size >> (shift + TileHeight), W: w}
-			data, err := get(p, func(d []byte) ([]byte, error) {
-				if len(d) < w*hashSize || len(d)%hashSize != 0 {
-					return nil, fmt.Errorf("%w: %s: %d bytes", ErrMalformed, p, len(d))
-				}
-				return d[:w*hashSize], nil
-			})
+			p := tileFor(L, old>>(shift+TileHeight), size)
+			data, err := fetch(ctx, p.String())
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("%s: %w", p, err)
 			}
-			hs, _ = tileHashes(data)
+			if hs, err = tileHashes(data); err != nil || len(hs) != p.W {
+				return nil, fmt.Errorf("%w: %s: %d bytes", ErrMalformed, p, len(data))
+			}
+			hs = hs[:w]
 		}
 		b.levels = append(b.levels, append(make([]tlog.Hash, 0, TileWidth), hs...))
 	}
