@@ -1,0 +1,153 @@
+package ledger_test
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/guichet/guichet/internal/casefile"
+	"github.com/guichet/guichet/internal/caseref"
+	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/ledger"
+	"github.com/guichet/guichet/internal/ledger/checkpoint"
+	"github.com/guichet/guichet/internal/sqlite"
+	"github.com/guichet/guichet/internal/uuid7"
+)
+
+var _ ledger.Outbox = (*sqlite.Store)(nil)
+var _ ledger.EventIndexer = (*sqlite.Store)(nil)
+
+// flakyOutbox fails MarkSequenced once, like a process killed between
+// writing the checkpoint and committing the indexes.
+type flakyOutbox struct {
+	*sqlite.Store
+	fail bool
+}
+
+func (f *flakyOutbox) MarkSequenced(ctx context.Context, ids []int64, first int64) error {
+	if f.fail {
+		f.fail = false
+		return errors.New("killed before marking")
+	}
+	return f.Store.MarkSequenced(ctx, ids, first)
+}
+
+func submit(t *testing.T, st *sqlite.Store, ids *uuid7.Generator, now time.Time) (casefile.Case, []byte) {
+	t.Helper()
+	ref, err := caseref.New(caseref.PreComplaint, 2026, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	salt := make([]byte, 32)
+	rand.Read(salt)
+	c := casefile.Case{ID: ids.New(), Ref: ref.String(), Kind: caseref.PreComplaint, Category: "theft",
+		Status: casefile.StatusSubmitted, CreatedAt: now, SubmittedAt: now, UpdatedAt: now, ExpiresAt: now.Add(720 * time.Hour)}
+	ev := casefile.Event{ID: ids.New(), CaseID: c.ID, Type: casefile.EventSubmitted, At: now, Actor: "citizen", Visible: true,
+		Data: map[string]string{"category": "theft"}}
+	err = st.SubmitCase(t.Context(), complaint.Submission{
+		Case:     c,
+		Secrets:  casefile.Secrets{TrackingHash: salt[:16], LedgerSalt: salt},
+		Personal: casefile.Sealed{WrappedKey: []byte("k"), Ciphertext: []byte("c")},
+		Events:   []casefile.Event{ev},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, salt
+}
+
+// The sequencer against the real SQLite store: events are logged once,
+// indexes land in the database, a crash between checkpoint and marking is
+// reconciled, and receipts verify.
+func TestWithSQLiteStore(t *testing.T) {
+	dir := t.TempDir()
+	st, err := sqlite.Open(t.Context(), filepath.Join(dir, "guichet.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ids := uuid7.New(nil, nil)
+	now := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	skey, err := ledger.GenerateKey(rand.Reader, "plainte.example.fr/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ob := &flakyOutbox{Store: st}
+	open := func() *ledger.Log {
+		l, err := ledger.Open(t.Context(), ledger.Config{DataDir: dir, PublicURL: "https://plainte.example.fr", Key: skey, Outbox: ob, MaxBatch: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	l := open()
+	type sub struct {
+		c    casefile.Case
+		salt []byte
+	}
+	var subs []sub
+	for i := 0; i < 20; i++ {
+		c, salt := submit(t, st, ids, now.Add(time.Duration(i)*time.Minute))
+		subs = append(subs, sub{c, salt})
+	}
+	if _, err := l.Sequence(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ob.fail = true
+	if _, err := l.Sequence(t.Context()); err == nil {
+		t.Fatal("expected the simulated failure")
+	}
+	l.Close()
+	for i := 0; i < 5; i++ {
+		c, salt := submit(t, st, ids, now.Add(time.Hour))
+		subs = append(subs, sub{c, salt})
+	}
+
+	l = open()
+	defer l.Close()
+	for {
+		n, err := l.Sequence(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	if n, err := st.SequencedCount(t.Context()); err != nil || n != 25 || l.Size() != 25 {
+		t.Fatalf("sequenced %d (%v), log size %d; want 25", n, err, l.Size())
+	}
+	seen := map[int64]bool{}
+	for _, s := range subs {
+		events, err := st.CaseEvents(t.Context(), s.c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := l.ReceiptForEvent(t.Context(), st, s.c.Ref, s.salt, events[0])
+		if err != nil {
+			t.Fatalf("receipt for %s: %v", s.c.Ref, err)
+		}
+		if seen[r.Index] {
+			t.Fatalf("index %d given twice", r.Index)
+		}
+		seen[r.Index] = true
+		if _, err := ledger.VerifyReceipt(r, l.VerifierKey()); err != nil {
+			t.Fatalf("receipt for %s: %v", s.c.Ref, err)
+		}
+	}
+	pol, _ := checkpoint.NewPolicy(l.VerifierKey(), nil, 0)
+	if _, err := ledger.VerifyLog(t.Context(), ledger.StoreFetcher(mustDirStore(t, filepath.Join(dir, "log"))), pol, ledger.AuditOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustDirStore(t *testing.T, dir string) *ledger.DirStore {
+	s, err := ledger.NewDirStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
