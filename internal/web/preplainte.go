@@ -1,0 +1,461 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/guichet/guichet"
+	"github.com/guichet/guichet/internal/caseref"
+	"github.com/guichet/guichet/internal/complaint"
+)
+
+// stepSlugs are the French path segments of the steps, in order.
+var stepSlugs = map[complaint.Step]string{
+	complaint.StepIdentity: "identite",
+	complaint.StepFacts:    "faits",
+	complaint.StepItems:    "objets",
+	complaint.StepEvidence: "preuves",
+	complaint.StepStation:  "commissariat",
+	complaint.StepReview:   "recapitulatif",
+}
+
+func stepBySlug(slug string) (complaint.Step, bool) {
+	for st, sl := range stepSlugs {
+		if sl == slug {
+			return st, true
+		}
+	}
+	return "", false
+}
+
+func stepPath(st complaint.Step) string { return "/preplainte/" + stepSlugs[st] }
+
+// stepView is where a page stands in the journey, for the progress
+// indicator and the navigation buttons.
+type stepView struct {
+	Step    complaint.Step
+	Slug    string
+	Number  int // 1-based
+	Count   int
+	Version int
+	Prev    string // path of the previous step, "" on the first
+	Links   []stepLink
+}
+
+type stepLink struct {
+	Key       string // catalogue key of the step's name
+	Path      string
+	Number    int
+	Current   bool
+	Done      bool // before the current step
+	Reachable bool // at or before the furthest step reached
+}
+
+func newStepView(step complaint.Step, st *complaint.DraftState) *stepView {
+	v := &stepView{Step: step, Slug: stepSlugs[step], Number: step.Index() + 1, Count: len(complaint.Steps), Version: st.Version}
+	if i := step.Index(); i > 0 {
+		v.Prev = stepPath(complaint.Steps[i-1])
+	}
+	for i, s := range complaint.Steps {
+		v.Links = append(v.Links, stepLink{
+			Key: "step." + string(s), Path: stepPath(s), Number: i + 1,
+			Current: s == step, Done: i < step.Index(), Reachable: i <= st.Step.Index(),
+		})
+	}
+	return v
+}
+
+// errNoDraft: this browser holds no live draft.
+var errNoDraft = errors.New("no draft in this browser")
+
+// openDraft returns the draft of the request's cookie.
+func (s *Server) openDraft(w http.ResponseWriter, r *http.Request) (caseref.Code, *complaint.DraftState, error) {
+	code, ok := s.draftCode(r)
+	if !ok {
+		return "", nil, errNoDraft
+	}
+	st, err := s.d.Complaints.Draft(r.Context(), code)
+	if errors.Is(err, guichet.ErrNotFound) {
+		s.clearDraft(w)
+		return "", nil, errNoDraft
+	}
+	return code, st, err
+}
+
+// noDraft sends a citizen without a draft to the resume page, which also
+// offers to start afresh; other errors go on.
+func noDraft(w http.ResponseWriter, r *http.Request, err error) error {
+	if errors.Is(err, errNoDraft) {
+		return redirect(w, r, "/preplainte/reprendre?absent=1")
+	}
+	return err
+}
+
+// eligibilityData tells the eligibility page whether a draft is open.
+type eligibilityData struct {
+	HasDraft bool
+}
+
+func (s *Server) eligibilityForm(w http.ResponseWriter, r *http.Request) error {
+	p := s.newPage(r)
+	p.Form = &complaint.Form{}
+	_, hasDraft := s.draftCode(r)
+	p.Data = eligibilityData{HasDraft: hasDraft}
+	return s.render(w, r, http.StatusOK, "eligibility", p)
+}
+
+// orientationData is the reason the citizen is sent another way.
+type orientationData struct {
+	Reason complaint.Reason
+}
+
+// eligibilitySubmit answers the eligibility questions: another way when the
+// situation is not for an online pre-complaint, else a new draft.
+func (s *Server) eligibilitySubmit(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return fmt.Errorf("eligibility: %w: %w", guichet.ErrInvalid, err)
+	}
+	f := decodeForm(r.PostForm)
+	answers := complaint.Form{Emergency: f.Emergency, Violence: f.Violence, AuthorKnown: f.AuthorKnown, Category: f.Category}
+	reason, err := complaint.Eligibility(answers)
+	p := s.newPage(r)
+	p.Path = "/preplainte"
+	p.Form = &answers
+	if err != nil {
+		if !p.setErrors(err) {
+			return err
+		}
+		p.Data = eligibilityData{}
+		return s.render(w, r, http.StatusUnprocessableEntity, "eligibility", p)
+	}
+	if reason != complaint.ReasonNone {
+		p.Data = orientationData{Reason: reason}
+		return s.render(w, r, http.StatusOK, "orientation", p)
+	}
+	code, _, err := s.d.Complaints.StartDraft(r.Context(), answers)
+	if err != nil {
+		return err
+	}
+	s.setDraft(w, code)
+	return redirect(w, r, "/preplainte/code?nouveau=1")
+}
+
+// draftCodeData is the draft code page's data.
+type draftCodeData struct {
+	Code      string // grouped for reading
+	Continue  string // path of the furthest step
+	ExpiresAt time.Time
+	New       bool
+	Saved     bool
+}
+
+// draftCodePage shows the draft code to note down, to resume elsewhere.
+func (s *Server) draftCodePage(w http.ResponseWriter, r *http.Request) error {
+	code, st, err := s.openDraft(w, r)
+	if err != nil {
+		return noDraft(w, r, err)
+	}
+	p := s.newPage(r)
+	q := r.URL.Query()
+	p.Data = draftCodeData{
+		Code: code.String(), Continue: stepPath(st.Step), ExpiresAt: st.ExpiresAt,
+		New: q.Get("nouveau") == "1", Saved: q.Get("enregistre") == "1",
+	}
+	return s.render(w, r, http.StatusOK, "draftcode", p)
+}
+
+// resumeData is the resume page's data.
+type resumeData struct {
+	Absent bool // sent here for want of a draft
+}
+
+func (s *Server) resumeForm(w http.ResponseWriter, r *http.Request) error {
+	p := s.newPage(r)
+	p.Values = map[string]string{"draft_code": ""}
+	p.Data = resumeData{Absent: r.URL.Query().Get("absent") == "1"}
+	return s.render(w, r, http.StatusOK, "resume", p)
+}
+
+// resumeSubmit opens a draft by its code and goes back to the furthest
+// step reached. Attempts are limited per client.
+func (s *Server) resumeSubmit(w http.ResponseWriter, r *http.Request) error {
+	if err := s.allowCode(r); err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return fmt.Errorf("resume: %w: %w", guichet.ErrInvalid, err)
+	}
+	typed := strings.TrimSpace(r.PostForm.Get("draft_code"))
+	p := s.newPage(r)
+	p.Path = "/preplainte/reprendre"
+	p.Values = map[string]string{"draft_code": typed}
+	p.Data = resumeData{}
+	code, err := caseref.ParseCode(typed)
+	switch {
+	case typed == "":
+		p.addError("draft_code", "err.required")
+	case err != nil:
+		p.addError("draft_code", "err.code.format")
+	}
+	if len(p.Errors) > 0 {
+		return s.render(w, r, http.StatusUnprocessableEntity, "resume", p)
+	}
+	st, err := s.d.Complaints.Draft(r.Context(), code)
+	if errors.Is(err, guichet.ErrNotFound) {
+		p.addError("draft_code", "err.code.unknown")
+		return s.render(w, r, http.StatusUnprocessableEntity, "resume", p)
+	}
+	if err != nil {
+		return err
+	}
+	s.setDraft(w, code)
+	return redirect(w, r, stepPath(st.Step))
+}
+
+// stepPage builds the page of one step with its data.
+func (s *Server) stepPage(r *http.Request, step complaint.Step, st *complaint.DraftState) (*page, error) {
+	p := s.newPage(r)
+	p.Path = stepPath(step)
+	if r.Method == http.MethodGet && r.URL.RawQuery != "" && step == complaint.StepStation {
+		p.Path = r.URL.RequestURI()
+	}
+	p.Form = &st.Form
+	p.Step = newStepView(step, st)
+	var err error
+	switch step {
+	case complaint.StepItems:
+		p.Data = s.itemsData(p)
+	case complaint.StepEvidence:
+		s.fillEvidence(r, p)
+	case complaint.StepStation:
+		p.Data, err = s.stationData(r, st)
+	case complaint.StepReview:
+		p.Data, err = s.reviewData(r, st)
+	}
+	return p, err
+}
+
+// stepForm shows one step of the draft, never beyond the furthest reached.
+func (s *Server) stepForm(w http.ResponseWriter, r *http.Request) error {
+	step, ok := stepBySlug(r.PathValue("etape"))
+	if !ok {
+		return errNotFound
+	}
+	_, st, err := s.openDraft(w, r)
+	if err != nil {
+		return noDraft(w, r, err)
+	}
+	if step.Index() > st.Step.Index() {
+		return redirect(w, r, stepPath(st.Step))
+	}
+	p, err := s.stepPage(r, step, st)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "step_"+string(step), p)
+}
+
+// Actions of the buttons of a step's form (name="action").
+const (
+	actionContinue   = "continue"
+	actionPrevious   = "previous"
+	actionLater      = "later"
+	actionAddItem    = "add-item"
+	actionRemoveItem = "remove-item-" // followed by the row index
+	actionChooseUnit = "choose-unit"
+)
+
+// stepSubmit saves one step, whatever was typed, then moves on: to the
+// next step when valid, back when asked, or shows the errors.
+func (s *Server) stepSubmit(w http.ResponseWriter, r *http.Request) error {
+	step, ok := stepBySlug(r.PathValue("etape"))
+	if !ok {
+		return errNotFound
+	}
+	if step == complaint.StepReview {
+		return s.submit(w, r)
+	}
+	code, st, err := s.openDraft(w, r)
+	if err != nil {
+		return noDraft(w, r, err)
+	}
+	if err := r.ParseForm(); err != nil {
+		return fmt.Errorf("step %s: %w: %w", step, guichet.ErrInvalid, err)
+	}
+	form := r.PostForm
+	action := form.Get("action")
+	if action == "" {
+		action = actionContinue
+	}
+	version, _ := strconv.Atoi(form.Get("version"))
+	after := "" // where to go once saved, whatever the errors
+	switch {
+	case action == actionPrevious && step.Index() > 0:
+		after = stepPath(complaint.Steps[step.Index()-1])
+	case action == actionLater:
+		after = "/preplainte/code?enregistre=1"
+	}
+	in := decodeForm(form)
+	switch step {
+	case complaint.StepItems:
+		if k, ok := strings.CutPrefix(action, actionRemoveItem); ok {
+			if n, err := strconv.Atoi(k); err == nil && n >= 0 && n < len(in.Items) {
+				in.Items = append(in.Items[:n:n], in.Items[n+1:]...)
+			}
+			after = stepPath(step) + "#f-items"
+		}
+		in.Items = compactItems(in.Items)
+		if action == actionAddItem {
+			if len(in.Items) < maxItemRows {
+				in.Items = append(in.Items, complaint.Item{})
+			}
+			after = stepPath(step) + "#" + fieldID("items."+strconv.Itoa(len(in.Items)-1)+".kind")
+		}
+	case complaint.StepStation:
+		q := url.Values{}
+		if v := strings.TrimSpace(form.Get("q")); v != "" && len(v) <= 100 {
+			q.Set("q", v)
+		}
+		if action == actionChooseUnit || (in.UnitID != "" && in.UnitID != st.Form.UnitID) {
+			// A new place: its slots are shown next, none chosen yet.
+			in.SlotID = ""
+			if action != actionPrevious && action != actionLater {
+				after = stepPath(step) + "?" + q.Encode() + "#creneaux"
+			}
+		}
+	}
+	saved, err := s.d.Complaints.SaveStep(r.Context(), code, step, in, version)
+	if errors.Is(err, guichet.ErrConflict) && saved != nil {
+		// Saved meanwhile from another window: show the latest draft with
+		// what was just typed, to save again knowingly.
+		mergeStep(&saved.Form, step, in)
+		p, perr := s.stepPage(r, step, saved)
+		if perr != nil {
+			return perr
+		}
+		p.Notice = "notice.conflict"
+		return s.render(w, r, http.StatusConflict, "step_"+string(step), p)
+	}
+	var verr *guichet.ValidationError
+	if err != nil && !errors.As(err, &verr) {
+		return err
+	}
+	if after != "" {
+		return redirect(w, r, after)
+	}
+	if verr != nil {
+		p, perr := s.stepPage(r, step, saved)
+		if perr != nil {
+			return perr
+		}
+		p.setErrors(verr)
+		return s.render(w, r, http.StatusUnprocessableEntity, "step_"+string(step), p)
+	}
+	return redirect(w, r, stepPath(complaint.Steps[step.Index()+1]))
+}
+
+// mergeStep copies into dst the fields of step typed in in; it mirrors
+// what complaint.Service.SaveStep keeps of a step.
+func mergeStep(dst *complaint.Form, step complaint.Step, in complaint.Form) {
+	switch step {
+	case complaint.StepIdentity:
+		dst.Civility, dst.LastName, dst.FirstName, dst.BirthDate = in.Civility, in.LastName, in.FirstName, in.BirthDate
+		dst.BirthPlace, dst.Email, dst.Phone = in.BirthPlace, in.Email, in.Phone
+		dst.Address, dst.Postcode, dst.City = in.Address, in.Postcode, in.City
+	case complaint.StepFacts:
+		dst.FactsFrom, dst.FactsTo = in.FactsFrom, in.FactsTo
+		dst.PlaceAddress, dst.PlacePostcode, dst.PlaceCity, dst.Description = in.PlaceAddress, in.PlacePostcode, in.PlaceCity, in.Description
+	case complaint.StepItems:
+		dst.Items = append([]complaint.Item(nil), in.Items...)
+	case complaint.StepStation:
+		dst.UnitID, dst.SlotID = in.UnitID, in.SlotID
+	case complaint.StepReview:
+		dst.Consent = in.Consent
+	}
+}
+
+// confirmationData is shown once, right after submission.
+type confirmationData struct {
+	Ref          string
+	TrackingCode string // grouped; never shown again
+	View         *complaint.CaseView
+	PDF          bool
+}
+
+// submit records the consent, then turns the draft into a case. A draft
+// that fails validation (a slot taken meanwhile, say) shows the failing
+// step with its errors.
+func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
+	code, st, err := s.openDraft(w, r)
+	if err != nil {
+		return noDraft(w, r, err)
+	}
+	if err := r.ParseForm(); err != nil {
+		return fmt.Errorf("submit: %w: %w", guichet.ErrInvalid, err)
+	}
+	action := r.PostForm.Get("action")
+	version, _ := strconv.Atoi(r.PostForm.Get("version"))
+	in := complaint.Form{Consent: r.PostForm.Get("consent") == "yes"}
+	saved, err := s.d.Complaints.SaveStep(r.Context(), code, complaint.StepReview, in, version)
+	if errors.Is(err, guichet.ErrConflict) && saved != nil {
+		saved.Form.Consent = in.Consent
+		st = saved
+		p, perr := s.stepPage(r, complaint.StepReview, st)
+		if perr != nil {
+			return perr
+		}
+		p.Notice = "notice.conflict"
+		return s.render(w, r, http.StatusConflict, "step_review", p)
+	}
+	var verr *guichet.ValidationError
+	if err != nil && !errors.As(err, &verr) {
+		return err
+	}
+	switch action {
+	case actionPrevious:
+		return redirect(w, r, stepPath(complaint.StepStation))
+	case actionLater:
+		return redirect(w, r, "/preplainte/code?enregistre=1")
+	}
+	if verr != nil {
+		return s.renderStepErrors(w, r, complaint.StepReview, saved, verr)
+	}
+	sub, failed, err := s.d.Complaints.Submit(r.Context(), code)
+	if err != nil {
+		if failed != "" && errors.As(err, &verr) {
+			st, derr := s.d.Complaints.Draft(r.Context(), code)
+			if derr != nil {
+				return derr
+			}
+			return s.renderStepErrors(w, r, failed, st, verr)
+		}
+		return err
+	}
+	s.clearDraft(w)
+	s.grantAccess(w, sub.Ref)
+	view, err := s.d.Complaints.View(r.Context(), sub.Ref)
+	if err != nil {
+		return err
+	}
+	p := s.newPage(r)
+	// The tracking code cannot be shown again: switching language leads
+	// to the status page, which the access cookie opens.
+	p.Path = "/suivi/" + sub.Ref
+	p.Data = confirmationData{Ref: sub.Ref, TrackingCode: sub.TrackingCode.String(), View: view, PDF: s.d.Receipt != nil}
+	return s.render(w, r, http.StatusOK, "confirmation", p)
+}
+
+// renderStepErrors shows step with verr's errors.
+func (s *Server) renderStepErrors(w http.ResponseWriter, r *http.Request, step complaint.Step, st *complaint.DraftState, verr *guichet.ValidationError) error {
+	p, err := s.stepPage(r, step, st)
+	if err != nil {
+		return err
+	}
+	p.setErrors(verr)
+	return s.render(w, r, http.StatusUnprocessableEntity, "step_"+string(step), p)
+}

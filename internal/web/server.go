@@ -1,0 +1,332 @@
+// Package web serves the citizens' HTML pages: the home page, the online
+// pre-complaint journey and the status page of a case.
+//
+// Pages are rendered on the server from templates embedded in the binary
+// and parsed once by New, in French (the default) and English. Every page
+// works as plain HTML forms without JavaScript; no asset is fetched from
+// another origin and no script or style is inline, so the Content Security
+// Policy stays strict.
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/guichet/guichet"
+	"github.com/guichet/guichet/internal/complaint"
+	"golang.org/x/text/language"
+)
+
+// Limit is a per-client token bucket: Rate tokens per second refill a
+// bucket holding at most Burst tokens; each request takes one.
+type Limit struct {
+	Rate  float64
+	Burst int
+}
+
+// Config is how the web server behaves.
+type Config struct {
+	// PublicURL is the address citizens use (https://guichet.example); it
+	// builds absolute links (the status page in receipts) and is trusted as
+	// an origin for form posts. Empty: links are built from the request.
+	PublicURL string
+	// CookieKey signs cookies; it MUST hold at least 32 random bytes.
+	CookieKey []byte
+	// Secure is true when citizens reach the server over TLS: cookies are
+	// then Secure with the __Host- prefix, and HSTS is sent.
+	Secure bool
+	// MaxBody bounds the body of a form post (default 128 KiB). Evidence
+	// uploads are bounded by the complaint service's MaxFileSize instead.
+	MaxBody int64
+	// RateLimit bounds every client's requests (default 10/s, burst 60).
+	// A negative Rate disables it.
+	RateLimit Limit
+	// CodeRateLimit bounds each client's attempts at typing a secret code
+	// (draft code, tracking code): default 10 a minute, burst 10.
+	CodeRateLimit Limit
+	// ClientIPHeader, when set (e.g. "X-Real-IP"), names the header a
+	// trusted reverse proxy puts the client's address in. Leave it empty
+	// when clients connect directly: the header could be forged.
+	ClientIPHeader string
+	// Dev shows internal error details on the error page. Never in
+	// production.
+	Dev bool
+}
+
+// ReceiptFunc renders the PDF receipt of a case.
+type ReceiptFunc func(ctx context.Context, r Receipt) ([]byte, error)
+
+// Receipt is what a PDF receipt shows. It holds nothing secret: the
+// tracking code is never on it.
+type Receipt struct {
+	Lang        string
+	Ref         string
+	Category    string // category label, in Lang
+	SubmittedAt time.Time
+	UnitName    string
+	UnitAddress string
+	// Appointment is the start of the appointment; zero when none.
+	Appointment time.Time
+	// StatusURL is the absolute address of the status page.
+	StatusURL string
+}
+
+// Deps are what the web server is built from.
+type Deps struct {
+	// Complaints runs the pre-complaint journey. Required.
+	Complaints *complaint.Service
+	// Logger receives request and error logs; nil discards them.
+	Logger *slog.Logger
+	// Clock tells the time; nil is the system clock.
+	Clock guichet.Clock
+	// Ready reports whether the server can take traffic (/readyz); nil
+	// means always ready.
+	Ready func(ctx context.Context) error
+	// Receipt renders PDF receipts; nil hides the PDF link.
+	Receipt ReceiptFunc
+	// Log serves the transparency log under /log/; nil leaves it out.
+	Log http.Handler
+}
+
+// Server serves the citizens' pages. It is safe for concurrent use.
+type Server struct {
+	cfg     Config
+	d       Deps
+	cats    map[string]*catalogue
+	pages   map[string]map[string]*template.Template // lang → page → template
+	assets  *assets
+	matcher language.Matcher
+	limit   *limiter
+	codes   *limiter
+	public  *url.URL // nil when PublicURL is empty
+	mux     *http.ServeMux
+	handler http.Handler
+}
+
+// New builds the server: it loads the catalogues and parses every template,
+// so a broken template or catalogue fails here rather than on a request.
+func New(cfg Config, d Deps) (*Server, error) {
+	if d.Complaints == nil {
+		return nil, errors.New("web: Deps.Complaints is required")
+	}
+	if len(cfg.CookieKey) < 32 {
+		return nil, errors.New("web: CookieKey must hold at least 32 bytes")
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Clock == nil {
+		d.Clock = guichet.SystemClock{}
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 128 << 10
+	}
+	if cfg.RateLimit == (Limit{}) {
+		cfg.RateLimit = Limit{Rate: 10, Burst: 60}
+	}
+	if cfg.CodeRateLimit == (Limit{}) {
+		cfg.CodeRateLimit = Limit{Rate: 10.0 / 60, Burst: 10}
+	}
+	s := &Server{cfg: cfg, d: d, matcher: language.NewMatcher(languages)}
+	if cfg.PublicURL != "" {
+		u, err := url.Parse(cfg.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("web: PublicURL %q is not an absolute http(s) URL", cfg.PublicURL)
+		}
+		s.public = u
+	}
+	var err error
+	if s.cats, err = loadCatalogues(); err != nil {
+		return nil, err
+	}
+	if s.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	if s.pages, err = s.parseTemplates(templateFS); err != nil {
+		return nil, err
+	}
+	s.limit = newLimiter(cfg.RateLimit, d.Clock.Now)
+	s.codes = newLimiter(cfg.CodeRateLimit, d.Clock.Now)
+	s.mux = http.NewServeMux()
+	s.routes()
+
+	cop := http.NewCrossOriginProtection()
+	if s.public != nil {
+		if err := cop.AddTrustedOrigin(s.public.Scheme + "://" + s.public.Host); err != nil {
+			return nil, fmt.Errorf("web: trusted origin: %w", err)
+		}
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, fmt.Errorf("cross-origin %s refused: %w", r.Method, guichet.ErrForbidden))
+	}))
+	var h http.Handler = s.mux
+	h = cop.Handler(h)
+	h = s.rateLimit(h)
+	h = s.securityHeaders(h)
+	h = s.recoverPanics(h)
+	h = s.logRequests(h)
+	s.handler = h
+	return s, nil
+}
+
+// Handler returns the server's root handler, with every middleware.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// handlerFunc is a page handler. It writes a response and returns nil, or
+// writes nothing and returns an error that fail turns into a page.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle registers h on pattern with the default body limit.
+func (s *Server) handle(pattern string, h handlerFunc) {
+	s.handleLimit(pattern, s.cfg.MaxBody, h)
+}
+
+// handleLimit registers h on pattern, bounding request bodies to limit
+// bytes; 0 leaves the body unbounded for h to bound.
+func (s *Server) handleLimit(pattern string, limit int64, h handlerFunc) {
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info := infoFrom(r.Context()); info != nil {
+			info.route = pattern
+		}
+		if r.Body != nil && limit > 0 {
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+		}
+		if err := h(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	}))
+}
+
+// errorPage is how one kind of error is shown.
+type errorPage struct {
+	status int
+	key    string // catalogue prefix: <key>.title, <key>.body
+}
+
+// classify maps an error to its status and page. It is the one place where
+// error kinds meet HTTP.
+func classify(err error) errorPage {
+	var mbe *http.MaxBytesError
+	var verr *guichet.ValidationError
+	switch {
+	case errors.As(err, &mbe):
+		return errorPage{http.StatusRequestEntityTooLarge, "error.too_large"}
+	case errors.As(err, &verr):
+		return errorPage{http.StatusUnprocessableEntity, "error.invalid"}
+	case errors.Is(err, guichet.ErrNotFound):
+		return errorPage{http.StatusNotFound, "error.not_found"}
+	case errors.Is(err, guichet.ErrInvalid):
+		return errorPage{http.StatusBadRequest, "error.invalid"}
+	case errors.Is(err, guichet.ErrConflict):
+		return errorPage{http.StatusConflict, "error.conflict"}
+	case errors.Is(err, guichet.ErrUnauthenticated):
+		return errorPage{http.StatusUnauthorized, "error.unauthenticated"}
+	case errors.Is(err, guichet.ErrForbidden):
+		return errorPage{http.StatusForbidden, "error.forbidden"}
+	case errors.Is(err, guichet.ErrRateLimited):
+		return errorPage{http.StatusTooManyRequests, "error.rate_limited"}
+	case errors.Is(err, guichet.ErrUnavailable):
+		return errorPage{http.StatusServiceUnavailable, "error.unavailable"}
+	}
+	return errorPage{http.StatusInternalServerError, "error.internal"}
+}
+
+// retryError tells when a refused request may be tried again.
+type retryError struct {
+	err   error
+	after time.Duration
+}
+
+func (e *retryError) Error() string { return e.err.Error() }
+func (e *retryError) Unwrap() error { return e.err }
+
+// retryAfter wraps err with the delay after which a retry may succeed.
+func retryAfter(err error, after time.Duration) error {
+	return &retryError{err: err, after: after}
+}
+
+// errorData is the data of the error page.
+type errorData struct {
+	Key    string
+	Status int
+	Detail string // Dev only
+}
+
+// fail shows err as an error page. Server faults are logged with the
+// request's context; their text never reaches the citizen (unless Dev).
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	ep := classify(err)
+	info := infoFrom(r.Context())
+	if info != nil && info.rec != nil && info.rec.status != 0 {
+		// Too late for a page: something was written already.
+		s.d.Logger.ErrorContext(r.Context(), "error after response started", "route", info.route, "err", err)
+		return
+	}
+	if ep.status >= 500 {
+		route := ""
+		if info != nil {
+			route = info.route
+		}
+		s.d.Logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "route", route, "err", err)
+	}
+	if ep.status == http.StatusTooManyRequests || ep.status == http.StatusServiceUnavailable {
+		after := time.Minute
+		var re *retryError
+		if errors.As(err, &re) && re.after > 0 {
+			after = re.after
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(int((after+time.Second-1)/time.Second)))
+	}
+	data := errorData{Key: ep.key, Status: ep.status}
+	if s.cfg.Dev {
+		data.Detail = err.Error()
+	}
+	p := s.newPage(r)
+	p.Data = data
+	if rerr := s.render(w, r, ep.status, "error", p); rerr != nil {
+		s.d.Logger.ErrorContext(r.Context(), "error page failed", "err", rerr)
+		http.Error(w, http.StatusText(ep.status), ep.status)
+	}
+}
+
+// render executes the page template name into a buffer, then writes it
+// with status. Pages are personal: they are never stored by caches.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) error {
+	t, ok := s.pages[p.Lang][name]
+	if !ok {
+		return fmt.Errorf("web: no page %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return fmt.Errorf("web: render %s: %w", name, err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Language", p.Lang)
+	h.Add("Vary", "Accept-Language, Cookie")
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	if err != nil {
+		// The client went away; nothing to show.
+		s.d.Logger.DebugContext(r.Context(), "write page", "err", err)
+	}
+	return nil
+}
+
+// redirect answers a form post with 303 See Other to a local path.
+func redirect(w http.ResponseWriter, r *http.Request, path string) error {
+	http.Redirect(w, r, path, http.StatusSeeOther)
+	return nil
+}
+
+// now returns the current time.
+func (s *Server) now() time.Time { return s.d.Clock.Now() }

@@ -1,0 +1,342 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/guichet/guichet"
+	"github.com/guichet/guichet/internal/casefile"
+	"github.com/guichet/guichet/internal/caseref"
+	"github.com/guichet/guichet/internal/complaint"
+)
+
+// trackData is the tracking form's data.
+type trackData struct {
+	Left bool // the citizen just closed their case on this browser
+}
+
+func (s *Server) trackForm(w http.ResponseWriter, r *http.Request) error {
+	p := s.newPage(r)
+	ref := strings.TrimSpace(r.URL.Query().Get("ref"))
+	if len(ref) > 64 {
+		ref = ""
+	}
+	p.Values = map[string]string{"ref": ref, "code": ""}
+	p.Data = trackData{Left: r.URL.Query().Get("quitte") == "1"}
+	return s.render(w, r, http.StatusOK, "track", p)
+}
+
+// trackSubmit opens a case with its reference and tracking code. A
+// reference with a typing mistake is caught by its check symbol and said
+// so; a wrong code or unknown reference get the same message, so that
+// references cannot be probed. Attempts are limited per client and, by the
+// complaint service, per reference.
+func (s *Server) trackSubmit(w http.ResponseWriter, r *http.Request) error {
+	if err := s.allowCode(r); err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return fmt.Errorf("track: %w: %w", guichet.ErrInvalid, err)
+	}
+	typedRef := strings.TrimSpace(r.PostForm.Get("ref"))
+	typedCode := strings.TrimSpace(r.PostForm.Get("code"))
+	p := s.newPage(r)
+	p.Path = "/suivi"
+	// The code is never sent back into the page.
+	p.Values = map[string]string{"ref": typedRef, "code": ""}
+	p.Data = trackData{}
+	ref, err := caseref.Parse(typedRef)
+	switch {
+	case typedRef == "":
+		p.addError("ref", "err.required")
+	case errors.Is(err, caseref.ErrChecksum):
+		p.addError("ref", "err.ref.checksum")
+	case err != nil:
+		p.addError("ref", "err.ref.format")
+	}
+	if typedCode == "" {
+		p.addError("code", "err.required")
+	}
+	if len(p.Errors) > 0 {
+		return s.render(w, r, http.StatusUnprocessableEntity, "track", p)
+	}
+	c, err := s.d.Complaints.Authenticate(r.Context(), ref.String(), typedCode)
+	switch {
+	case errors.Is(err, guichet.ErrRateLimited):
+		return retryAfter(err, s.d.Complaints.Config().CodeLockout)
+	case errors.Is(err, guichet.ErrUnauthenticated):
+		p.addError("code", "err.track.wrong")
+		return s.render(w, r, http.StatusUnauthorized, "track", p)
+	case err != nil:
+		return err
+	}
+	s.grantAccess(w, c.Ref)
+	return redirect(w, r, "/suivi/"+c.Ref)
+}
+
+// trackLeave forgets the open case on this browser (a shared computer).
+func (s *Server) trackLeave(w http.ResponseWriter, r *http.Request) error {
+	s.revokeAccess(w)
+	return redirect(w, r, "/suivi?quitte=1")
+}
+
+// errNoAccess: the browser holds no access to the case.
+var errNoAccess = errors.New("no access to the case")
+
+// openCase returns the case named in the path when this browser may see
+// it. A reference typed another way is sent to its canonical address; a
+// browser without access is sent to the tracking form.
+func (s *Server) openCase(w http.ResponseWriter, r *http.Request) (*complaint.CaseView, error) {
+	typed := r.PathValue("ref")
+	ref, err := caseref.Parse(typed)
+	if err != nil {
+		return nil, errNotFound
+	}
+	canon := ref.String()
+	if !s.hasAccess(r, canon) {
+		return nil, errNoAccess
+	}
+	return s.d.Complaints.View(r.Context(), canon)
+}
+
+// noAccess sends a browser without access to the tracking form with the
+// reference filled in; other errors go on.
+func noAccess(w http.ResponseWriter, r *http.Request, err error) error {
+	if errors.Is(err, errNoAccess) {
+		if ref, perr := caseref.Parse(r.PathValue("ref")); perr == nil {
+			return redirect(w, r, "/suivi?ref="+ref.String())
+		}
+		return redirect(w, r, "/suivi")
+	}
+	return err
+}
+
+// timelineEntry is one visible event as the citizen reads it.
+type timelineEntry struct {
+	At  time.Time
+	Key string
+	// When is the appointment an event is about, if any.
+	When time.Time
+}
+
+type statusData struct {
+	View       *complaint.CaseView
+	Timeline   []timelineEntry
+	Changeable bool
+	Days       []slotDay
+	Done       string // what was just done: "deplace", "annule"
+	PDF        bool
+}
+
+// known event types; others show as a generic update.
+var eventKeys = map[string]string{
+	casefile.EventSubmitted:            "event.submitted",
+	casefile.EventAppointmentBooked:    "event.appointment_booked",
+	casefile.EventAppointmentChanged:   "event.appointment_changed",
+	casefile.EventAppointmentCancelled: "event.appointment_cancelled",
+	casefile.EventStatusChanged:        "event.status_changed",
+	casefile.EventExpired:              "event.expired",
+	casefile.EventErased:               "event.erased",
+	casefile.EventAccessed:             "event.accessed",
+	casefile.EventNoteToCitizen:        "event.note",
+	casefile.EventConverted:            "event.converted",
+	casefile.EventClosed:               "event.closed",
+	casefile.EventEvidenceAdded:        "event.evidence_added",
+}
+
+func timeline(events []casefile.Event) []timelineEntry {
+	out := make([]timelineEntry, 0, len(events))
+	for _, e := range events {
+		if !e.Visible {
+			continue
+		}
+		key, ok := eventKeys[e.Type]
+		if !ok {
+			key = "event.other"
+		}
+		te := timelineEntry{At: e.At, Key: key}
+		if v := e.Data["start"]; v != "" {
+			if t, err := time.Parse(time.RFC3339, v); err == nil {
+				te.When = t
+			}
+		}
+		out = append(out, te)
+	}
+	// Newest first.
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+func (s *Server) statusPage(r *http.Request, view *complaint.CaseView) (*page, error) {
+	p := s.newPage(r)
+	p.Path = "/suivi/" + view.Case.Ref
+	d := statusData{
+		View: view, Timeline: timeline(view.Events), Changeable: complaint.Changeable(view.Case),
+		PDF: s.d.Receipt != nil && !view.Case.Erased(),
+	}
+	if r.Method == http.MethodGet {
+		switch ok := r.URL.Query().Get("ok"); ok {
+		case "deplace", "annule":
+			d.Done = ok
+		}
+	}
+	if d.Changeable && view.Unit != nil {
+		slots, err := s.d.Complaints.FreeSlots(r.Context(), view.Unit.ID)
+		if err != nil {
+			return nil, err
+		}
+		cur := ""
+		if view.Appointment != nil {
+			cur = view.Appointment.SlotID
+		}
+		d.Days = groupSlots(slots, cur)
+	}
+	p.Data = d
+	return p, nil
+}
+
+// status shows a case to its citizen: where it stands, the timeline, the
+// appointment with its changes, and when personal data is erased.
+func (s *Server) status(w http.ResponseWriter, r *http.Request) error {
+	if typed := r.PathValue("ref"); typed != "" {
+		if ref, err := caseref.Parse(typed); err == nil && ref.String() != typed {
+			return redirect(w, r, "/suivi/"+ref.String())
+		}
+	}
+	view, err := s.openCase(w, r)
+	if err != nil {
+		return noAccess(w, r, err)
+	}
+	p, err := s.statusPage(r, view)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "status", p)
+}
+
+// reschedule moves the appointment to another free slot of the same unit
+// (or books one after a cancellation).
+func (s *Server) reschedule(w http.ResponseWriter, r *http.Request) error {
+	view, err := s.openCase(w, r)
+	if err != nil {
+		return noAccess(w, r, err)
+	}
+	if err := r.ParseForm(); err != nil {
+		return fmt.Errorf("reschedule: %w: %w", guichet.ErrInvalid, err)
+	}
+	slot := r.PostForm.Get("slot_id")
+	if slot == "" {
+		var v guichet.ValidationError
+		v.Add("slot_id", "err.choose")
+		err = &v
+	} else {
+		err = s.d.Complaints.Reschedule(r.Context(), view.Case.Ref, slot)
+	}
+	var verr *guichet.ValidationError
+	if errors.As(err, &verr) {
+		view, err := s.d.Complaints.View(r.Context(), view.Case.Ref)
+		if err != nil {
+			return err
+		}
+		p, err := s.statusPage(r, view)
+		if err != nil {
+			return err
+		}
+		p.setErrors(verr)
+		return s.render(w, r, http.StatusUnprocessableEntity, "status", p)
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(w, r, "/suivi/"+view.Case.Ref+"?ok=deplace#rendez-vous")
+}
+
+// cancelForm asks the citizen to confirm the cancellation.
+func (s *Server) cancelForm(w http.ResponseWriter, r *http.Request) error {
+	view, err := s.openCase(w, r)
+	if err != nil {
+		return noAccess(w, r, err)
+	}
+	if view.Appointment == nil {
+		return redirect(w, r, "/suivi/"+view.Case.Ref)
+	}
+	p := s.newPage(r)
+	p.Data = view
+	return s.render(w, r, http.StatusOK, "cancel", p)
+}
+
+// cancel frees the appointment; the pre-complaint stays open until it
+// expires, and a new slot can be booked from the status page.
+func (s *Server) cancel(w http.ResponseWriter, r *http.Request) error {
+	view, err := s.openCase(w, r)
+	if err != nil {
+		return noAccess(w, r, err)
+	}
+	err = s.d.Complaints.CancelAppointment(r.Context(), view.Case.Ref)
+	if err != nil && !errors.Is(err, guichet.ErrNotFound) {
+		return err
+	}
+	return redirect(w, r, "/suivi/"+view.Case.Ref+"?ok=annule#rendez-vous")
+}
+
+// receiptPage is the receipt as a page to print.
+func (s *Server) receiptPage(w http.ResponseWriter, r *http.Request) error {
+	view, err := s.openCase(w, r)
+	if err != nil {
+		return noAccess(w, r, err)
+	}
+	p := s.newPage(r)
+	p.Data = confirmationData{Ref: view.Case.Ref, View: view, PDF: s.d.Receipt != nil}
+	return s.render(w, r, http.StatusOK, "receipt", p)
+}
+
+// receiptPDF sends the PDF receipt as a download.
+func (s *Server) receiptPDF(w http.ResponseWriter, r *http.Request) error {
+	if s.d.Receipt == nil {
+		return errNotFound
+	}
+	view, err := s.openCase(w, r)
+	if err != nil {
+		return noAccess(w, r, err)
+	}
+	lang := chooseLang(r, s.matcher)
+	cat := s.cats[lang]
+	rc := Receipt{
+		Lang: lang, Ref: view.Case.Ref, Category: cat.T("category." + view.Case.Category),
+		SubmittedAt: view.Case.SubmittedAt, StatusURL: s.absURL(r, "/suivi/"+view.Case.Ref),
+	}
+	if view.Unit != nil {
+		rc.UnitName = view.Unit.Name
+		rc.UnitAddress = view.Unit.Address + ", " + view.Unit.Postcode + " " + view.Unit.City
+	}
+	if view.Appointment != nil {
+		rc.Appointment = view.Appointment.Start
+	}
+	pdf, err := s.d.Receipt(r.Context(), rc)
+	if err != nil {
+		return fmt.Errorf("case %s: receipt: %w", view.Case.Ref, err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/pdf")
+	h.Set("Content-Disposition", `attachment; filename="recu-`+view.Case.Ref+`.pdf"`)
+	h.Set("Cache-Control", "no-store")
+	_, _ = w.Write(pdf)
+	return nil
+}
+
+// absURL is the absolute address of a local path, on PublicURL when set.
+func (s *Server) absURL(r *http.Request, path string) string {
+	if s.public != nil {
+		return strings.TrimSuffix(s.public.String(), "/") + path
+	}
+	scheme := "http"
+	if s.cfg.Secure || r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + path
+}
