@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -142,6 +143,8 @@ type Log struct {
 	marked  int64    // outbox rows known marked; -1 when unknown
 	// crash, in tests, fails a step at the named stage.
 	crash func(stage string) error
+	// onPublish, in benchmarks, learns each published size.
+	onPublish func(size int64)
 
 	pub      atomic.Pointer[published]
 	notify   chan struct{}
@@ -201,6 +204,9 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	}
 	l.origin = origin
 	if cfg.DataDir != "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("ledger: data directory: %w", err)
+		}
 		unlock, err := lockFile(filepath.Join(cfg.DataDir, "ledger.lock"))
 		if err != nil {
 			return nil, err
@@ -402,6 +408,14 @@ func (l *Log) sign(c checkpoint.Checkpoint) ([]byte, error) {
 	return signed, nil
 }
 
+// publish makes p the checkpoint served to readers.
+func (l *Log) publish(p *published) {
+	l.pub.Store(p)
+	if l.onPublish != nil {
+		l.onPublish(p.cp.Size)
+	}
+}
+
 func (l *Log) stage(name string) error {
 	if l.crash != nil {
 		return l.crash(name)
@@ -471,7 +485,7 @@ func (l *Log) Sequence(ctx context.Context) (int, error) {
 	}
 	l.b, l.durable, l.marked = nb, signed, -1
 	if len(l.witnesses) == 0 {
-		l.pub.Store(&published{note: signed, cp: cp})
+		l.publish(&published{note: signed, cp: cp})
 	}
 	// (3) The database learns the indexes.
 	if err := l.stage("mark"); err != nil {

@@ -35,7 +35,7 @@ func (f *flakyOutbox) MarkSequenced(ctx context.Context, ids []int64, first int6
 	return f.Store.MarkSequenced(ctx, ids, first)
 }
 
-func submit(t *testing.T, st *sqlite.Store, ids *uuid7.Generator, now time.Time) (casefile.Case, []byte) {
+func submit(t testing.TB, st *sqlite.Store, ids *uuid7.Generator, now time.Time) (casefile.Case, []byte) {
 	t.Helper()
 	ref, err := caseref.New(caseref.PreComplaint, 2026, rand.Reader)
 	if err != nil {
@@ -150,4 +150,37 @@ func mustDirStore(t *testing.T, dir string) *ledger.DirStore {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// BenchmarkSequenceSQLite measures the sequencer draining a real SQLite
+// outbox (MarkSequenced included); b.N is the number of events.
+func BenchmarkSequenceSQLite(b *testing.B) {
+	dir := b.TempDir()
+	st, err := sqlite.Open(b.Context(), filepath.Join(dir, "guichet.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	ids := uuid7.New(nil, nil)
+	now := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	for i := 0; i < b.N; i++ {
+		submit(b, st, ids, now)
+	}
+	skey, _ := ledger.GenerateKey(rand.Reader, "bench.example/log")
+	l, err := ledger.Open(b.Context(), ledger.Config{DataDir: dir, Origin: "bench.example/log", Key: skey, Outbox: st})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	b.ResetTimer()
+	for {
+		n, err := l.Sequence(b.Context())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "entries/s")
 }

@@ -73,7 +73,7 @@ func (l *Log) collectCosignatures(ctx context.Context, cp checkpoint.Checkpoint,
 			l.log.WarnContext(ctx, "ledger: store cosigned checkpoint", "err", err)
 		}
 	}
-	l.pub.Store(&published{note: full, cp: cp})
+	l.publish(&published{note: full, cp: cp})
 }
 
 func (l *Log) cosignWith(ctx context.Context, ws *witnessState, cp checkpoint.Checkpoint, signed []byte) ([]byte, error) {
