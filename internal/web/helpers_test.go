@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -12,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -355,4 +357,17 @@ func (c *client) submit() (ref, code string) {
 		c.t.Fatalf("no reference or code on the confirmation:\n%s", excerpt(r.Body))
 	}
 	return rm[1], cm[1]
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+func regexp1(t *testing.T, re, s string) string {
+	t.Helper()
+	m := regexp.MustCompile(re).FindStringSubmatch(s)
+	if m == nil {
+		t.Fatalf("no match for %s", re)
+	}
+	return m[1]
 }

@@ -70,6 +70,7 @@ func (s *Server) funcs(lang string) template.FuncMap {
 		"iso":      d.ISO,
 		"isoday":   d.ISODay,
 		"add":      func(a, b int) int { return a + b },
+		"tel":      telURI,
 	}
 }
 
@@ -280,4 +281,15 @@ func (p *page) value(name string) string {
 		return ""
 	}
 	return formValue(p.Form, name)
+}
+
+// telURI turns a phone number as displayed into a tel: link.
+func telURI(phone string) template.URL {
+	b := make([]byte, 0, len(phone))
+	for i := 0; i < len(phone); i++ {
+		if c := phone[i]; (c >= '0' && c <= '9') || (c == '+' && len(b) == 0) {
+			b = append(b, c)
+		}
+	}
+	return template.URL("tel:" + string(b))
 }
