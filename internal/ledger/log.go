@@ -222,20 +222,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 
 func (l *Log) open(ctx context.Context) error {
 	cfg := l.cfg
-	var key *Key
-	var err error
-	switch {
-	case cfg.Key != "":
-		key, err = ParseKey(cfg.Key)
-	case cfg.KeyFile != "" || cfg.DataDir != "":
-		path := cfg.KeyFile
-		if path == "" {
-			path = filepath.Join(cfg.DataDir, "ledger.key")
-		}
-		key, err = LoadOrCreateKey(path, l.origin, cfg.Rand)
-	default:
-		err = errors.New("ledger: config needs Key, KeyFile or DataDir")
-	}
+	key, err := loadKey(cfg, l.origin)
 	if err != nil {
 		return err
 	}
@@ -310,6 +297,39 @@ func (l *Log) open(ctx context.Context) error {
 	l.pub.Store(&published{note: raw, cp: v.Checkpoint})
 	l.log.InfoContext(ctx, "ledger: opened", "origin", l.origin, "size", v.Size)
 	return nil
+}
+
+// LoadKey returns the log's primary signing key as Open would find it:
+// cfg.Key, else the file cfg.KeyFile, else DataDir/ledger.key — created
+// on first use. It does not open the log (no lock), so `guichet admin
+// log-key` can show the verifier key of a running instance.
+func LoadKey(cfg Config) (*Key, error) {
+	origin := cfg.Origin
+	if origin == "" {
+		o, err := OriginForURL(cfg.PublicURL)
+		if err != nil {
+			return nil, err
+		}
+		origin = o
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	return loadKey(cfg, origin)
+}
+
+func loadKey(cfg Config, origin string) (*Key, error) {
+	switch {
+	case cfg.Key != "":
+		return ParseKey(cfg.Key)
+	case cfg.KeyFile != "" || cfg.DataDir != "":
+		path := cfg.KeyFile
+		if path == "" {
+			path = filepath.Join(cfg.DataDir, "ledger.key")
+		}
+		return LoadOrCreateKey(path, origin, cfg.Rand)
+	}
+	return nil, errors.New("ledger: config needs Key, KeyFile or DataDir")
 }
 
 // loadBuilder rebuilds the right edge of the tree of the given size from
