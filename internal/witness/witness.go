@@ -54,7 +54,8 @@ type Config struct {
 	// Cosigner signs; its name identifies the witness.
 	Cosigner *checkpoint.Cosigner
 	// Logs are the verifier keys (Ed25519, type 0x01) of the logs to
-	// witness; each log's origin is its key's name.
+	// witness; each log's origin is its key's name. Several keys of one
+	// origin are all trusted (a log rotating its key signs with both).
 	Logs []string
 	// Dir keeps, per log, the latest cosigned checkpoint.
 	Dir string
@@ -65,7 +66,7 @@ type Config struct {
 // Witness checks and cosigns checkpoints. It is safe for concurrent use.
 type Witness struct {
 	cosigner *checkpoint.Cosigner
-	logs     map[string]checkpoint.Policy // by origin
+	logs     map[string][]checkpoint.Policy // by origin
 	dir      string
 	log      *slog.Logger
 
@@ -83,13 +84,13 @@ func New(cfg Config) (*Witness, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	w := &Witness{cosigner: cfg.Cosigner, logs: map[string]checkpoint.Policy{}, dir: cfg.Dir, log: cfg.Logger}
+	w := &Witness{cosigner: cfg.Cosigner, logs: map[string][]checkpoint.Policy{}, dir: cfg.Dir, log: cfg.Logger}
 	for _, vk := range cfg.Logs {
 		p, err := checkpoint.NewPolicy(vk, nil, 0)
 		if err != nil {
 			return nil, fmt.Errorf("witness: log key: %w", err)
 		}
-		w.logs[p.Log.Name()] = p
+		w.logs[p.Log.Name()] = append(w.logs[p.Log.Name()], p)
 	}
 	if len(w.logs) == 0 {
 		return nil, errors.New("witness: no log to witness")
@@ -126,11 +127,16 @@ func (w *Witness) AddCheckpoint(ctx context.Context, body []byte) ([]byte, error
 		return nil, err
 	}
 	origin, _, _ := bytes.Cut(signed, []byte("\n"))
-	pol, ok := w.logs[string(origin)]
+	pols, ok := w.logs[string(origin)]
 	if !ok {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownLog, origin)
 	}
-	v, err := pol.Open(signed)
+	var v *checkpoint.Verified
+	for _, pol := range pols {
+		if v, err = pol.Open(signed); err == nil {
+			break
+		}
+	}
 	switch {
 	case errors.Is(err, checkpoint.ErrMalformed):
 		return nil, fmt.Errorf("%w: %v", ErrMalformedRequest, err)
