@@ -1,0 +1,484 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/guichet/guichet"
+	"github.com/guichet/guichet/internal/casefile"
+	"github.com/guichet/guichet/internal/caseref"
+	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/station"
+)
+
+// SubmitCase makes a draft a case in one transaction: the case, its secrets
+// and personal part, the draft deleted and its evidence re-owned by the
+// case, the slot booked, the events and their outbox leaves. A Case.Ref or
+// Case.ID already used, or a full slot, fails with guichet.ErrConflict; an
+// unknown draft (already submitted or deleted) or slot with
+// guichet.ErrNotFound. On any failure nothing is written. DraftID and
+// SlotID may be empty (a case created without draft or appointment).
+// Events require a non-empty Secrets.LedgerSalt.
+//
+// All statements go to the server in one pipeline (one round trip).
+func (s *Store) SubmitCase(ctx context.Context, sub complaint.Submission) error {
+	c := sub.Case
+	if c.ID == "" || c.Ref == "" {
+		return fmt.Errorf("postgres: submit case: id and ref are required: %w", guichet.ErrInvalid)
+	}
+	events, err := eventRows(c.ID, c.Ref, sub.Secrets.LedgerSalt, sub.Events)
+	if err != nil {
+		return fmt.Errorf("postgres: submit case %s: %w", c.Ref, err)
+	}
+	err = s.Transact(ctx, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		b.Queue(`INSERT INTO cases
+			(id, ref, kind, category, status, unit_id, created_at, submitted_at, updated_at, expires_at, erased_at, linked_ref)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			c.ID, c.Ref, string(c.Kind), c.Category, string(c.Status), nullStr(c.UnitID),
+			dbTime(c.CreatedAt), dbTime(c.SubmittedAt), dbTime(c.UpdatedAt),
+			dbTime(c.ExpiresAt), dbTime(c.ErasedAt), nullStr(c.LinkedRef))
+		b.Queue(`INSERT INTO case_secrets (case_id, tracking_hash, ledger_salt, code_failures, last_code_failure)
+			VALUES ($1, $2, $3, $4, $5)`,
+			c.ID, sub.Secrets.TrackingHash, sub.Secrets.LedgerSalt, sub.Secrets.CodeFailures, dbTime(sub.Secrets.LastCodeFailure))
+		b.Queue(`INSERT INTO case_personal (case_id, wrapped_key, ciphertext) VALUES ($1, $2, $3)`,
+			c.ID, sub.Personal.WrappedKey, sub.Personal.Ciphertext)
+		if sub.DraftID != "" {
+			b.Queue(`DELETE FROM drafts WHERE id = $1`, sub.DraftID)
+			b.Queue(`UPDATE evidence SET owner_id = $1 WHERE owner_id = $2`, c.ID, sub.DraftID)
+		}
+		if sub.SlotID != "" {
+			b.Queue(`UPDATE slots SET booked = booked + 1 WHERE id = $1 AND booked < capacity`, sub.SlotID)
+			b.Queue(`INSERT INTO appointments (case_id, slot_id) VALUES ($1, $2)`, c.ID, sub.SlotID)
+		}
+		queueEvents(b, c.ID, events)
+		br := tx.SendBatch(ctx, b)
+		err := submitResults(br, sub, events)
+		if cerr := br.Close(); err == nil && cerr != nil {
+			err = classify(cerr)
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: submit case %s: %w", c.Ref, err)
+	}
+	return nil
+}
+
+// submitResults reads the results of SubmitCase's pipeline, in order.
+func submitResults(br pgx.BatchResults, sub complaint.Submission, events []eventRow) error {
+	for _, what := range []string{"insert", "secrets", "personal"} {
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("%s: %w", what, classify(err))
+		}
+	}
+	if sub.DraftID != "" {
+		tag, err := br.Exec()
+		if err != nil {
+			return fmt.Errorf("draft %s: %w", sub.DraftID, classify(err))
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("draft %s: %w", sub.DraftID, guichet.ErrNotFound)
+		}
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("draft %s: evidence: %w", sub.DraftID, classify(err))
+		}
+	}
+	if sub.SlotID != "" {
+		tag, err := br.Exec()
+		if err != nil {
+			return fmt.Errorf("slot %s: book: %w", sub.SlotID, classify(err))
+		}
+		full := tag.RowsAffected() == 0
+		// The appointment's foreign key tells an unknown slot from a full one.
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("slot %s: %w", sub.SlotID, classify(err))
+		}
+		if full {
+			return fmt.Errorf("slot %s is full: %w", sub.SlotID, guichet.ErrConflict)
+		}
+	}
+	return eventResults(br, sub.Case.Ref, events)
+}
+
+// eventRow is an event ready to be written, with its outbox leaf.
+type eventRow struct {
+	e    casefile.Event
+	data json.RawMessage
+	leaf []byte
+}
+
+// eventRows validates and normalises events for the case and computes
+// their canonical leaves with salt, which must not be empty.
+func eventRows(caseID, ref string, salt []byte, events []casefile.Event) ([]eventRow, error) {
+	if len(events) == 0 {
+		return nil, nil
+	}
+	if len(salt) == 0 {
+		return nil, fmt.Errorf("case %s: events need a ledger salt: %w", ref, guichet.ErrInvalid)
+	}
+	out := make([]eventRow, len(events))
+	for i, e := range events {
+		if e.ID == "" || e.Type == "" || e.At.IsZero() || (e.CaseID != "" && e.CaseID != caseID) {
+			return nil, fmt.Errorf("case %s: event %q: id, type, time and matching case are required: %w", ref, e.ID, guichet.ErrInvalid)
+		}
+		e.CaseID = caseID
+		e.At = norm(e.At)
+		data, err := json.Marshal(e.Data)
+		if err != nil {
+			return nil, fmt.Errorf("case %s: event %s: %w", ref, e.ID, err)
+		}
+		out[i] = eventRow{e: e, data: data, leaf: casefile.NewLeaf(salt, ref, e).MarshalCanonical()}
+	}
+	return out, nil
+}
+
+// queueEvents adds to b, for each event, its row (numbered after the case's
+// last event) and its outbox entry.
+func queueEvents(b *pgx.Batch, caseID string, events []eventRow) {
+	for _, r := range events {
+		e := r.e
+		b.Queue(`INSERT INTO case_events (id, case_id, seq, type, at, actor, visible, data)
+			SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7 FROM case_events WHERE case_id = $2`,
+			e.ID, caseID, e.Type, e.At, e.Actor, e.Visible, r.data)
+		b.Queue(`INSERT INTO outbox (event_id, leaf, created_at) VALUES ($1, $2, $3)`, e.ID, r.leaf, e.At)
+	}
+}
+
+// eventResults reads the results of the statements queueEvents added.
+func eventResults(br pgx.BatchResults, ref string, events []eventRow) error {
+	for _, r := range events {
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("case %s: event %s: %w", ref, r.e.ID, classify(err))
+		}
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("case %s: event %s: outbox: %w", ref, r.e.ID, classify(err))
+		}
+	}
+	return nil
+}
+
+// writeEvents records events on a case whose row the transaction has
+// locked (see liveCase).
+func writeEvents(ctx context.Context, tx pgx.Tx, caseID, ref string, salt []byte, events []casefile.Event) error {
+	rows, err := eventRows(caseID, ref, salt, events)
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	b := &pgx.Batch{}
+	queueEvents(b, caseID, rows)
+	br := tx.SendBatch(ctx, b)
+	err = eventResults(br, ref, rows)
+	if cerr := br.Close(); err == nil && cerr != nil {
+		err = classify(cerr)
+	}
+	return err
+}
+
+// liveCase locks the case's row until the transaction ends, serialising
+// every change to the case, and returns what recording events on it needs:
+// its reference and ledger salt. An unknown case fails with
+// guichet.ErrNotFound, an erased one with guichet.ErrConflict.
+func liveCase(ctx context.Context, tx pgx.Tx, caseID string) (ref string, salt []byte, err error) {
+	var erased bool
+	err = tx.QueryRow(ctx, `SELECT c.ref, c.erased_at IS NOT NULL, s.ledger_salt
+		FROM cases c LEFT JOIN case_secrets s ON s.case_id = c.id WHERE c.id = $1 FOR UPDATE OF c`, caseID).
+		Scan(&ref, &erased, &salt)
+	if err != nil {
+		return "", nil, fmt.Errorf("case %s: %w", caseID, classify(err))
+	}
+	if erased {
+		return "", nil, fmt.Errorf("case %s is erased: %w", ref, guichet.ErrConflict)
+	}
+	return ref, salt, nil
+}
+
+const caseColumns = `c.id, c.ref, c.kind, c.category, c.status, c.unit_id, c.created_at, c.submitted_at,
+	c.updated_at, c.expires_at, c.erased_at, c.linked_ref`
+
+func caseDest(c *casefile.Case, kind, status *string) []any {
+	return []any{&c.ID, &c.Ref, kind, &c.Category, status, str{&c.UnitID}, tm{&c.CreatedAt}, tm{&c.SubmittedAt},
+		tm{&c.UpdatedAt}, tm{&c.ExpiresAt}, tm{&c.ErasedAt}, str{&c.LinkedRef}}
+}
+
+// CaseByRef returns a case's metadata and secrets by exact reference, or
+// fails with guichet.ErrNotFound.
+func (s *Store) CaseByRef(ctx context.Context, ref string) (casefile.Case, casefile.Secrets, error) {
+	var (
+		c            casefile.Case
+		sec          casefile.Secrets
+		kind, status string
+	)
+	dest := append(caseDest(&c, &kind, &status), &sec.TrackingHash, &sec.LedgerSalt, &sec.CodeFailures, tm{&sec.LastCodeFailure})
+	err := s.pool.QueryRow(ctx, `SELECT `+caseColumns+`,
+			s.tracking_hash, s.ledger_salt, COALESCE(s.code_failures, 0), s.last_code_failure
+		FROM cases c LEFT JOIN case_secrets s ON s.case_id = c.id WHERE c.ref = $1`, ref).Scan(dest...)
+	if err != nil {
+		return casefile.Case{}, casefile.Secrets{}, fmt.Errorf("postgres: case %s: %w", ref, classify(err))
+	}
+	c.Kind, c.Status = caseref.Kind(kind), casefile.Status(status)
+	return c, sec, nil
+}
+
+// CasePersonal returns the sealed personal part, or fails with
+// guichet.ErrNotFound for an unknown or erased case.
+func (s *Store) CasePersonal(ctx context.Context, caseID string) (casefile.Sealed, error) {
+	var p casefile.Sealed
+	err := s.pool.QueryRow(ctx, `SELECT wrapped_key, ciphertext FROM case_personal WHERE case_id = $1`, caseID).
+		Scan(&p.WrappedKey, &p.Ciphertext)
+	if err != nil {
+		return casefile.Sealed{}, fmt.Errorf("postgres: case %s: personal: %w", caseID, classify(err))
+	}
+	return p, nil
+}
+
+// CaseEvents returns the case's events in recording order, or fails with
+// guichet.ErrNotFound for an unknown case.
+func (s *Store) CaseEvents(ctx context.Context, caseID string) ([]casefile.Event, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, case_id, type, at, actor, visible, data::text
+		FROM case_events WHERE case_id = $1 ORDER BY seq`, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: case %s: events: %w", caseID, err)
+	}
+	out, err := collect(rows, func(r pgx.Row) (casefile.Event, error) {
+		var (
+			e    casefile.Event
+			data string
+		)
+		if err := r.Scan(&e.ID, &e.CaseID, &e.Type, tm{&e.At}, &e.Actor, &e.Visible, &data); err != nil {
+			return e, err
+		}
+		if err := json.Unmarshal([]byte(data), &e.Data); err != nil {
+			return e, fmt.Errorf("event %s: data: %w", e.ID, err)
+		}
+		return e, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: case %s: events: %w", caseID, err)
+	}
+	if len(out) == 0 {
+		var one int
+		if err := s.pool.QueryRow(ctx, `SELECT 1 FROM cases WHERE id = $1`, caseID).Scan(&one); err != nil {
+			return nil, fmt.Errorf("postgres: case %s: events: %w", caseID, classify(err))
+		}
+	}
+	return out, nil
+}
+
+// RecordCodeFailure counts one wrong tracking code at time at and returns
+// the count since the last reset; guichet.ErrNotFound for an unknown case.
+func (s *Store) RecordCodeFailure(ctx context.Context, caseID string, at time.Time) (int, error) {
+	var n int
+	err := s.Transact(ctx, func(tx pgx.Tx) error {
+		return classify(tx.QueryRow(ctx, `UPDATE case_secrets
+			SET code_failures = code_failures + 1, last_code_failure = $1
+			WHERE case_id = $2 RETURNING code_failures`, dbTime(at), caseID).Scan(&n))
+	})
+	if err != nil {
+		return 0, fmt.Errorf("postgres: case %s: record code failure: %w", caseID, err)
+	}
+	return n, nil
+}
+
+// ResetCodeFailures sets the failure count back to zero (the time of the
+// last failure is kept); guichet.ErrNotFound for an unknown case.
+func (s *Store) ResetCodeFailures(ctx context.Context, caseID string) error {
+	err := s.Transact(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE case_secrets SET code_failures = 0 WHERE case_id = $1`, caseID)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return guichet.ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: case %s: reset code failures: %w", caseID, err)
+	}
+	return nil
+}
+
+// Appointment returns the case's current appointment, or fails with
+// guichet.ErrNotFound when it has none.
+func (s *Store) Appointment(ctx context.Context, caseID string) (station.Appointment, error) {
+	var a station.Appointment
+	err := s.pool.QueryRow(ctx, `SELECT a.case_id, a.slot_id, s.unit_id, s.start_at, s.end_at
+		FROM appointments a JOIN slots s ON s.id = a.slot_id WHERE a.case_id = $1`, caseID).
+		Scan(&a.CaseID, &a.SlotID, &a.UnitID, tm{&a.Start}, tm{&a.End})
+	if err != nil {
+		return station.Appointment{}, fmt.Errorf("postgres: case %s: appointment: %w", caseID, classify(err))
+	}
+	return a, nil
+}
+
+// Reschedule moves the case's appointment to slotID (or books one if it
+// has none), freeing the old place, and records events. Rescheduling to the
+// slot already held keeps the place and records the events. A full slot
+// fails with guichet.ErrConflict, an unknown case or slot with
+// guichet.ErrNotFound, an erased case with guichet.ErrConflict; on failure
+// nothing changes.
+func (s *Store) Reschedule(ctx context.Context, caseID, slotID string, events []casefile.Event) error {
+	err := s.Transact(ctx, func(tx pgx.Tx) error {
+		ref, salt, err := liveCase(ctx, tx, caseID)
+		if err != nil {
+			return err
+		}
+		var old string
+		err = tx.QueryRow(ctx, `SELECT slot_id FROM appointments WHERE case_id = $1`, caseID).Scan(&old)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		if old != slotID {
+			// Lock both slots in ID order: two cases swapping slots then
+			// queue instead of deadlocking.
+			ids := []string{slotID}
+			if old != "" {
+				ids = append(ids, old)
+			}
+			rows, err := tx.Query(ctx, `SELECT id FROM slots WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids)
+			if err != nil {
+				return err
+			}
+			locked, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				return err
+			}
+			if !slices.Contains(locked, slotID) {
+				return fmt.Errorf("slot %s: %w", slotID, guichet.ErrNotFound)
+			}
+			if err := book(ctx, tx, slotID); err != nil {
+				return err
+			}
+			if old != "" {
+				if err := free(ctx, tx, old); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO appointments (case_id, slot_id) VALUES ($1, $2)
+				ON CONFLICT (case_id) DO UPDATE SET slot_id = excluded.slot_id`, caseID, slotID); err != nil {
+				return classify(err)
+			}
+		}
+		return writeEvents(ctx, tx, caseID, ref, salt, events)
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: case %s: reschedule to %s: %w", caseID, slotID, err)
+	}
+	return nil
+}
+
+// CancelAppointment frees the case's place and records events; it fails
+// with guichet.ErrNotFound, changing nothing, when the case has no
+// appointment.
+func (s *Store) CancelAppointment(ctx context.Context, caseID string, events []casefile.Event) error {
+	err := s.Transact(ctx, func(tx pgx.Tx) error {
+		ref, salt, err := liveCase(ctx, tx, caseID)
+		if err != nil {
+			return err
+		}
+		var slotID string
+		err = tx.QueryRow(ctx, `DELETE FROM appointments WHERE case_id = $1 RETURNING slot_id`, caseID).Scan(&slotID)
+		if err != nil {
+			return fmt.Errorf("appointment: %w", classify(err))
+		}
+		if err := free(ctx, tx, slotID); err != nil {
+			return err
+		}
+		return writeEvents(ctx, tx, caseID, ref, salt, events)
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: case %s: cancel appointment: %w", caseID, err)
+	}
+	return nil
+}
+
+// ExpirableCases returns up to limit (> 0) cases whose ExpiresAt is set and
+// at or before now and whose personal data is not yet erased, earliest
+// expiry first (then by ID).
+func (s *Store) ExpirableCases(ctx context.Context, now time.Time, limit int) ([]casefile.Case, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("postgres: expirable cases: limit %d: %w", limit, guichet.ErrInvalid)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases c
+		WHERE c.expires_at IS NOT NULL AND c.expires_at <= $1 AND c.erased_at IS NULL
+		ORDER BY c.expires_at, c.id LIMIT $2`, norm(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: expirable cases: %w", err)
+	}
+	out, err := collect(rows, func(r pgx.Row) (casefile.Case, error) {
+		var (
+			c            casefile.Case
+			kind, status string
+		)
+		err := r.Scan(caseDest(&c, &kind, &status)...)
+		c.Kind, c.Status = caseref.Kind(kind), casefile.Status(status)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: expirable cases: %w", err)
+	}
+	return out, nil
+}
+
+// EraseCase records events (their leaves computed with the salt still
+// present), then deletes the personal part, the ledger salt, the evidence
+// rows and any appointment (freeing its place), and sets Status and
+// ErasedAt = UpdatedAt = at, all in one transaction. It returns the
+// evidence blob keys to delete. An unknown case fails with
+// guichet.ErrNotFound, an already erased one with guichet.ErrConflict.
+func (s *Store) EraseCase(ctx context.Context, caseID string, status casefile.Status, at time.Time, events []casefile.Event) ([]string, error) {
+	if status == "" || at.IsZero() {
+		return nil, fmt.Errorf("postgres: case %s: erase: status and time are required: %w", caseID, guichet.ErrInvalid)
+	}
+	var keys []string
+	err := s.Transact(ctx, func(tx pgx.Tx) error {
+		keys = []string{}
+		ref, salt, err := liveCase(ctx, tx, caseID)
+		if err != nil {
+			return err
+		}
+		if err := writeEvents(ctx, tx, caseID, ref, salt, events); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM case_personal WHERE case_id = $1`, caseID); err != nil {
+			return fmt.Errorf("personal: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE case_secrets SET ledger_salt = NULL WHERE case_id = $1`, caseID); err != nil {
+			return fmt.Errorf("salt: %w", err)
+		}
+		rows, err := tx.Query(ctx, `DELETE FROM evidence WHERE owner_id = $1 RETURNING blob_key`, caseID)
+		if err != nil {
+			return fmt.Errorf("evidence: %w", err)
+		}
+		if keys, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+			return fmt.Errorf("evidence: %w", err)
+		}
+		if keys == nil {
+			keys = []string{}
+		}
+		var slotID string
+		err = tx.QueryRow(ctx, `DELETE FROM appointments WHERE case_id = $1 RETURNING slot_id`, caseID).Scan(&slotID)
+		switch {
+		case err == nil:
+			if err := free(ctx, tx, slotID); err != nil {
+				return err
+			}
+		case !errors.Is(err, pgx.ErrNoRows):
+			return fmt.Errorf("appointment: %w", err)
+		}
+		_, err = tx.Exec(ctx, `UPDATE cases SET status = $1, erased_at = $2, updated_at = $2 WHERE id = $3`,
+			string(status), norm(at), caseID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: case %s: erase: %w", caseID, err)
+	}
+	return keys, nil
+}

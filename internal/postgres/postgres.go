@@ -1,0 +1,297 @@
+// Package postgres is guichet's store on PostgreSQL (pgx/v5), for one node
+// or many sharing one database.
+//
+// Every method runs in one READ COMMITTED transaction. Writes that touch a
+// case lock its row first, so changes to one case (its events, secrets,
+// appointment) are serialised; a booking is one conditional UPDATE, which
+// PostgreSQL re-checks on the latest row version, so a slot's capacity holds
+// across nodes. Deadlocks and serialization failures are retried.
+//
+// Times are kept in UTC to the microsecond (timestamptz): the store
+// normalises every time it is given (time.Time.Truncate(time.Microsecond))
+// before writing it, and an event's transparency-log leaf is computed from
+// the event as stored.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/guichet/guichet"
+	"github.com/guichet/guichet/internal/complaint"
+)
+
+var _ complaint.Store = (*Store)(nil)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// migrateLock is the pg_advisory_xact_lock key that serialises migrations
+// of nodes starting together ("guichet" in ASCII, then 1).
+const migrateLock int64 = 0x6775696368657401
+
+// Store is guichet's storage on a PostgreSQL database. It is safe for
+// concurrent use, and several processes may share the database.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to the database at url (postgres://…; pgxpool parameters
+// such as pool_max_conns are honoured, the pool otherwise holds
+// max(8, 4×GOMAXPROCS) connections) and applies the pending migrations in
+// one transaction under an advisory lock. A database written by a newer
+// binary (holding migrations this one does not know) is refused.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err) // the error does not repeat the password
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = int32(max(8, 4*runtime.GOMAXPROCS(0)))
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	s := &Store{pool: pool}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	return s, nil
+}
+
+// Close closes every connection, waiting for those in use to be released.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Ping reports whether the database answers, for readiness checks.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgres: ping: %w", err)
+	}
+	return nil
+}
+
+// attempts is how many times Transact runs a transaction that keeps
+// failing with a serialization failure or a deadlock.
+const attempts = 5
+
+// Transact runs fn in a READ COMMITTED transaction and commits it when fn
+// returns nil; otherwise, or if fn panics, it rolls back. When the
+// transaction fails with a serialization failure (40001) or a deadlock
+// (40P01) it is run again, up to 5 times in all, after a short random
+// pause; then the error wraps guichet.ErrUnavailable. fn MUST therefore be
+// safe to call again from the start (reset anything it collects) and MUST
+// NOT use tx after returning.
+func (s *Store) Transact(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.transactOnce(ctx, fn)
+		if err == nil || !retryable(err) {
+			return err
+		}
+		if attempt == attempts {
+			return fmt.Errorf("%w: %d attempts: %w", guichet.ErrUnavailable, attempts, err)
+		}
+		pause := time.Duration(rand.Int64N(int64(time.Millisecond) << attempt))
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			return errors.Join(ctx.Err(), err)
+		}
+	}
+}
+
+func (s *Store) transactOnce(ctx context.Context, fn func(tx pgx.Tx) error) (err error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		// Roll back even if ctx is done, so the connection goes back clean.
+		if v := recover(); v != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+			panic(v)
+		}
+		if err != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", classify(err))
+	}
+	return nil
+}
+
+// retryable reports whether err is a serialization failure or a deadlock.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// migrate applies, in one transaction holding an advisory lock, every
+// embedded migration newer than the database.
+func (s *Store) migrate(ctx context.Context) error {
+	steps, err := loadMigrations()
+	if err != nil {
+		return err
+	}
+	return s.Transact(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLock); err != nil {
+			return fmt.Errorf("migrate: lock: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    integer PRIMARY KEY,
+			name       text NOT NULL,
+			applied_at timestamptz NOT NULL DEFAULT now()
+		)`); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		var current int
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+			return fmt.Errorf("migrate: read version: %w", err)
+		}
+		if last := steps[len(steps)-1].version; current > last {
+			return fmt.Errorf("migrate: database is at version %d, this binary knows up to %d", current, last)
+		}
+		for _, m := range steps {
+			if m.version <= current {
+				continue
+			}
+			if _, err := tx.Exec(ctx, m.sql); err != nil {
+				return fmt.Errorf("migrate: %s: %w", m.name, err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
+				return fmt.Errorf("migrate: record %s: %w", m.name, err)
+			}
+		}
+		return nil
+	})
+}
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// loadMigrations reads the embedded migrations, named NNNN_what.sql and
+// numbered 1, 2, 3… without gaps.
+func loadMigrations() ([]migration, error) {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	var out []migration
+	for _, p := range names {
+		name := strings.TrimPrefix(p, "migrations/")
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("migrations: %s: name must be NNNN_what.sql", name)
+		}
+		b, err := migrations.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("migrations: %w", err)
+		}
+		out = append(out, migration{version: v, name: name, sql: string(b)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	for i, m := range out {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migrations: %s: expected version %d", m.name, i+1)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("migrations: none embedded")
+	}
+	return out, nil
+}
+
+// classify wraps err with the guichet error kind its SQLSTATE stands for,
+// if any: unique keys → ErrConflict, foreign keys → ErrNotFound, other
+// constraints → ErrInvalid; no rows → ErrNotFound.
+func classify(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%w: %w", guichet.ErrNotFound, err)
+	}
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	switch pe.Code {
+	case "23505": // unique_violation
+		return fmt.Errorf("%w: %w", guichet.ErrConflict, err)
+	case "23503": // foreign_key_violation
+		return fmt.Errorf("%w: referenced row missing: %w", guichet.ErrNotFound, err)
+	case "23514", "23502": // check_violation, not_null_violation
+		return fmt.Errorf("%w: %w", guichet.ErrInvalid, err)
+	}
+	return err
+}
+
+// norm is the form in which times are stored: UTC, to the microsecond.
+func norm(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// dbTime encodes t normalised, and the zero time as NULL.
+func dbTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return norm(t)
+}
+
+// tm scans a nullable timestamptz into *t, in UTC (NULL → zero time).
+type tm struct{ t *time.Time }
+
+func (d tm) ScanTimestamptz(v pgtype.Timestamptz) error {
+	switch {
+	case !v.Valid:
+		*d.t = time.Time{}
+	case v.InfinityModifier != pgtype.Finite:
+		return errors.New("infinite time")
+	default:
+		*d.t = v.Time.UTC()
+	}
+	return nil
+}
+
+// nullStr encodes "" as NULL.
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// str scans a nullable text into *s (NULL → "").
+type str struct{ s *string }
+
+func (d str) ScanText(v pgtype.Text) error {
+	*d.s = v.String // "" when NULL
+	return nil
+}
