@@ -205,7 +205,7 @@ func (c interopClient) vkey() string { return strings.TrimSpace(string(c.fetch("
 
 func TestInteropWithTlogClient(t *testing.T) {
 	ob := &memOutbox{}
-	l := openTest(t, t.TempDir(), testKey(t), ob, func(c *Config) { c.MaxBatch = 1000 })
+	l := openTest(t, t.TempDir(), testKey(t), ob, func(c *Config) { c.MaxBatch = 1 << 17 })
 	srv := serveTest(t, l)
 	c := interopClient{t: t, prefix: srv.URL + "/log"}
 	vkey := l.VerifierKey() // obtained out of band

@@ -137,10 +137,9 @@ type Log struct {
 	cache     *tileCache
 
 	// mu serializes sequencing and guards the fields below it.
-	mu      sync.Mutex
-	b       *builder // the tree at the durable checkpoint
-	durable []byte   // the durable checkpoint, signed by the log only
-	marked  int64    // outbox rows known marked; -1 when unknown
+	mu     sync.Mutex
+	b      *builder // the tree at the durable checkpoint
+	marked int64    // outbox rows known marked; -1 when unknown
 	// crash, in tests, fails a step at the named stage.
 	crash func(stage string) error
 	// onPublish, in benchmarks, learns each published size.
@@ -273,7 +272,6 @@ func (l *Log) open(ctx context.Context) error {
 		if err := l.store.Put(ctx, []Object{{CheckpointPath, signed}}); err != nil {
 			return err
 		}
-		l.durable = signed
 		l.pub.Store(&published{note: signed, cp: checkpoint.Checkpoint{Origin: l.origin, Hash: emptyRoot}})
 		l.log.InfoContext(ctx, "ledger: new log", "origin", l.origin, "key", l.vkeys[0])
 		return nil
@@ -293,7 +291,6 @@ func (l *Log) open(ctx context.Context) error {
 		return fmt.Errorf("%w: tiles at size %d hash to %v, the checkpoint says %v", ErrCorrupt, v.Size, got, v.Hash)
 	}
 	l.b = b
-	l.durable = stripCosignatures(raw)
 	l.pub.Store(&published{note: raw, cp: v.Checkpoint})
 	l.log.InfoContext(ctx, "ledger: opened", "origin", l.origin, "size", v.Size)
 	return nil
@@ -370,20 +367,6 @@ func loadBuilder(ctx context.Context, st TileStore, size int64) (*builder, error
 		}
 	}
 	return b, nil
-}
-
-// stripCosignatures returns the note with only its first signature line
-// (the log's own: the log writes it first).
-func stripCosignatures(signed []byte) []byte {
-	i := bytes.LastIndex(signed, []byte("\n\n"))
-	if i < 0 {
-		return signed
-	}
-	sigs := signed[i+2:]
-	if j := bytes.IndexByte(sigs, '\n'); j >= 0 {
-		return bytes.Clone(signed[:i+2+j+1])
-	}
-	return signed
 }
 
 // Close releases the sequencer lock. Serving and proving stop being safe
@@ -503,7 +486,7 @@ func (l *Log) Sequence(ctx context.Context) (int, error) {
 	if err := l.store.Put(ctx, []Object{{CheckpointPath, signed}}); err != nil {
 		return 0, fmt.Errorf("ledger: write checkpoint: %w", err)
 	}
-	l.b, l.durable, l.marked = nb, signed, -1
+	l.b, l.marked = nb, -1
 	if len(l.witnesses) == 0 {
 		l.publish(&published{note: signed, cp: cp})
 	}
@@ -622,6 +605,9 @@ func checkLeaf(b []byte) error {
 // returns only when ctx is done (nil) or on ErrDiverged, ErrCorrupt or
 // ErrBadLeaf, which need an operator.
 func (l *Log) Run(ctx context.Context) error {
+	if l.cfg.Outbox == nil {
+		return errors.New("ledger: read-only log (no outbox): nothing to sequence")
+	}
 	l.log.InfoContext(ctx, "ledger: sequencer running", "origin", l.origin, "size", l.Size())
 	tick := time.NewTicker(l.cfg.Interval)
 	defer tick.Stop()

@@ -270,3 +270,47 @@ func mustVerifier(t *testing.T, vkey string) note.Verifier {
 	}
 	return v
 }
+
+func FuzzVerifyReceipt(f *testing.F) {
+	skey, _ := GenerateKey(&seeded{}, testOrigin)
+	k, _ := ParseKey(skey)
+	golden, err := os.ReadFile(filepath.Join("testdata", "receipt.golden.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(golden)
+	f.Add([]byte(`{"format":"guichet-receipt/v1","index":-1,"checkpoint":"x"}`))
+	kinds := []error{ErrMalformed, ErrBadSignature, ErrWrongKey, ErrUnknownOrigin, ErrNotIncluded, ErrLeafMismatch}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := ParseReceipt(b)
+		if err != nil {
+			return
+		}
+		res, err := VerifyReceipt(r, k.VerifierKey())
+		if err == nil {
+			if res.Index >= res.TreeSize {
+				t.Fatalf("accepted index %d in tree %d", res.Index, res.TreeSize)
+			}
+			return
+		}
+		for _, k := range kinds {
+			if errors.Is(err, k) {
+				return
+			}
+		}
+		t.Fatalf("untyped error: %v", err)
+	})
+}
+
+func FuzzParseLeaf(f *testing.F) {
+	f.Add(testLeaf(1))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		l, err := ParseLeaf(b)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(l.MarshalCanonical(), b) {
+			t.Fatalf("accepted a non-canonical leaf %q", b)
+		}
+	})
+}
