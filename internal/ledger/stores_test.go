@@ -3,7 +3,10 @@ package ledger_test
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
+	"net/url"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -13,17 +16,31 @@ import (
 	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/ledger"
 	"github.com/guichet/guichet/internal/ledger/checkpoint"
+	"github.com/guichet/guichet/internal/postgres"
 	"github.com/guichet/guichet/internal/sqlite"
 	"github.com/guichet/guichet/internal/uuid7"
+	"github.com/jackc/pgx/v5"
 )
 
-var _ ledger.Outbox = (*sqlite.Store)(nil)
-var _ ledger.EventIndexer = (*sqlite.Store)(nil)
+var (
+	_ ledger.Outbox       = (*sqlite.Store)(nil)
+	_ ledger.EventIndexer = (*sqlite.Store)(nil)
+	_ ledger.Outbox       = (*postgres.Store)(nil)
+	_ ledger.EventIndexer = (*postgres.Store)(nil)
+)
+
+// store is what these tests need from a real store.
+type store interface {
+	ledger.Outbox
+	ledger.EventIndexer
+	SubmitCase(ctx context.Context, s complaint.Submission) error
+	CaseEvents(ctx context.Context, caseID string) ([]casefile.Event, error)
+}
 
 // flakyOutbox fails MarkSequenced once, like a process killed between
 // writing the checkpoint and committing the indexes.
 type flakyOutbox struct {
-	*sqlite.Store
+	store
 	fail bool
 }
 
@@ -32,10 +49,10 @@ func (f *flakyOutbox) MarkSequenced(ctx context.Context, ids []int64, first int6
 		f.fail = false
 		return errors.New("killed before marking")
 	}
-	return f.Store.MarkSequenced(ctx, ids, first)
+	return f.store.MarkSequenced(ctx, ids, first)
 }
 
-func submit(t testing.TB, st *sqlite.Store, ids *uuid7.Generator, now time.Time) (casefile.Case, []byte) {
+func submit(t testing.TB, st store, ids *uuid7.Generator, now time.Time) (casefile.Case, []byte) {
 	t.Helper()
 	ref, err := caseref.New(caseref.PreComplaint, 2026, rand.Reader)
 	if err != nil {
@@ -59,9 +76,6 @@ func submit(t testing.TB, st *sqlite.Store, ids *uuid7.Generator, now time.Time)
 	return c, salt
 }
 
-// The sequencer against the real SQLite store: events are logged once,
-// indexes land in the database, a crash between checkpoint and marking is
-// reconciled, and receipts verify.
 func TestWithSQLiteStore(t *testing.T) {
 	dir := t.TempDir()
 	st, err := sqlite.Open(t.Context(), filepath.Join(dir, "guichet.db"))
@@ -69,13 +83,61 @@ func TestWithSQLiteStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	testWithStore(t, dir, st)
+}
+
+// TestWithPostgresStore needs GUICHET_TEST_POSTGRES (see
+// scripts/pg-test-cluster.sh); it is skipped without it, and fails then
+// when GUICHET_REQUIRE_POSTGRES=1 (CI).
+func TestWithPostgresStore(t *testing.T) {
+	base := os.Getenv("GUICHET_TEST_POSTGRES")
+	if base == "" {
+		if os.Getenv("GUICHET_REQUIRE_POSTGRES") == "1" {
+			t.Fatal("GUICHET_REQUIRE_POSTGRES=1 but GUICHET_TEST_POSTGRES is not set")
+		}
+		t.Skip("GUICHET_TEST_POSTGRES is not set (see scripts/pg-test-cluster.sh)")
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	name := "guichet_ledger_" + hex.EncodeToString(b[:])
+	admin := func(sql string) error {
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, sql)
+		return err
+	}
+	if err := admin("CREATE DATABASE " + name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	st, err := postgres.Open(t.Context(), u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	testWithStore(t, t.TempDir(), st)
+}
+
+// testWithStore runs the sequencer against a real store: events are
+// logged once, indexes land in the database, a crash between checkpoint
+// and marking is reconciled, and receipts verify.
+func testWithStore(t *testing.T, dir string, st store) {
 	ids := uuid7.New(nil, nil)
 	now := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
 	skey, err := ledger.GenerateKey(rand.Reader, "plainte.example.fr/log")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ob := &flakyOutbox{Store: st}
+	ob := &flakyOutbox{store: st}
 	open := func() *ledger.Log {
 		l, err := ledger.Open(t.Context(), ledger.Config{DataDir: dir, PublicURL: "https://plainte.example.fr", Key: skey, Outbox: ob, MaxBatch: 7})
 		if err != nil {
