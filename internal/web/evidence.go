@@ -37,11 +37,12 @@ func (s *Server) evidenceAdd(w http.ResponseWriter, r *http.Request) error {
 	maxMB := s.d.Complaints.Config().MaxFileSize >> 20
 	refuse := func(key string, args ...any) error {
 		drain(raw)
-		p, err := s.stepPage(r, complaint.StepEvidence, st)
+		var v guichet.ValidationError
+		v.Add("evidence", key, args...)
+		p, err := s.stepPage(r, complaint.StepEvidence, st, &v)
 		if err != nil {
 			return err
 		}
-		p.addError("evidence", key, args...)
 		return s.render(w, r, http.StatusUnprocessableEntity, "step_evidence", p)
 	}
 	if r.ContentLength > limit {
@@ -76,11 +77,10 @@ func (s *Server) evidenceAdd(w http.ResponseWriter, r *http.Request) error {
 			return refuse("err.evidence.size", maxMB)
 		case errors.As(err, &verr):
 			drain(raw)
-			p, perr := s.stepPage(r, complaint.StepEvidence, st)
+			p, perr := s.stepPage(r, complaint.StepEvidence, st, verr)
 			if perr != nil {
 				return perr
 			}
-			p.setErrors(verr)
 			return s.render(w, r, http.StatusUnprocessableEntity, "step_evidence", p)
 		case err != nil:
 			return err

@@ -63,6 +63,8 @@ func TestJourney(t *testing.T) {
 
 			// Items: add a row, remove it, then save.
 			r = c.post("/preplainte/objets", with(items(), "action", "add-item")).must(t, 200, `name="items.1.kind"`)
+			r = c.post("/preplainte/objets", with(items(), "items.1.kind", "vehicle", "items.1.description", "Scooter", "items.1.plate", "ZZZ")).
+				must(t, http.StatusUnprocessableEntity, `href="#f-items-1-plate"`, `id="f-items-1-plate-error"`, `value="ZZZ"`)
 			r = c.post("/preplainte/objets", with(items(), "action", "remove-item-1")).must(t, 200).lacks(t, `name="items.1.kind"`)
 			r = c.post("/preplainte/objets", items()).must(t, 200)
 			if r.Path != "/preplainte/preuves" {

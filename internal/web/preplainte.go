@@ -217,9 +217,13 @@ func (s *Server) resumeSubmit(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, stepPath(st.Step))
 }
 
-// stepPage builds the page of one step with its data.
-func (s *Server) stepPage(r *http.Request, step complaint.Step, st *complaint.DraftState) (*page, error) {
+// stepPage builds the page of one step with its data, showing the field
+// errors of verr (which may be nil).
+func (s *Server) stepPage(r *http.Request, step complaint.Step, st *complaint.DraftState, verr error) (*page, error) {
 	p := s.newPage(r)
+	if verr != nil {
+		p.setErrors(verr)
+	}
 	p.Path = stepPath(step)
 	if r.Method == http.MethodGet && r.URL.RawQuery != "" && step == complaint.StepStation {
 		p.Path = r.URL.RequestURI()
@@ -253,7 +257,7 @@ func (s *Server) stepForm(w http.ResponseWriter, r *http.Request) error {
 	if step.Index() > st.Step.Index() {
 		return redirect(w, r, stepPath(st.Step))
 	}
-	p, err := s.stepPage(r, step, st)
+	p, err := s.stepPage(r, step, st, nil)
 	if err != nil {
 		return err
 	}
@@ -334,7 +338,7 @@ func (s *Server) stepSubmit(w http.ResponseWriter, r *http.Request) error {
 		// Saved meanwhile from another window: show the latest draft with
 		// what was just typed, to save again knowingly.
 		mergeStep(&saved.Form, step, in)
-		p, perr := s.stepPage(r, step, saved)
+		p, perr := s.stepPage(r, step, saved, nil)
 		if perr != nil {
 			return perr
 		}
@@ -349,11 +353,10 @@ func (s *Server) stepSubmit(w http.ResponseWriter, r *http.Request) error {
 		return redirect(w, r, after)
 	}
 	if verr != nil {
-		p, perr := s.stepPage(r, step, saved)
+		p, perr := s.stepPage(r, step, saved, verr)
 		if perr != nil {
 			return perr
 		}
-		p.setErrors(verr)
 		return s.render(w, r, http.StatusUnprocessableEntity, "step_"+string(step), p)
 	}
 	return redirect(w, r, stepPath(complaint.Steps[step.Index()+1]))
@@ -405,7 +408,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	if errors.Is(err, guichet.ErrConflict) && saved != nil {
 		saved.Form.Consent = in.Consent
 		st = saved
-		p, perr := s.stepPage(r, complaint.StepReview, st)
+		p, perr := s.stepPage(r, complaint.StepReview, st, nil)
 		if perr != nil {
 			return perr
 		}
@@ -452,10 +455,9 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 
 // renderStepErrors shows step with verr's errors.
 func (s *Server) renderStepErrors(w http.ResponseWriter, r *http.Request, step complaint.Step, st *complaint.DraftState, verr *guichet.ValidationError) error {
-	p, err := s.stepPage(r, step, st)
+	p, err := s.stepPage(r, step, st, verr)
 	if err != nil {
 		return err
 	}
-	p.setErrors(verr)
 	return s.render(w, r, http.StatusUnprocessableEntity, "step_"+string(step), p)
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/guichet/guichet"
@@ -101,6 +102,7 @@ type page struct {
 type fieldError struct {
 	Field   string
 	ID      string // id of the field's input
+	Label   string // the field's name in the summary, if it has one
 	Message string
 }
 
@@ -130,9 +132,30 @@ func (p *page) setErrors(err error) bool {
 			continue
 		}
 		seen[f.Field] = true
-		p.Errors = append(p.Errors, fieldError{Field: f.Field, ID: fieldID(f.Field), Message: p.cat.T(f.Key, f.Args...)})
+		p.Errors = append(p.Errors, fieldError{Field: f.Field, ID: fieldID(f.Field), Label: p.summaryLabel(f.Field), Message: p.cat.T(f.Key, f.Args...)})
 	}
 	return len(p.Errors) > 0
+}
+
+// summaryLabel names a field in the error summary: a short name when the
+// label is a question, the row for an item field.
+func (p *page) summaryLabel(name string) string {
+	base := baseName(name)
+	label := ""
+	switch {
+	case p.cat.Has("summary." + base):
+		label = p.cat.T("summary." + base)
+	case p.cat.Has("field." + base):
+		label = p.cat.T("field." + base)
+	}
+	if rest, ok := strings.CutPrefix(name, "items."); ok && label != "" {
+		if n, _, ok := strings.Cut(rest, "."); ok {
+			if i, err := strconv.Atoi(n); err == nil {
+				label = p.cat.T("items.row", i+1) + " – " + label
+			}
+		}
+	}
+	return label
 }
 
 // addError shows one error on field.

@@ -87,7 +87,7 @@ func (s *Server) fillEvidence(r *http.Request, p *page) {
 // Size formats a file size for people: "2,4 Mo" / "2.4 MB".
 func (p *page) Size(n int64) string {
 	unit := p.cat.T("unit.kb")
-	v := float64(n) / 1024
+	v := max(float64(n)/1024, 1)
 	if v >= 1024 {
 		v /= 1024
 		unit = p.cat.T("unit.mb")
