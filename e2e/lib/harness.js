@@ -155,7 +155,18 @@ export async function startServer({ timeoutMs = 30_000 } = {}) {
  * down after them. Returns an object whose fields are filled in before().
  */
 export function suite({ before, after }, support) {
-  const env = { url: '', browser: null, server: null };
+  const env = {
+    url: '',
+    browser: null,
+    server: null,
+    /** A fresh browser context; actions wait 10 s at most, not Playwright's 30. */
+    async context(options) {
+      const ctx = await env.browser.newContext(options);
+      ctx.setDefaultTimeout(10_000);
+      ctx.setDefaultNavigationTimeout(20_000);
+      return ctx;
+    },
+  };
   before(async () => {
     if (support.skip) return;
     env.server = await startServer();
