@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -21,6 +21,9 @@ import (
 
 	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/evidence"
+	"github.com/guichet/guichet/internal/receipt"
+	"github.com/guichet/guichet/internal/sqlite"
 	"github.com/guichet/guichet/internal/station"
 	"github.com/guichet/guichet/internal/uuid7"
 	"github.com/guichet/guichet/internal/vault"
@@ -50,11 +53,11 @@ type env struct {
 	srv     *httptest.Server
 	web     *Server
 	svc     *complaint.Service
-	store   *memStore
+	store   *sqlite.Store
 	clock   *testClock
 	units   []station.Unit
 	logs    *syncBuffer
-	receipt []Receipt // receipts rendered
+	receipt []receipt.Receipt // receipts rendered
 	mu      sync.Mutex
 }
 
@@ -82,7 +85,19 @@ type envOption func(*Config, *complaint.Config)
 
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
-	e := &env{t: t, store: newMemStore(), clock: &testClock{t: start}, logs: &syncBuffer{}}
+	e := &env{t: t, clock: &testClock{t: start}, logs: &syncBuffer{}}
+	ctx := t.Context()
+	dir := t.TempDir()
+	var err error
+	if e.store, err = sqlite.Open(ctx, filepath.Join(dir, "guichet.db")); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.store.Close() })
+	blobs, err := evidence.Open(ctx, "file://"+filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { blobs.Close() })
 	ids := uuid7.New(e.clock.Now, rand.Reader)
 	e.seed(ids)
 	master := bytes.Repeat([]byte{7}, vault.KeySize)
@@ -105,16 +120,16 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	}
 	logger := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.svc = complaint.New(ccfg, complaint.Deps{
-		Store: e.store, Vault: v, Blobs: &memBlobs{m: map[string][]byte{}}, Sniff: sniff, Codes: codes,
+		Store: e.store, Vault: v, Blobs: blobs, Sniff: evidence.Sniff, Codes: codes,
 		Clock: e.clock, Rand: rand.Reader, IDs: ids, Logger: logger,
 	})
 	e.web, err = New(wcfg, Deps{
-		Complaints: e.svc, Logger: logger, Clock: e.clock,
-		Receipt: func(_ context.Context, r Receipt) ([]byte, error) {
+		Complaints: e.svc, Logger: logger, Clock: e.clock, Ready: e.store.Ping,
+		Receipt: func(r receipt.Receipt) ([]byte, error) {
 			e.mu.Lock()
-			defer e.mu.Unlock()
 			e.receipt = append(e.receipt, r)
-			return []byte("%PDF-1.7 test receipt " + r.Ref), nil
+			e.mu.Unlock()
+			return receipt.PDF(r)
 		},
 	})
 	if err != nil {
@@ -135,13 +150,18 @@ func (e *env) seed(ids *uuid7.Generator) {
 		{ID: ids.New(), Code: "BTA-VILLEURBANNE", Name: "Brigade de Villeurbanne", Kind: station.Brigade, Address: "1 place Lazare-Goujon",
 			Postcode: "69100", City: "Villeurbanne", Lat: 45.77, Lon: 4.88, Hours: []string{"Tous les jours 8 h–18 h"}, AcceptsAppointments: true},
 	}
+	ctx := e.t.Context()
 	for _, u := range e.units {
-		e.store.units[u.ID] = u
+		if err := e.store.CreateUnit(ctx, u); err != nil {
+			e.t.Fatal(err)
+		}
 		for d := 3; d < 8; d++ { // Monday 23 to Friday 27 November
 			for h := 0; h < 4; h++ {
 				s := start.AddDate(0, 0, d).Add(time.Duration(h) * 30 * time.Minute)
 				sl := station.Slot{ID: ids.New(), UnitID: u.ID, Start: s, End: s.Add(30 * time.Minute), Capacity: 2}
-				e.store.slots[sl.ID] = sl
+				if err := e.store.CreateSlot(ctx, sl); err != nil {
+					e.t.Fatal(err)
+				}
 			}
 		}
 	}

@@ -1,13 +1,14 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/guichet/guichet/internal/caseref"
+	"github.com/guichet/guichet"
 )
 
 var draftCodeRE = regexp.MustCompile(`<p class="code"[^>]*>([0-9A-Z]{4}(?:-[0-9A-Z]{4}){3})</p>`)
@@ -206,28 +207,33 @@ func TestSlotTakenBeforeSubmit(t *testing.T) {
 	e := newEnv(t)
 	c := e.client("fr")
 	c.fileDraft()
-	d, err := e.svc.Draft(t.Context(), mustDraftCode(t, c))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.store.mu.Lock()
-	s := e.store.slots[d.Form.SlotID]
-	s.Booked = s.Capacity
-	e.store.slots[s.ID] = s
-	e.store.mu.Unlock()
+	// Two others take both places of the same (first) slot meanwhile.
+	e.client("fr").submit()
+	e.client("fr").submit()
 	c.get("/preplainte/recapitulatif").must(t, 200, "n’est plus disponible")
 	c.post("/preplainte/envoyer", url.Values{"consent": {"yes"}}).
 		must(t, http.StatusUnprocessableEntity, `href="#f-slot_id"`, "vient d’être pris", `id="creneaux"`)
 }
 
-func mustDraftCode(t *testing.T, c *client) (code caseref.Code) {
-	t.Helper()
-	u, _ := url.Parse(c.e.srv.URL)
-	for _, k := range c.http.Jar.Cookies(u) {
-		if k.Name == draftCookie {
-			return caseref.Code(k.Value)
-		}
+// TestReceiptLogEntry: the PDF receipt carries the submission's place in
+// the transparency log when known, and is still given when not.
+func TestReceiptLogEntry(t *testing.T) {
+	e := newEnv(t)
+	c := e.client("en")
+	ref, _ := c.submit()
+	var asked string
+	e.web.d.LogEntry = func(_ context.Context, eventID string) (int64, string, error) {
+		asked = eventID
+		return 41, "guichet.test/log\n42\nAAAA\n", nil
 	}
-	t.Fatal("no draft cookie")
-	return ""
+	c.get("/suivi/"+ref+"/recu.pdf").must(t, 200, "%PDF")
+	got := e.receipt[len(e.receipt)-1]
+	if asked == "" || got.LogIndex != 41 || got.Checkpoint == "" || got.TrackingHint == "" || got.Category != "Theft" {
+		t.Errorf("receipt %+v (asked %q)", got, asked)
+	}
+	e.web.d.LogEntry = func(context.Context, string) (int64, string, error) { return 0, "", guichet.ErrNotFound }
+	c.get("/suivi/"+ref+"/recu.pdf").must(t, 200, "%PDF")
+	if got := e.receipt[len(e.receipt)-1]; got.LogIndex != -1 {
+		t.Errorf("unsequenced: LogIndex %d", got.LogIndex)
+	}
 }

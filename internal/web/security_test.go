@@ -254,7 +254,7 @@ func TestUploads(t *testing.T) {
 	huge := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("x"), 3<<20)...)
 	c.upload("enorme.pdf", huge).must(t, http.StatusUnprocessableEntity, "trop volumineux")
 
-	r := c.upload("photo.png", append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{1}, 100)...)).must(t, 200, "photo.png", "Le fichier a été ajouté.")
+	r := c.upload("photo.png", append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"), bytes.Repeat([]byte{1}, 100)...)).must(t, 200, "photo.png", "Le fichier a été ajouté.")
 	id := regexp1(t, `action="/preplainte/preuves/([^/]+)/supprimer"`, r.Body)
 	c.post("/preplainte/preuves/"+id+"/supprimer", url.Values{}).must(t, 200, "Le fichier a été retiré.", "Aucun fichier joint.")
 	// Removing again is harmless.

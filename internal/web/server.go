@@ -22,6 +22,7 @@ import (
 
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/receipt"
 	"golang.org/x/text/language"
 )
 
@@ -61,24 +62,6 @@ type Config struct {
 	Dev bool
 }
 
-// ReceiptFunc renders the PDF receipt of a case.
-type ReceiptFunc func(ctx context.Context, r Receipt) ([]byte, error)
-
-// Receipt is what a PDF receipt shows. It holds nothing secret: the
-// tracking code is never on it.
-type Receipt struct {
-	Lang        string
-	Ref         string
-	Category    string // category label, in Lang
-	SubmittedAt time.Time
-	UnitName    string
-	UnitAddress string
-	// Appointment is the start of the appointment; zero when none.
-	Appointment time.Time
-	// StatusURL is the absolute address of the status page.
-	StatusURL string
-}
-
 // Deps are what the web server is built from.
 type Deps struct {
 	// Complaints runs the pre-complaint journey. Required.
@@ -90,8 +73,13 @@ type Deps struct {
 	// Ready reports whether the server can take traffic (/readyz); nil
 	// means always ready.
 	Ready func(ctx context.Context) error
-	// Receipt renders PDF receipts; nil hides the PDF link.
-	Receipt ReceiptFunc
+	// Receipt renders PDF receipts (receipt.PDF); nil hides the PDF link.
+	Receipt func(receipt.Receipt) ([]byte, error)
+	// LogEntry, if set, tells where the event eventID was logged in the
+	// transparency log: its leaf index and a signed checkpoint covering
+	// it. It MUST return an error wrapping guichet.ErrNotFound while the
+	// event is not yet sequenced. Receipts carry them when known.
+	LogEntry func(ctx context.Context, eventID string) (index int64, checkpoint string, err error)
 	// Log serves the transparency log under /log/; nil leaves it out.
 	Log http.Handler
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/guichet/guichet/internal/casefile"
 	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/receipt"
 )
 
 // trackData is the tracking form's data.
@@ -306,9 +307,10 @@ func (s *Server) receiptPDF(w http.ResponseWriter, r *http.Request) error {
 	}
 	lang := chooseLang(r, s.matcher)
 	cat := s.cats[lang]
-	rc := Receipt{
+	rc := receipt.Receipt{
 		Lang: lang, Ref: view.Case.Ref, Category: cat.T("category." + view.Case.Category),
 		SubmittedAt: view.Case.SubmittedAt, StatusURL: s.absURL(r, "/suivi/"+view.Case.Ref),
+		TrackingHint: cat.T("receipt.tracking_hint"), LogIndex: -1,
 	}
 	if view.Unit != nil {
 		rc.UnitName = view.Unit.Name
@@ -317,7 +319,22 @@ func (s *Server) receiptPDF(w http.ResponseWriter, r *http.Request) error {
 	if view.Appointment != nil {
 		rc.Appointment = view.Appointment.Start
 	}
-	pdf, err := s.d.Receipt(r.Context(), rc)
+	if s.d.LogEntry != nil {
+		for _, ev := range view.Events {
+			if ev.Type != casefile.EventSubmitted {
+				continue
+			}
+			idx, cp, err := s.d.LogEntry(r.Context(), ev.ID)
+			switch {
+			case err == nil:
+				rc.LogIndex, rc.Checkpoint = idx, cp
+			case !errors.Is(err, guichet.ErrNotFound):
+				// The receipt is still worth having without its proof.
+				s.d.Logger.WarnContext(r.Context(), "receipt without log entry", "ref", view.Case.Ref, "err", err)
+			}
+		}
+	}
+	pdf, err := s.d.Receipt(rc)
 	if err != nil {
 		return fmt.Errorf("case %s: receipt: %w", view.Case.Ref, err)
 	}
