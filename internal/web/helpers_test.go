@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"io"
@@ -125,7 +126,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	})
 	e.web, err = New(wcfg, Deps{
 		Complaints: e.svc, Logger: logger, Clock: e.clock, Ready: e.store.Ping,
-		Receipt: func(r receipt.Receipt) ([]byte, error) {
+		Receipt: func(_ context.Context, r Receipt) ([]byte, error) {
 			e.mu.Lock()
 			e.receipt = append(e.receipt, r)
 			e.mu.Unlock()

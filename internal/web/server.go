@@ -62,6 +62,11 @@ type Config struct {
 	Dev bool
 }
 
+// Receipt is what a PDF receipt shows, as internal/receipt renders it. The
+// server fills every field, the tracking hint and the log entry included;
+// it never holds the tracking code.
+type Receipt = receipt.Receipt
+
 // Deps are what the web server is built from.
 type Deps struct {
 	// Complaints runs the pre-complaint journey. Required.
@@ -73,8 +78,9 @@ type Deps struct {
 	// Ready reports whether the server can take traffic (/readyz); nil
 	// means always ready.
 	Ready func(ctx context.Context) error
-	// Receipt renders PDF receipts (receipt.PDF); nil hides the PDF link.
-	Receipt func(receipt.Receipt) ([]byte, error)
+	// Receipt renders PDF receipts (typically calling receipt.PDF); nil
+	// hides the PDF link.
+	Receipt func(ctx context.Context, r Receipt) ([]byte, error)
 	// LogEntry, if set, tells where the event eventID was logged in the
 	// transparency log: its leaf index and a signed checkpoint covering
 	// it. It MUST return an error wrapping guichet.ErrNotFound while the

@@ -334,7 +334,7 @@ func (s *Server) receiptPDF(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	pdf, err := s.d.Receipt(rc)
+	pdf, err := s.d.Receipt(r.Context(), rc)
 	if err != nil {
 		return fmt.Errorf("case %s: receipt: %w", view.Case.Ref, err)
 	}
