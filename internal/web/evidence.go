@@ -34,6 +34,10 @@ func (s *Server) evidenceAdd(w http.ResponseWriter, r *http.Request) error {
 		drain(raw)
 		return noDraft(w, r, err)
 	}
+	if complaint.StepEvidence.Index() > st.Step.Index() {
+		drain(raw)
+		return redirect(w, r, stepPath(st.Step))
+	}
 	maxMB := s.d.Complaints.Config().MaxFileSize >> 20
 	refuse := func(key string, args ...any) error {
 		drain(raw)

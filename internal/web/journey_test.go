@@ -43,9 +43,16 @@ func TestJourney(t *testing.T) {
 				t.Fatalf("no draft code shown:\n%s", excerpt(r.Body))
 			}
 
-			// Steps beyond the furthest reached are out of reach.
+			// Steps beyond the furthest reached are out of reach, to see
+			// or to post.
 			if r := c.get("/preplainte/recapitulatif"); r.Path != "/preplainte/identite" {
 				t.Fatalf("jumped ahead to %s", r.Path)
+			}
+			if r := c.post("/preplainte/commissariat", url.Values{"unit_id": {e.units[0].ID}, "slot_id": {"x"}}); r.Path != "/preplainte/identite" {
+				t.Fatalf("posted ahead, now at %s", r.Path)
+			}
+			if r := c.upload("facture.pdf", []byte("%PDF-1.4\n")); r.Path != "/preplainte/identite" {
+				t.Fatalf("uploaded ahead, now at %s", r.Path)
 			}
 
 			// Errors: summary, messages by the fields, what was typed kept.
@@ -62,7 +69,8 @@ func TestJourney(t *testing.T) {
 			}
 			c.post("/preplainte/faits", facts()).must(t, 200)
 
-			// Items: add a row, remove it, then save.
+			// Items: at least one; add a row, remove it, then save.
+			c.post("/preplainte/objets", url.Values{}).must(t, http.StatusUnprocessableEntity, `href="#f-items"`, `id="f-items-error"`)
 			r = c.post("/preplainte/objets", with(items(), "action", "add-item")).must(t, 200, `name="items.1.kind"`)
 			r = c.post("/preplainte/objets", with(items(), "items.1.kind", "vehicle", "items.1.description", "Scooter", "items.1.plate", "ZZZ")).
 				must(t, http.StatusUnprocessableEntity, `href="#f-items-1-plate"`, `id="f-items-1-plate-error"`, `value="ZZZ"`)

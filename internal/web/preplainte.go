@@ -288,6 +288,10 @@ func (s *Server) stepSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return noDraft(w, r, err)
 	}
+	if step.Index() > st.Step.Index() {
+		// Steps are filled in order: nothing beyond the furthest reached.
+		return redirect(w, r, stepPath(st.Step))
+	}
 	if err := r.ParseForm(); err != nil {
 		return fmt.Errorf("step %s: %w: %w", step, guichet.ErrInvalid, err)
 	}
