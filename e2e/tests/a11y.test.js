@@ -122,6 +122,7 @@ describe('accessibility (axe-core, WCAG 2.1 A and AA)', { skip: support.skip }, 
       if (process.env.GUICHET_UPDATE_SCREENSHOT === '1') {
         await page.goto(env.url + '/langue/fr');
         await page.goto(env.url + '/');
+        mkdirSync(join(REPO_DIR, 'docs'), { recursive: true });
         await page.screenshot({ path: join(REPO_DIR, 'docs', 'screenshot.png') });
       }
     } finally {
