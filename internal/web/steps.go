@@ -60,7 +60,7 @@ func (s *Server) itemsData(p *page) itemsData {
 	return d
 }
 
-// Items returns the error of the items step as a whole (no item, too many).
+// ItemsError returns the error of the items step as a whole (no item, too many).
 func (p *page) ItemsError() string { return p.Err("items") }
 
 type evidenceData struct {
