@@ -138,7 +138,7 @@ export async function startDraft(page, base, opts = {}) {
   await field(group(page, 'Avez-vous subi des violences'), 'Non', true).check();
   await field(group(page, "Connaissez-vous l'auteur"), 'Non', true).check();
   await field(group(page, 'De quoi êtes-vous victime'), 'Vol', true).check();
-  await press(page, 'Enregistrer et continuer');
+  await press(page, 'Continuer');
 
   expectPath(page, '/preplainte/code');
   await expectHeading(page, 'Votre pré-plainte est commencée');

@@ -51,7 +51,7 @@ describe('accessibility (axe-core, WCAG 2.1 A and AA)', { skip: support.skip }, 
 
       // Eligibility: unanswered, then each way out that is not a pre-complaint.
       await goto('/preplainte', 'eligibilite-vide');
-      await press(page, 'Enregistrer et continuer');
+      await press(page, 'Continuer');
       await check('eligibilite-erreurs');
       for (const [label, answers] of [
         ['orientation-urgence', { 'Êtes-vous en danger': 'Oui' }],
@@ -63,7 +63,7 @@ describe('accessibility (axe-core, WCAG 2.1 A and AA)', { skip: support.skip }, 
         for (const [question, answer] of Object.entries(answers)) {
           await group(page, question).getByLabel(fr(answer, { exact: true })).check();
         }
-        await press(page, 'Enregistrer et continuer');
+        await press(page, 'Continuer');
         await check(label);
       }
 

@@ -168,7 +168,7 @@ describe('keyboard only', { skip: support.skip }, () => {
       await tabTo('category', field('category'));
       await page.keyboard.press('Space'); // the first category: theft
       assert.equal(await page.locator('input[name="category"]:checked').getAttribute('value'), 'theft');
-      await tabTo('the continue button', (f) => f.tag === 'button' && f.text === 'Enregistrer et continuer');
+      await tabTo('the continue button', (f) => f.tag === 'button' && f.text === 'Continuer');
       await enter();
 
       // The draft code, then on.
@@ -218,7 +218,7 @@ describe('keyboard only', { skip: support.skip }, () => {
       const page = await ctx.newPage();
       await page.goto(env.url + '/preplainte');
       // Send the questions unanswered.
-      const button = page.getByRole('button', { name: fr('Enregistrer et continuer', { exact: true }) });
+      const button = page.getByRole('button', { name: fr('Continuer', { exact: true }) });
       await button.focus();
       await Promise.all([page.waitForEvent('load'), page.keyboard.press('Enter')]);
       const f = await focused(page);
