@@ -115,6 +115,12 @@ export async function startServer({ timeoutMs = 30_000 } = {}) {
   child.stdout.on('data', keep(''));
   child.stderr.on('data', keep('stderr: '));
   const output = () => lines.join('\n');
+  // Never leave a server behind, even when this process dies early.
+  const reap = () => {
+    child.kill('SIGKILL');
+    rmSync(data, { recursive: true, force: true });
+  };
+  process.once('exit', reap);
 
   const url = await new Promise((resolveUrl, reject) => {
     const timer = setTimeout(() => {
@@ -145,6 +151,7 @@ export async function startServer({ timeoutMs = 30_000 } = {}) {
       await exited;
       clearTimeout(timer);
     }
+    process.off('exit', reap);
     rmSync(data, { recursive: true, force: true });
   };
   return { url, output, stop };
