@@ -44,9 +44,12 @@ func SeedUnits(ctx context.Context, w Writer, ids *uuid7.Generator, from, to tim
 }
 
 // SeedSlots opens weekday half-hour slots of the given capacity at unit u
-// for every day in [from, to).
+// for every day in [from, to). Slots are written by several goroutines so
+// that a group-committing store writes them in few transactions.
 func SeedSlots(ctx context.Context, w Writer, ids *uuid7.Generator, u station.Unit, from, to time.Time, capacity int) error {
-	day := time.Date(from.In(complaint.Paris).Year(), from.In(complaint.Paris).Month(), from.In(complaint.Paris).Day(), 0, 0, 0, 0, complaint.Paris)
+	var slots []station.Slot
+	f := from.In(complaint.Paris)
+	day := time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, complaint.Paris)
 	for ; day.Before(to); day = day.AddDate(0, 0, 1) {
 		if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
 			continue
@@ -54,33 +57,56 @@ func SeedSlots(ctx context.Context, w Writer, ids *uuid7.Generator, u station.Un
 		for _, span := range [][2]int{{9 * 60, 12 * 60}, {14 * 60, 17*60 + 30}} {
 			for m := span[0]; m < span[1]; m += 30 {
 				start := day.Add(time.Duration(m) * time.Minute)
-				s := station.Slot{ID: ids.New(), UnitID: u.ID, Start: start.UTC(), End: start.Add(30 * time.Minute).UTC(), Capacity: capacity}
-				if err := w.CreateSlot(ctx, s); err != nil {
-					return fmt.Errorf("seed slot %s %s: %w", u.Code, start, err)
-				}
+				slots = append(slots, station.Slot{ID: ids.New(), UnitID: u.ID, Start: start.UTC(), End: start.Add(30 * time.Minute).UTC(), Capacity: capacity})
 			}
 		}
 	}
-	return nil
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+		next  = make(chan station.Slot)
+	)
+	for range 32 {
+		wg.Go(func() {
+			for s := range next {
+				if err := w.CreateSlot(ctx, s); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = fmt.Errorf("seed slot %s %s: %w", u.Code, s.Start, err)
+					}
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for _, s := range slots {
+		next <- s
+	}
+	close(next)
+	wg.Wait()
+	return first
 }
 
-// Clock is a clock the seeding moves, to create cases in the past.
+// Clock is a running clock that seeding can set back, to create cases in
+// the past. After Set(t) it reads t plus the real time elapsed since.
 type Clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu    sync.Mutex
+	t     time.Time
+	setAt time.Time
 }
 
-// Now returns the clock's time.
+// Now returns the clock's time, in UTC.
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.t
+	return c.t.Add(time.Since(c.setAt)).UTC()
 }
 
-// Set moves the clock.
+// Set moves the clock to t; it runs on from there.
 func (c *Clock) Set(t time.Time) {
 	c.mu.Lock()
-	c.t = t
+	c.t, c.setAt = t, time.Now()
 	c.mu.Unlock()
 }
 

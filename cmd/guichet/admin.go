@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+)
+
+const adminUsage = `Usage: guichet admin <task> [flags]
+
+Tasks:
+  retention   expire pre-complaints past their deadline (erasing personal data)
+              and delete abandoned drafts, then exit
+`
+
+func runAdmin(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, adminUsage)
+		return usageError{"admin: no task given"}
+	}
+	switch args[0] {
+	case "retention":
+		var cfg config
+		fs := newFlagSet("admin retention", "Run the retention job once and exit.", stderr)
+		cfg.flags(fs, getenv, "", "")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if err := cfg.finish(); err != nil {
+			return err
+		}
+		a, err := openApp(ctx, cfg, getenv, newLogger(stderr, cfg.LogFormat), nil)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		r, err := a.complaints.RunRetention(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "retention: %d pre-complaints expired and erased, %d abandoned draft files deleted\n", r.Expired, r.DraftFiles)
+		return nil
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, adminUsage)
+		return nil
+	}
+	fmt.Fprint(stderr, adminUsage)
+	return usageError{fmt.Sprintf("admin: unknown task %q", args[0])}
+}

@@ -1,0 +1,262 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/guichet/guichet"
+	"github.com/guichet/guichet/internal/caseref"
+	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/demo"
+	"github.com/guichet/guichet/internal/evidence"
+	"github.com/guichet/guichet/internal/ledger"
+	"github.com/guichet/guichet/internal/postgres"
+	"github.com/guichet/guichet/internal/receipt"
+	"github.com/guichet/guichet/internal/sqlite"
+	"github.com/guichet/guichet/internal/uuid7"
+	"github.com/guichet/guichet/internal/vault"
+	"github.com/guichet/guichet/internal/web"
+)
+
+// store is everything the binary needs from a database.
+type store interface {
+	complaint.Store
+	demo.Writer
+	ledger.Outbox
+	ledger.EventIndexer
+	Ping(ctx context.Context) error
+}
+
+// app is a running instance: its parts, wired once.
+type app struct {
+	cfg        config
+	log        *slog.Logger
+	store      store
+	closeStore func()
+	blobs      *evidence.Bucket
+	ids        *uuid7.Generator
+	complaints *complaint.Service
+	web        *web.Server
+	lg         *ledger.Log
+}
+
+func newLogger(w io.Writer, format string) *slog.Logger {
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, nil))
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+// openStore opens the database named by url and applies its migrations.
+func openStore(ctx context.Context, url string) (store, func(), error) {
+	switch {
+	case strings.HasPrefix(url, "sqlite://"):
+		path := strings.TrimPrefix(url, "sqlite://")
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, nil, err
+		}
+		s, err := sqlite.Open(ctx, path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		}
+		return s, func() { _ = s.Close() }, nil
+	default:
+		s, err := postgres.Open(ctx, url)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open postgres: %w", err)
+		}
+		return s, func() { s.Close() }, nil
+	}
+}
+
+// loadKey returns the 32-byte secret named name: from the environment
+// variable env when set (hex or base64), else from keys/name.key in the data
+// directory, created with 0600 permissions on first start.
+func loadKey(getenv func(string) string, env, dataDir, name string) ([]byte, error) {
+	if v := getenv(env); v != "" {
+		k, err := vault.MasterKeyFromEnv(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", env, err)
+		}
+		return k, nil
+	}
+	k, err := vault.LoadOrCreateMasterKey(filepath.Join(dataDir, "keys", name+".key"))
+	if err != nil {
+		return nil, fmt.Errorf("key %s: %w", name, err)
+	}
+	return k, nil
+}
+
+// openApp builds an instance from cfg. clock may be nil for the wall clock.
+func openApp(ctx context.Context, cfg config, getenv func(string) string, logger *slog.Logger, clock guichet.Clock) (_ *app, err error) {
+	if clock == nil {
+		clock = guichet.SystemClock{}
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	a := &app{cfg: cfg, log: logger, ids: uuid7.New(func() time.Time { return clock.Now() }, rand.Reader)}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	if a.store, a.closeStore, err = openStore(ctx, cfg.Database); err != nil {
+		return nil, err
+	}
+	if a.blobs, err = evidence.Open(ctx, cfg.Blob); err != nil {
+		return nil, fmt.Errorf("evidence storage: %w", err)
+	}
+	master, err := loadKey(getenv, "GUICHET_MASTER_KEY", cfg.DataDir, "master")
+	if err != nil {
+		return nil, err
+	}
+	v, err := vault.New(master, "m1", rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	codeKey, err := loadKey(getenv, "GUICHET_CODE_KEY", cfg.DataDir, "codes")
+	if err != nil {
+		return nil, err
+	}
+	codes, err := caseref.NewHasher(codeKey)
+	if err != nil {
+		return nil, err
+	}
+	cookieKey, err := loadKey(getenv, "GUICHET_COOKIE_KEY", cfg.DataDir, "cookies")
+	if err != nil {
+		return nil, err
+	}
+	if a.lg, err = ledger.Open(ctx, ledger.Config{
+		DataDir: cfg.DataDir, PublicURL: logURL(cfg), Key: getenv("GUICHET_LOG_KEY"),
+		Outbox: a.store, Logger: logger, Clock: clock,
+	}); err != nil {
+		return nil, fmt.Errorf("transparency log: %w", err)
+	}
+	a.complaints = complaint.New(complaint.DefaultConfig(), complaint.Deps{
+		Store: a.store, Vault: v, Blobs: a.blobs, Sniff: evidence.Sniff, Codes: codes,
+		Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger, Committed: a.lg.Notify,
+	})
+	wcfg := web.Config{PublicURL: cfg.PublicURL, CookieKey: cookieKey, Secure: cfg.Secure}
+	if cfg.noRateLimit {
+		wcfg.RateLimit = web.Limit{Rate: -1}
+		wcfg.CodeRateLimit = web.Limit{Rate: -1}
+	}
+	a.web, err = web.New(wcfg, web.Deps{
+		Complaints: a.complaints,
+		Logger:     logger,
+		Clock:      clock,
+		Ready:      a.store.Ping,
+		Receipt:    func(_ context.Context, r web.Receipt) ([]byte, error) { return receipt.PDF(r) },
+		Log:        a.lg.Handler(),
+		LogEntry: func(ctx context.Context, eventID string) (int64, string, error) {
+			i, err := a.store.EventLogIndex(ctx, eventID)
+			if err != nil {
+				return -1, "", err
+			}
+			return i, string(a.lg.Checkpoint()), nil
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	return a, nil
+}
+
+// Close releases the instance's resources.
+func (a *app) Close() {
+	if a.lg != nil {
+		_ = a.lg.Close()
+	}
+	if a.blobs != nil {
+		_ = a.blobs.Close()
+	}
+	if a.closeStore != nil {
+		a.closeStore()
+	}
+}
+
+// serve answers HTTP on ln and runs the background jobs until ctx ends,
+// then lets in-flight requests finish (up to 20 s) before returning.
+func (a *app) serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.web.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute, // evidence uploads on slow links
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	jobs, stopJobs := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { a.retentionLoop(jobs) })
+	wg.Go(func() {
+		if err := a.lg.Run(jobs); err != nil && jobs.Err() == nil {
+			a.log.ErrorContext(jobs, "transparency log sequencer stopped", "err", err)
+		}
+	})
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		stopJobs()
+		wg.Wait()
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down: finishing in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx)
+	stopJobs()
+	wg.Wait()
+	if e := <-errc; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
+		err = e
+	}
+	return err
+}
+
+// retentionLoop runs the retention job at start and then every
+// cfg.Retention until ctx ends.
+func (a *app) retentionLoop(ctx context.Context) {
+	if a.cfg.Retention <= 0 {
+		return
+	}
+	t := time.NewTicker(a.cfg.Retention)
+	defer t.Stop()
+	for {
+		r, err := a.complaints.RunRetention(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.log.ErrorContext(ctx, "retention run failed", "err", err)
+		case r.Expired > 0 || r.DraftFiles > 0:
+			a.log.InfoContext(ctx, "retention run", "expired", r.Expired, "draft_files", r.DraftFiles)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// logURL is the public URL the log's origin is derived from.
+func logURL(cfg config) string {
+	if cfg.PublicURL != "" {
+		return cfg.PublicURL
+	}
+	return "http://localhost"
+}

@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/guichet/guichet/internal/caseref"
+	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/demo"
+	"github.com/guichet/guichet/internal/ledger"
+	"github.com/guichet/guichet/internal/station"
+)
+
+const benchUsage = `Usage: guichet bench <figure> [flags]
+
+Figures:
+  intake   durable pre-complaint submissions per second over HTTP on loopback,
+           with latency percentiles (SQLite by default; --database postgres://…)
+  ledger   transparency-log appends per second, inclusion-proof time at 1M and
+           10M entries, checkpoint publication latency
+`
+
+func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, benchUsage)
+		return usageError{"bench: no figure given"}
+	}
+	switch args[0] {
+	case "intake":
+		return benchIntake(ctx, args[1:], getenv, stdout, stderr)
+	case "ledger":
+		return ledger.Bench(ctx, stdout, ledger.BenchOptions{})
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, benchUsage)
+		return nil
+	}
+	fmt.Fprint(stderr, benchUsage)
+	return usageError{fmt.Sprintf("bench: unknown figure %q", args[0])}
+}
+
+// benchIntake measures the last step of the journey — POST
+// /preplainte/envoyer — which validates the whole draft, draws the
+// reference and tracking code, seals the personal part, books the slot and
+// writes the case, its events and their outbox rows in one transaction.
+// Drafts are prepared beforehand through the service so that only
+// submissions are timed.
+func benchIntake(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench intake", "Measure durable pre-complaint submissions per second over HTTP.", stderr)
+	database := fs.String("database", "", "database `url` (default: SQLite in a temporary directory)")
+	n := fs.Int("n", 4000, "number of submissions")
+	conc := fs.Int("concurrency", 16, "concurrent clients")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "guichet-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	cfg := config{DataDir: dir, Database: *database, LogFormat: "text", noRateLimit: true}
+	if err := cfg.finish(); err != nil {
+		return err
+	}
+	logger := newLogger(io.Discard, "text")
+	a, err := openApp(ctx, cfg, func(string) string { return "" }, logger, nil)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	// One unit with slots large enough for every submission.
+	now := time.Now().UTC()
+	u := demo.Units[0]
+	u.ID, u.Code = a.ids.New(), "BENCH-"+a.ids.New()[:8]
+	if err := a.store.CreateUnit(ctx, u); err != nil {
+		return err
+	}
+	slot := station.Slot{ID: a.ids.New(), UnitID: u.ID, Start: now.Add(48 * time.Hour), End: now.Add(48*time.Hour + 30*time.Minute), Capacity: *n + 10}
+	if err := a.store.CreateSlot(ctx, slot); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "bench intake: store %s, %d submissions, %d clients\n", strings.SplitN(cfg.Database, ":", 2)[0], *n, *conc)
+	prep := time.Now()
+	codes, err := prepareDrafts(ctx, a.complaints, u.ID, slot.ID, *n, *conc)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "  prepared %d complete drafts in %s\n", len(codes), time.Since(prep).Round(time.Millisecond))
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srvCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.serve(srvCtx, ln) }()
+	defer func() { stop(); <-done }()
+	base := "http://" + ln.Addr().String()
+
+	client := &http.Client{
+		Transport:     &http.Transport{MaxIdleConnsPerHost: *conc, MaxConnsPerHost: *conc},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       30 * time.Second,
+	}
+	lat := make([]time.Duration, len(codes))
+	var next atomic.Int64
+	var failures atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range *conc {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(codes) || ctx.Err() != nil {
+					return
+				}
+				t0 := time.Now()
+				err := submitOnce(ctx, client, base, codes[i])
+				lat[i] = time.Since(t0)
+				if err != nil {
+					failures.Add(1)
+					firstErr.CompareAndSwap(nil, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if f := failures.Load(); f > 0 {
+		return fmt.Errorf("bench intake: %d of %d submissions failed; first: %v", f, len(codes), firstErr.Load())
+	}
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+	fmt.Fprintf(stdout, "  submissions: %d in %s = %.0f/s\n", len(codes), elapsed.Round(time.Millisecond), float64(len(codes))/elapsed.Seconds())
+	fmt.Fprintf(stdout, "  latency: p50 %s  p90 %s  p99 %s  max %s\n",
+		pct(0.50).Round(10*time.Microsecond), pct(0.90).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond), lat[len(lat)-1].Round(10*time.Microsecond))
+	sl, err := a.store.Slot(ctx, slot.ID)
+	if err != nil {
+		return err
+	}
+	if sl.Booked != len(codes) {
+		return fmt.Errorf("bench intake: %d places booked, want %d", sl.Booked, len(codes))
+	}
+	fmt.Fprintf(stdout, "  check: %d cases booked in the slot\n", sl.Booked)
+	return nil
+}
+
+func submitOnce(ctx context.Context, client *http.Client, base string, code caseref.Code) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/preplainte/envoyer", strings.NewReader(url.Values{"consent": {"on"}}.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(&http.Cookie{Name: "brouillon", Value: string(code)})
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// prepareDrafts writes n complete drafts through the service.
+func prepareDrafts(ctx context.Context, svc *complaint.Service, unitID, slotID string, n, conc int) ([]caseref.Code, error) {
+	f := complaint.Form{
+		Emergency: "no", Violence: "no", AuthorKnown: "no", Category: complaint.Theft,
+		LastName: "Martin", FirstName: "Camille", BirthDate: "1987-04-12", Email: "c.martin@example.fr",
+		Address: "14 rue des Lilas", Postcode: "69003", City: "Lyon",
+		FactsFrom:     time.Now().Add(-72 * time.Hour).In(complaint.Paris).Format("2006-01-02T15:04"),
+		PlacePostcode: "69003", PlaceCity: "Lyon", Description: "Vol de mon téléphone dans le tramway, sans violence.",
+		Items:  []complaint.Item{{Kind: "phone", Description: "Smartphone noir", Value: "849"}},
+		UnitID: unitID, SlotID: slotID, Consent: true,
+	}
+	codes := make([]caseref.Code, n)
+	var next atomic.Int64
+	var mu sync.Mutex
+	var firstErr error
+	var wg sync.WaitGroup
+	for range conc {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				code, _, err := svc.StartDraft(ctx, f)
+				for _, step := range complaint.Steps {
+					if err != nil {
+						break
+					}
+					_, err = svc.SaveStep(ctx, code, step, f, 0)
+				}
+				if err != nil {
+					mu.Lock()
+					firstErr = errors.Join(firstErr, err)
+					mu.Unlock()
+					return
+				}
+				codes[i] = code
+			}
+		})
+	}
+	wg.Wait()
+	return codes, firstErr
+}

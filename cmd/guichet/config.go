@@ -1,0 +1,96 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// config is the configuration of a running instance, built from flags and
+// GUICHET_* environment variables (flags win).
+type config struct {
+	Addr      string
+	DataDir   string
+	Database  string // sqlite:///path or postgres://…
+	Blob      string // file:///dir or s3://…
+	PublicURL string
+	LogFormat string // json or text
+	Secure    bool   // served over HTTPS (directly or behind a proxy)
+	Retention time.Duration
+	// noRateLimit turns the per-client rate limits off (benchmarks only).
+	noRateLimit bool
+}
+
+// flags registers the instance flags on fs with defaults taken from the
+// environment.
+func (c *config) flags(fs *flag.FlagSet, getenv func(string) string, defAddr, defData string) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	fs.StringVar(&c.Addr, "addr", env("GUICHET_ADDR", defAddr), "listen address `host:port` (GUICHET_ADDR)")
+	fs.StringVar(&c.DataDir, "data", env("GUICHET_DATA", defData), "data `directory` for keys, SQLite, evidence and the log (GUICHET_DATA)")
+	fs.StringVar(&c.Database, "database", env("GUICHET_DATABASE", ""), "database `url`: sqlite:///path/guichet.db or postgres://… (GUICHET_DATABASE; default SQLite in the data directory)")
+	fs.StringVar(&c.Blob, "blob", env("GUICHET_BLOB", ""), "evidence storage `url`: file:///dir or s3://bucket (GUICHET_BLOB; default files in the data directory)")
+	fs.StringVar(&c.PublicURL, "public-url", env("GUICHET_PUBLIC_URL", ""), "public base `url` of the service, e.g. https://guichet.example.fr (GUICHET_PUBLIC_URL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("GUICHET_LOG_FORMAT", "json"), "log format: json or text (GUICHET_LOG_FORMAT)")
+	ret := env("GUICHET_RETENTION_EVERY", "1h")
+	d, err := time.ParseDuration(ret)
+	if err != nil {
+		d = time.Hour
+	}
+	fs.DurationVar(&c.Retention, "retention-every", d, "how often the retention job runs (GUICHET_RETENTION_EVERY)")
+}
+
+// finish fills derived defaults and checks the result.
+func (c *config) finish() error {
+	if c.DataDir == "" {
+		return usageError{"--data is required"}
+	}
+	abs, err := filepath.Abs(c.DataDir)
+	if err != nil {
+		return err
+	}
+	c.DataDir = abs
+	if c.Database == "" {
+		c.Database = "sqlite://" + filepath.Join(c.DataDir, "guichet.db")
+	}
+	if c.Blob == "" {
+		c.Blob = "file://" + filepath.Join(c.DataDir, "evidence")
+	}
+	if !strings.HasPrefix(c.Database, "sqlite://") && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
+		return usageError{fmt.Sprintf("--database %q: want sqlite:///path or postgres://…", c.Database)}
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usageError{fmt.Sprintf("--public-url %q: want http(s)://host", c.PublicURL)}
+		}
+		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+		c.Secure = u.Scheme == "https"
+	}
+	switch c.LogFormat {
+	case "json", "text":
+	default:
+		return usageError{fmt.Sprintf("--log-format %q: want json or text", c.LogFormat)}
+	}
+	return nil
+}
+
+// newFlagSet returns a flag set that prints its usage to w and returns
+// errors instead of exiting.
+func newFlagSet(name, summary string, w io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(w)
+	fs.Usage = func() {
+		fmt.Fprintf(w, "Usage: guichet %s [flags]\n\n%s\n\nFlags:\n", name, summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}

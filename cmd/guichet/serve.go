@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"github.com/guichet/guichet/internal/demo"
+)
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var cfg config
+	fs := newFlagSet("serve", "Run the service in production.", stderr)
+	cfg.flags(fs, getenv, ":8080", "")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.finish(); err != nil {
+		return err
+	}
+	logger := newLogger(stderr, cfg.LogFormat)
+	a, err := openApp(ctx, cfg, getenv, logger, nil)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	logger.InfoContext(ctx, "guichet serving", "addr", ln.Addr().String(), "version", version)
+	return a.serve(ctx, ln)
+}
+
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var cfg config
+	fs := newFlagSet("migrate", "Apply database migrations and exit.", stderr)
+	cfg.flags(fs, getenv, "", "")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.finish(); err != nil {
+		return err
+	}
+	_, closeStore, err := openStore(ctx, cfg.Database)
+	if err != nil {
+		return err
+	}
+	closeStore()
+	fmt.Fprintln(stdout, "migrations applied")
+	return nil
+}
+
+func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var cfg config
+	fs := newFlagSet("demo", "Start a seeded demonstration instance on a fresh SQLite database in a temporary directory.", stderr)
+	cfg.flags(fs, func(string) string { return "" }, "127.0.0.1:8080", "")
+	keep := fs.Bool("keep", false, "keep the temporary data directory on exit")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{"demo takes no arguments"}
+	}
+	start := time.Now()
+	if cfg.DataDir == "" {
+		dir, err := os.MkdirTemp("", "guichet-demo-")
+		if err != nil {
+			return err
+		}
+		cfg.DataDir = dir
+		if !*keep {
+			defer os.RemoveAll(dir)
+		}
+	}
+	if cfg.LogFormat == "json" {
+		cfg.LogFormat = "text"
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("demo: %w (another instance running? try --addr 127.0.0.1:0)", err)
+	}
+	defer ln.Close()
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + ln.Addr().String()
+	}
+	if err := cfg.finish(); err != nil {
+		return err
+	}
+	logger := newLogger(stderr, cfg.LogFormat)
+	clock := &demo.Clock{}
+	now := time.Now().UTC()
+	clock.Set(now)
+	a, err := openApp(ctx, cfg, getenv, logger, clock)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	units, err := demo.SeedUnits(ctx, a.store, a.ids, now.AddDate(0, 0, -40), now.AddDate(0, 0, 15))
+	if err != nil {
+		return err
+	}
+	samples, err := demo.SeedCases(ctx, a.complaints, clock, units, now)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "guichet demo: listening on %s\n", cfg.PublicURL)
+	fmt.Fprintf(stdout, "  data directory: %s (deleted on exit unless --keep)\n", cfg.DataDir)
+	fmt.Fprintf(stdout, "  seeded %d units with appointment slots; ready in %s\n", len(units), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintln(stdout, "  sample pre-complaints (reference, tracking code, state):")
+	for _, s := range samples {
+		fmt.Fprintf(stdout, "    %s  %s  %s\n", s.Ref, s.TrackingCode, s.State)
+	}
+	fmt.Fprintf(stdout, "  transparency log at %s/log/, verifier key: %s\n", cfg.PublicURL, a.lg.VerifierKey())
+	fmt.Fprintf(stdout, "  follow a case at %s/suivi — press Ctrl-C to stop\n", cfg.PublicURL)
+	return a.serve(ctx, ln)
+}
