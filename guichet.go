@@ -94,8 +94,9 @@ type Clock interface {
 	Now() time.Time
 }
 
-// SystemClock is the wall clock, in UTC.
+// SystemClock is the wall clock, in UTC, to the microsecond: the finest
+// precision both stores keep, so a time read back equals the time written.
 type SystemClock struct{}
 
-// Now returns the current time in UTC.
-func (SystemClock) Now() time.Time { return time.Now().UTC() }
+// Now returns the current time in UTC, truncated to the microsecond.
+func (SystemClock) Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
