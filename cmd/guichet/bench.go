@@ -158,7 +158,7 @@ func benchIntake(ctx context.Context, args []string, getenv func(string) string,
 }
 
 func submitOnce(ctx context.Context, client *http.Client, base string, code caseref.Code) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/preplainte/envoyer", strings.NewReader(url.Values{"consent": {"on"}}.Encode()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/preplainte/envoyer", strings.NewReader(url.Values{"consent": {"yes"}}.Encode()))
 	if err != nil {
 		return err
 	}
@@ -168,9 +168,14 @@ func submitOnce(ctx context.Context, client *http.Client, base string, code case
 	if err != nil {
 		return err
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
+	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
+	if err != nil {
+		return err
+	}
+	// Success shows the confirmation page (200) with the new reference and
+	// the tracking code, which is shown only there.
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "PP-") {
 		return fmt.Errorf("status %d", resp.StatusCode)
 	}
 	return nil
