@@ -224,7 +224,7 @@ func (s *Service) SaveStep(ctx context.Context, code caseref.Code, step Step, in
 	if version != 0 && version != d.Version {
 		return st, fmt.Errorf("draft %s: saved elsewhere since (version %d, page %d): %w", d.ID, d.Version, version, guichet.ErrConflict)
 	}
-	mergeStep(&st.Form, step, in)
+	MergeStep(&st.Form, step, in)
 	verr := ValidateStep(step, &st.Form, s.d.Clock.Now())
 	if verr == nil && step.Index()+1 < len(Steps) && Steps[step.Index()+1].Index() > st.Step.Index() {
 		st.Step = Steps[step.Index()+1]
@@ -235,8 +235,9 @@ func (s *Service) SaveStep(ctx context.Context, code caseref.Code, step Step, in
 	return st, verr
 }
 
-// mergeStep copies into dst the fields that belong to step.
-func mergeStep(dst *Form, step Step, in Form) {
+// MergeStep copies into dst the fields of in that belong to step: what
+// SaveStep keeps of a step, for pages that show a step's answers again.
+func MergeStep(dst *Form, step Step, in Form) {
 	switch step {
 	case StepIdentity:
 		dst.Civility, dst.LastName, dst.FirstName, dst.BirthDate = in.Civility, in.LastName, in.FirstName, in.BirthDate

@@ -341,7 +341,7 @@ func (s *Server) stepSubmit(w http.ResponseWriter, r *http.Request) error {
 	if errors.Is(err, guichet.ErrConflict) && saved != nil {
 		// Saved meanwhile from another window: show the latest draft with
 		// what was just typed, to save again knowingly.
-		mergeStep(&saved.Form, step, in)
+		complaint.MergeStep(&saved.Form, step, in)
 		p, perr := s.stepPage(r, step, saved, nil)
 		if perr != nil {
 			return perr
@@ -364,26 +364,6 @@ func (s *Server) stepSubmit(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, http.StatusUnprocessableEntity, "step_"+string(step), p)
 	}
 	return redirect(w, r, stepPath(complaint.Steps[step.Index()+1]))
-}
-
-// mergeStep copies into dst the fields of step typed in in; it mirrors
-// what complaint.Service.SaveStep keeps of a step.
-func mergeStep(dst *complaint.Form, step complaint.Step, in complaint.Form) {
-	switch step {
-	case complaint.StepIdentity:
-		dst.Civility, dst.LastName, dst.FirstName, dst.BirthDate = in.Civility, in.LastName, in.FirstName, in.BirthDate
-		dst.BirthPlace, dst.Email, dst.Phone = in.BirthPlace, in.Email, in.Phone
-		dst.Address, dst.Postcode, dst.City = in.Address, in.Postcode, in.City
-	case complaint.StepFacts:
-		dst.FactsFrom, dst.FactsTo = in.FactsFrom, in.FactsTo
-		dst.PlaceAddress, dst.PlacePostcode, dst.PlaceCity, dst.Description = in.PlaceAddress, in.PlacePostcode, in.PlaceCity, in.Description
-	case complaint.StepItems:
-		dst.Items = append([]complaint.Item(nil), in.Items...)
-	case complaint.StepStation:
-		dst.UnitID, dst.SlotID = in.UnitID, in.SlotID
-	case complaint.StepReview:
-		dst.Consent = in.Consent
-	}
 }
 
 // confirmationData is shown once, right after submission.
