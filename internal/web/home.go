@@ -43,6 +43,13 @@ func (s *Server) routes() {
 	s.handle("GET /suivi/{ref}/rendez-vous/annuler", s.cancelForm)
 	s.handle("POST /suivi/{ref}/rendez-vous/annuler", s.cancel)
 
+	if s.d.Agents != nil {
+		s.authRoutes()
+	}
+	if s.d.Cases != nil {
+		s.caseRoutes()
+	}
+
 	if s.d.Log != nil {
 		log := s.d.Log
 		s.mux.Handle("/log/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -4,7 +4,9 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -31,19 +33,45 @@ type catalogue struct {
 	msgs map[string]string
 }
 
-// loadCatalogues reads the embedded catalogue of every language.
+// loadCatalogues reads the embedded catalogues of every language. A
+// language's messages may be split by area: i18n/<lang>.json and any
+// i18n/<area>.<lang>.json are merged; a key defined twice is an error, so
+// two areas cannot silently overwrite each other.
 func loadCatalogues() (map[string]*catalogue, error) {
+	names, err := fs.Glob(catalogueFS, "i18n/*.json")
+	if err != nil {
+		return nil, fmt.Errorf("web: catalogues: %w", err)
+	}
 	out := make(map[string]*catalogue, len(langCodes))
 	for _, code := range langCodes {
-		b, err := catalogueFS.ReadFile("i18n/" + code + ".json")
+		out[code] = &catalogue{lang: code, msgs: map[string]string{}}
+	}
+	for _, n := range names {
+		base := strings.TrimSuffix(path.Base(n), ".json")
+		code := base[strings.LastIndexByte(base, '.')+1:]
+		cat, ok := out[code]
+		if !ok {
+			return nil, fmt.Errorf("web: catalogue %s: unknown language %q", n, code)
+		}
+		b, err := catalogueFS.ReadFile(n)
 		if err != nil {
-			return nil, fmt.Errorf("web: catalogue %s: %w", code, err)
+			return nil, fmt.Errorf("web: catalogue %s: %w", n, err)
 		}
 		var msgs map[string]string
 		if err := json.Unmarshal(b, &msgs); err != nil {
-			return nil, fmt.Errorf("web: catalogue %s: %w", code, err)
+			return nil, fmt.Errorf("web: catalogue %s: %w", n, err)
 		}
-		out[code] = &catalogue{lang: code, msgs: msgs}
+		for k, v := range msgs {
+			if _, dup := cat.msgs[k]; dup {
+				return nil, fmt.Errorf("web: catalogue %s: key %q defined twice", n, k)
+			}
+			cat.msgs[k] = v
+		}
+	}
+	for _, code := range langCodes {
+		if len(out[code].msgs) == 0 {
+			return nil, fmt.Errorf("web: catalogue %s: missing", code)
+		}
 	}
 	return out, nil
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/guichet/guichet"
+	"github.com/guichet/guichet/internal/account"
 	"github.com/guichet/guichet/internal/complaint"
 )
 
@@ -96,6 +97,8 @@ type page struct {
 	Step *stepView
 	// Data is the page's own data.
 	Data any
+	// Agent is the signed-in agent on back-office pages, nil elsewhere.
+	Agent *account.Principal
 }
 
 // fieldError is one error as shown: beside its field and in the summary.
@@ -112,7 +115,11 @@ func (s *Server) newPage(r *http.Request) *page {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		path = r.URL.RequestURI()
 	}
-	return &page{cat: s.cats[lang], Lang: lang, Other: otherLang(lang), Path: path}
+	p := &page{cat: s.cats[lang], Lang: lang, Other: otherLang(lang), Path: path}
+	if a, ok := principalFrom(r.Context()); ok {
+		p.Agent = &a
+	}
+	return p
 }
 
 // SwitchURL is the address of the language switch, returning here.

@@ -88,6 +88,10 @@ type Deps struct {
 	LogEntry func(ctx context.Context, eventID string) (index int64, checkpoint string, err error)
 	// Log serves the transparency log under /log/; nil leaves it out.
 	Log http.Handler
+	// Agents authenticates back-office agents; nil leaves /agent/ out.
+	Agents AgentAuth
+	// Cases serves the back-office case pages; it needs Agents.
+	Cases CaseDesk
 }
 
 // Server serves the citizens' pages. It is safe for concurrent use.
@@ -113,6 +117,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	if len(cfg.CookieKey) < 32 {
 		return nil, errors.New("web: CookieKey must hold at least 32 bytes")
+	}
+	if d.Cases != nil && d.Agents == nil {
+		return nil, errors.New("web: Deps.Cases needs Deps.Agents")
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
