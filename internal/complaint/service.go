@@ -398,6 +398,9 @@ type Submitted struct {
 	Ref          string
 	TrackingCode caseref.Code
 	Case         casefile.Case
+	// View is the new case as its citizen sees it, built from what was
+	// just written (no second read).
+	View *CaseView
 }
 
 // Submit validates the whole draft and, when valid, turns it into a case:
@@ -409,6 +412,46 @@ func (s *Service) Submit(ctx context.Context, code caseref.Code) (*Submitted, St
 	if err != nil {
 		return nil, "", err
 	}
+	return s.submit(ctx, d, st)
+}
+
+// SubmitReview is the review page's post in one step: it records the
+// citizen's consent and, when given, submits the draft (see Submit),
+// reading and decrypting the draft once. version is the draft version the
+// page was built from; a stale one fails with guichet.ErrConflict, saves
+// nothing and returns the draft as saved. Without consent, or when the
+// draft fails validation, the draft is saved with the consent as typed and
+// returned with the failing step and its *guichet.ValidationError, so
+// nothing typed is lost.
+func (s *Service) SubmitReview(ctx context.Context, code caseref.Code, consent bool, version int) (*Submitted, *DraftState, Step, error) {
+	d, st, err := s.loadDraft(ctx, code)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if version != 0 && version != d.Version {
+		return nil, st, "", fmt.Errorf("draft %s: saved elsewhere since (version %d, page %d): %w", d.ID, d.Version, version, guichet.ErrConflict)
+	}
+	MergeStep(&st.Form, StepReview, Form{Consent: consent})
+	if verr := ValidateStep(StepReview, &st.Form, s.d.Clock.Now()); verr != nil {
+		if err := s.saveDraft(ctx, d, st); err != nil {
+			return nil, nil, "", err
+		}
+		return nil, st, StepReview, verr
+	}
+	sub, failed, err := s.submit(ctx, d, st)
+	var verr *guichet.ValidationError
+	if err != nil && failed != "" && errors.As(err, &verr) {
+		// Keep the consent given; the citizen fixes the failing step.
+		if serr := s.saveDraft(ctx, d, st); serr != nil {
+			return nil, nil, "", serr
+		}
+		return nil, st, failed, err
+	}
+	return sub, st, failed, err
+}
+
+// submit turns the loaded draft d, whose answers are st, into a case.
+func (s *Service) submit(ctx context.Context, d Draft, st *DraftState) (*Submitted, Step, error) {
 	now := s.d.Clock.Now()
 	if reason, err := Eligibility(st.Form); err != nil || reason != ReasonNone {
 		return nil, StepIdentity, fmt.Errorf("draft %s: not eligible: %w", d.ID, guichet.ErrInvalid)
@@ -478,7 +521,15 @@ func (s *Service) Submit(ctx context.Context, code caseref.Code) (*Submitted, St
 		}
 		s.d.Committed()
 		s.d.Logger.InfoContext(ctx, "pre-complaint submitted", "ref", c.Ref, "category", c.Category, "unit", c.UnitID)
-		return &Submitted{Ref: c.Ref, TrackingCode: track, Case: c}, "", nil
+		form := st.Form
+		view := &CaseView{
+			Case: c, Events: sub.Events, Form: &form, Salt: salt,
+			Appointment: &station.Appointment{CaseID: c.ID, SlotID: slot.ID, UnitID: slot.UnitID, Start: slot.Start, End: slot.End},
+		}
+		if u, err := s.d.Store.Unit(ctx, slot.UnitID); err == nil {
+			view.Unit = &u
+		}
+		return &Submitted{Ref: c.Ref, TrackingCode: track, Case: c, View: view}, "", nil
 	}
 }
 

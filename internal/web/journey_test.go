@@ -245,3 +245,23 @@ func TestReceiptLogEntry(t *testing.T) {
 		t.Errorf("unsequenced: LogIndex %d", got.LogIndex)
 	}
 }
+
+// TestReviewPost covers the review page's post beyond the happy path: a
+// stale page is refused without submitting, leaving the page keeps the
+// consent as typed, and a slot taken meanwhile keeps the consent given.
+func TestReviewPost(t *testing.T) {
+	e := newEnv(t)
+	c := e.client("fr")
+	c.fileDraft()
+	c.post("/preplainte/envoyer", url.Values{"consent": {"yes"}, "version": {"1"}}).
+		must(t, http.StatusConflict, "modifiée depuis une autre fenêtre", `name="consent" value="yes" checked`)
+	r := c.post("/preplainte/envoyer", url.Values{"consent": {"yes"}, "action": {"later"}}).must(t, 200)
+	if !strings.HasPrefix(r.Path, "/preplainte/code") {
+		t.Fatalf("later: at %s", r.Path)
+	}
+	c.get("/preplainte/recapitulatif").must(t, 200, `name="consent" value="yes" checked`)
+	e.client("fr").submit()
+	e.client("fr").submit()
+	c.post("/preplainte/envoyer", url.Values{"consent": {"yes"}}).must(t, http.StatusUnprocessableEntity, `href="#f-slot_id"`)
+	c.get("/preplainte/recapitulatif").must(t, 200, `name="consent" value="yes" checked`)
+}

@@ -378,62 +378,58 @@ type confirmationData struct {
 // that fails validation (a slot taken meanwhile, say) shows the failing
 // step with its errors.
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
-	code, st, err := s.openDraft(w, r)
-	if err != nil {
-		return noDraft(w, r, err)
+	code, ok := s.draftCode(r)
+	if !ok {
+		return noDraft(w, r, errNoDraft)
 	}
 	if err := r.ParseForm(); err != nil {
 		return fmt.Errorf("submit: %w: %w", guichet.ErrInvalid, err)
 	}
 	action := r.PostForm.Get("action")
 	version, _ := strconv.Atoi(r.PostForm.Get("version"))
-	in := complaint.Form{Consent: r.PostForm.Get("consent") == "yes"}
-	saved, err := s.d.Complaints.SaveStep(r.Context(), code, complaint.StepReview, in, version)
-	if errors.Is(err, guichet.ErrConflict) && saved != nil {
-		saved.Form.Consent = in.Consent
-		st = saved
+	consent := r.PostForm.Get("consent") == "yes"
+	if action == actionPrevious || action == actionLater {
+		// Leaving the review page: keep the consent as typed, whatever it is.
+		_, err := s.d.Complaints.SaveStep(r.Context(), code, complaint.StepReview, complaint.Form{Consent: consent}, version)
+		var verr *guichet.ValidationError
+		if errors.Is(err, guichet.ErrNotFound) {
+			s.clearDraft(w)
+			return noDraft(w, r, errNoDraft)
+		}
+		if err != nil && !errors.As(err, &verr) && !errors.Is(err, guichet.ErrConflict) {
+			return err
+		}
+		if action == actionPrevious {
+			return redirect(w, r, stepPath(complaint.StepStation))
+		}
+		return redirect(w, r, "/preplainte/code?enregistre=1")
+	}
+	sub, st, failed, err := s.d.Complaints.SubmitReview(r.Context(), code, consent, version)
+	var verr *guichet.ValidationError
+	switch {
+	case errors.Is(err, guichet.ErrNotFound) && st == nil:
+		s.clearDraft(w)
+		return noDraft(w, r, errNoDraft)
+	case errors.Is(err, guichet.ErrConflict) && st != nil:
+		st.Form.Consent = consent
 		p, perr := s.stepPage(r, complaint.StepReview, st, nil)
 		if perr != nil {
 			return perr
 		}
 		p.Notice = "notice.conflict"
 		return s.render(w, r, http.StatusConflict, "step_review", p)
-	}
-	var verr *guichet.ValidationError
-	if err != nil && !errors.As(err, &verr) {
-		return err
-	}
-	switch action {
-	case actionPrevious:
-		return redirect(w, r, stepPath(complaint.StepStation))
-	case actionLater:
-		return redirect(w, r, "/preplainte/code?enregistre=1")
-	}
-	if verr != nil {
-		return s.renderStepErrors(w, r, complaint.StepReview, saved, verr)
-	}
-	sub, failed, err := s.d.Complaints.Submit(r.Context(), code)
-	if err != nil {
-		if failed != "" && errors.As(err, &verr) {
-			st, derr := s.d.Complaints.Draft(r.Context(), code)
-			if derr != nil {
-				return derr
-			}
-			return s.renderStepErrors(w, r, failed, st, verr)
-		}
+	case err != nil && failed != "" && st != nil && errors.As(err, &verr):
+		return s.renderStepErrors(w, r, failed, st, verr)
+	case err != nil:
 		return err
 	}
 	s.clearDraft(w)
 	s.grantAccess(w, sub.Ref)
-	view, err := s.d.Complaints.View(r.Context(), sub.Ref)
-	if err != nil {
-		return err
-	}
 	p := s.newPage(r)
 	// The tracking code cannot be shown again: switching language leads
 	// to the status page, which the access cookie opens.
 	p.Path = "/suivi/" + sub.Ref
-	p.Data = confirmationData{Ref: sub.Ref, TrackingCode: sub.TrackingCode.String(), View: view, PDF: s.d.Receipt != nil}
+	p.Data = confirmationData{Ref: sub.Ref, TrackingCode: sub.TrackingCode.String(), View: sub.View, PDF: s.d.Receipt != nil}
 	return s.render(w, r, http.StatusOK, "confirmation", p)
 }
 
