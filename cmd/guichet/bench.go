@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -60,6 +61,7 @@ func benchIntake(ctx context.Context, args []string, getenv func(string) string,
 	database := fs.String("database", "", "database `url` (default: SQLite in a temporary directory)")
 	n := fs.Int("n", 4000, "number of submissions")
 	conc := fs.Int("concurrency", 16, "concurrent clients")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the timed submissions to `file`")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -112,6 +114,17 @@ func benchIntake(ctx context.Context, args []string, getenv func(string) string,
 		Transport:     &http.Transport{MaxIdleConnsPerHost: *conc, MaxConnsPerHost: *conc},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Timeout:       30 * time.Second,
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	lat := make([]time.Duration, len(codes))
 	var next atomic.Int64
