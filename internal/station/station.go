@@ -69,9 +69,11 @@ type Ranked struct {
 
 // Rank orders units by how near they are to the citizen. When lat/lon are
 // given (ok true) units are ranked by great-circle distance. Otherwise a
-// postcode or town name is matched: same postcode first, then same
-// département, then the town name, then the rest alphabetically. It never
-// drops a unit: the citizen can always pick any unit.
+// postcode or town name is matched: same postcode (or town) first, then same
+// département; the units matched stand in for the citizen's position, so
+// the rest follow by distance from them (for 69003, Mâcon before Chamonix),
+// and by name when nothing matched. It never drops a unit: the citizen can
+// always pick any unit.
 func Rank(units []Unit, query string, lat, lon float64, haveCoords bool) []Ranked {
 	out := make([]Ranked, 0, len(units))
 	q := strings.TrimSpace(strings.ToLower(query))
@@ -81,6 +83,10 @@ func Rank(units []Unit, query string, lat, lon float64, haveCoords bool) []Ranke
 			r.DistanceKm = Haversine(lat, lon, u.Lat, u.Lon)
 		}
 		out = append(out, r)
+	}
+	if haveCoords {
+		sort.SliceStable(out, func(i, j int) bool { return out[i].DistanceKm < out[j].DistanceKm })
+		return out
 	}
 	score := func(u Unit) int {
 		if q == "" {
@@ -96,13 +102,41 @@ func Rank(units []Unit, query string, lat, lon float64, haveCoords bool) []Ranke
 		}
 		return 3
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if haveCoords {
-			return out[i].DistanceKm < out[j].DistanceKm
+	// The anchor is the centre of the best-matching units, if any.
+	best, n := 3, 0
+	var alat, alon float64
+	for _, r := range out {
+		switch sc := score(r.Unit); {
+		case sc < best:
+			best, n, alat, alon = sc, 1, r.Lat, r.Lon
+		case sc == best && sc < 3:
+			n++
+			alat, alon = alat+r.Lat, alon+r.Lon
 		}
-		si, sj := score(out[i].Unit), score(out[j].Unit)
-		if si != sj {
-			return si < sj
+	}
+	anchored := n > 0
+	if anchored {
+		alat, alon = alat/float64(n), alon/float64(n)
+	}
+	type key struct {
+		score int
+		km    float64
+	}
+	keys := make(map[string]key, len(out))
+	for _, r := range out {
+		k := key{score: score(r.Unit)}
+		if anchored {
+			k.km = Haversine(alat, alon, r.Lat, r.Lon)
+		}
+		keys[r.ID] = k
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		ki, kj := keys[out[i].ID], keys[out[j].ID]
+		if ki.score != kj.score {
+			return ki.score < kj.score
+		}
+		if ki.km != kj.km {
+			return ki.km < kj.km
 		}
 		return out[i].Name < out[j].Name
 	})
