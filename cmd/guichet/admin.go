@@ -11,6 +11,7 @@ const adminUsage = `Usage: guichet admin <task> [flags]
 Tasks:
   retention   expire pre-complaints past their deadline (erasing personal data)
               and delete abandoned drafts, then exit
+  log-key     print the transparency log's verifier key (for guichet verify --key)
 `
 
 func runAdmin(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -40,6 +41,8 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		fmt.Fprintf(stdout, "retention: %d pre-complaints expired and erased, %d abandoned draft files deleted\n", r.Expired, r.DraftFiles)
 		return nil
+	case "log-key":
+		return runAdminLogKey(args[1:], getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, adminUsage)
 		return nil
