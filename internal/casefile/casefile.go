@@ -89,6 +89,13 @@ const (
 	EventClosed                = "closed"
 	EventEvidenceAdded         = "evidence.added"
 	EventTrackingCodeFailureLk = "tracking.locked"
+	// EventNoteInternal is a note for agents only: never visible.
+	EventNoteInternal = "note.internal"
+	// EventAssigned names the agent in charge (data {"agent": pseudonym}).
+	EventAssigned = "assigned"
+	// EventCreated opens a case made by an agent rather than submitted by a
+	// citizen (a formal complaint from a pre-complaint).
+	EventCreated = "created"
 )
 
 // Event is one thing that happened to a case. Data holds non-personal
