@@ -173,6 +173,15 @@ export function suite({ before, after }, support) {
       ctx.setDefaultNavigationTimeout(20_000);
       return ctx;
     },
+    /** Runs fn(page, ctx) in a fresh context, closed after, and returns its result. */
+    async withPage(options, fn) {
+      const ctx = await env.context(options);
+      try {
+        return await fn(await ctx.newPage(), ctx);
+      } finally {
+        await ctx.close();
+      }
+    },
   };
   before(async () => {
     if (support.skip) return;

@@ -62,13 +62,7 @@ describe('pre-complaint journey (French)', { skip: support.skip }, () => {
   }
 
   test('the status page opens in a fresh browser with the reference and tracking code', async () => {
-    const first = await env.context(contextOptions());
-    let filed;
-    try {
-      filed = await fileComplaint(await first.newPage(), env.url);
-    } finally {
-      await first.close();
-    }
+    const filed = await env.withPage(contextOptions(), (page) => fileComplaint(page, env.url));
     const ctx = await env.context(contextOptions());
     try {
       const page = await ctx.newPage();
@@ -92,13 +86,7 @@ describe('pre-complaint journey (French)', { skip: support.skip }, () => {
   });
 
   test('a wrong tracking code is refused with a message next to the field', async () => {
-    const first = await env.context(contextOptions());
-    let filed;
-    try {
-      filed = await fileComplaint(await first.newPage(), env.url);
-    } finally {
-      await first.close();
-    }
+    const filed = await env.withPage(contextOptions(), (page) => fileComplaint(page, env.url));
     const ctx = await env.context(contextOptions());
     try {
       const page = await ctx.newPage();
