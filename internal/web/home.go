@@ -39,6 +39,8 @@ func (s *Server) routes() {
 	s.handle("GET /suivi/{ref}", s.status)
 	s.handle("GET /suivi/{ref}/recu", s.receiptPage)
 	s.handle("GET /suivi/{ref}/recu.pdf", s.receiptPDF)
+	s.handle("GET /suivi/{ref}/recu.json", s.receiptJSON)
+	s.handle("POST /suivi/{ref}/preuve", s.refreshProof)
 	s.handle("POST /suivi/{ref}/rendez-vous", s.reschedule)
 	s.handle("GET /suivi/{ref}/rendez-vous/annuler", s.cancelForm)
 	s.handle("POST /suivi/{ref}/rendez-vous/annuler", s.cancel)

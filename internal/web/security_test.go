@@ -102,13 +102,13 @@ func TestStatusNeedsAccessToThatCase(t *testing.T) {
 	refB, _ := b.submit()
 	a.get("/suivi/"+refA).must(t, 200, refA)
 	na := a.noRedirect()
-	for _, p := range []string{"/suivi/" + refB, "/suivi/" + refB + "/recu", "/suivi/" + refB + "/recu.pdf", "/suivi/" + refB + "/rendez-vous/annuler"} {
+	for _, p := range []string{"/suivi/" + refB, "/suivi/" + refB + "/recu", "/suivi/" + refB + "/recu.pdf", "/suivi/" + refB + "/recu.json", "/suivi/" + refB + "/rendez-vous/annuler"} {
 		r := na.get(p).must(t, http.StatusSeeOther)
 		if loc := r.Header.Get("Location"); loc != "/suivi?ref="+refB {
 			t.Errorf("GET %s: Location %q", p, loc)
 		}
 	}
-	for _, p := range []string{"/suivi/" + refB + "/rendez-vous/annuler", "/suivi/" + refB + "/rendez-vous"} {
+	for _, p := range []string{"/suivi/" + refB + "/rendez-vous/annuler", "/suivi/" + refB + "/rendez-vous", "/suivi/" + refB + "/preuve"} {
 		na.post(p, url.Values{"slot_id": {"x"}}).must(t, http.StatusSeeOther)
 	}
 	v, err := e.svc.View(t.Context(), refB)

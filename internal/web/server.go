@@ -86,6 +86,11 @@ type Deps struct {
 	// it. It MUST return an error wrapping guichet.ErrNotFound while the
 	// event is not yet sequenced. Receipts carry them when known.
 	LogEntry func(ctx context.Context, eventID string) (index int64, checkpoint string, err error)
+	// LogReceipt, if set, builds the transparency-log receipt of a case
+	// event: the status page then says where the submission was logged,
+	// serves its receipt as /suivi/{ref}/recu.json and refreshes the proof
+	// on demand (POST /suivi/{ref}/preuve).
+	LogReceipt LogReceiptFunc
 	// Log serves the transparency log under /log/; nil leaves it out.
 	Log http.Handler
 	// Agents authenticates back-office agents; nil leaves /agent/ out.

@@ -130,6 +130,7 @@ type statusData struct {
 	Days       []slotDay
 	Done       string // what was just done: "deplace", "annule"
 	PDF        bool
+	Log        *logStatus // the submission in the transparency log; nil: nothing to say
 }
 
 // known event types; others show as a generic update.
@@ -179,6 +180,7 @@ func (s *Server) statusPage(r *http.Request, view *complaint.CaseView) (*page, e
 	d := statusData{
 		View: view, Timeline: timeline(view.Events), Changeable: complaint.Changeable(view.Case),
 		PDF: s.d.Receipt != nil && !view.Case.Erased(),
+		Log: s.logStatusOf(r.Context(), view),
 	}
 	if r.Method == http.MethodGet {
 		switch ok := r.URL.Query().Get("ok"); ok {
@@ -292,7 +294,10 @@ func (s *Server) receiptPage(w http.ResponseWriter, r *http.Request) error {
 		return noAccess(w, r, err)
 	}
 	p := s.newPage(r)
-	p.Data = confirmationData{Ref: view.Case.Ref, View: view, PDF: s.d.Receipt != nil}
+	p.Data = receiptPageData{
+		confirmationData: confirmationData{Ref: view.Case.Ref, View: view, PDF: s.d.Receipt != nil},
+		Log:              s.logStatusOf(r.Context(), view),
+	}
 	return s.render(w, r, http.StatusOK, "receipt", p)
 }
 
