@@ -117,3 +117,7 @@ func TestMigrateConcurrently(t *testing.T) {
 func BenchmarkSubmitCase(b *testing.B) {
 	storetest.BenchSubmitCase(b, func(b *testing.B) storetest.Store { return open(b) })
 }
+
+func TestNotifyContract(t *testing.T) {
+	storetest.RunNotify(t, func(t *testing.T) storetest.NotifyStore { return open(t) })
+}

@@ -201,3 +201,7 @@ func crashChild(t *testing.T, path string) {
 func BenchmarkSubmitCase(b *testing.B) {
 	storetest.BenchSubmitCase(b, func(b *testing.B) storetest.Store { return open(b) })
 }
+
+func TestNotifyContract(t *testing.T) {
+	storetest.RunNotify(t, func(t *testing.T) storetest.NotifyStore { return open(t) })
+}
