@@ -121,3 +121,7 @@ func BenchmarkSubmitCase(b *testing.B) {
 func TestNotifyContract(t *testing.T) {
 	storetest.RunNotify(t, func(t *testing.T) storetest.NotifyStore { return open(t) })
 }
+
+func TestAccountContract(t *testing.T) {
+	storetest.RunAccounts(t, func(t *testing.T) storetest.AccountStore { return open(t) })
+}
