@@ -338,8 +338,9 @@ type ConvertInput struct {
 	// IdentityChecked MUST be true: the agent saw the identity document.
 	IdentityChecked bool
 	IDDocument      IDDocument
-	// Form is the facts as corrected with the citizen; validated with
-	// complaint.ValidateAll.
+	// Form is the identity and facts as corrected with the citizen,
+	// validated as the identity, facts and items steps of the online form
+	// (complaint.ValidateStep); the category stays the pre-complaint's.
 	Form complaint.Form
 }
 

@@ -2,27 +2,284 @@ package casework
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/account"
+	"github.com/guichet/guichet/internal/casefile"
+	"github.com/guichet/guichet/internal/caseref"
+	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/station"
 )
 
-var errTODO = fmt.Errorf("casework: not implemented")
+// openStatuses are the statuses the queue shows by default.
+var openStatuses = []casefile.Status{casefile.StatusSubmitted, casefile.StatusTriaged, casefile.StatusAssigned, casefile.StatusInProgress}
+
+// notFound is the one answer to anything out of the principal's scope.
+func notFound(what string) error { return fmt.Errorf("%s: %w", what, guichet.ErrNotFound) }
+
+// caseInScope loads a case by reference (as typed) and checks that p may
+// see it; anything else is guichet.ErrNotFound.
+func (s *Service) caseInScope(ctx context.Context, p account.Principal, ref string) (casefile.Case, casefile.Secrets, error) {
+	if !p.HandlesCases() {
+		return casefile.Case{}, casefile.Secrets{}, notFound("case " + ref)
+	}
+	r, err := caseref.Parse(ref)
+	if err != nil {
+		return casefile.Case{}, casefile.Secrets{}, notFound("case " + ref)
+	}
+	c, sec, err := s.d.Store.CaseByRef(ctx, r.String())
+	if err != nil {
+		return casefile.Case{}, casefile.Secrets{}, fmt.Errorf("case %s: %w", r, err)
+	}
+	if !p.CanSeeUnit(c.UnitID) {
+		return casefile.Case{}, casefile.Secrets{}, notFound("case " + r.String())
+	}
+	return c, sec, nil
+}
+
+// actor is how an agent appears in events.
+func actor(p account.Principal) string { return "agent:" + p.Pseudonym }
+
+func (s *Service) event(caseID, typ string, p account.Principal, at time.Time, visible bool, data map[string]string) casefile.Event {
+	return casefile.Event{ID: s.d.IDs.New(), CaseID: caseID, Type: typ, At: at, Actor: actor(p), Visible: visible, Data: data}
+}
+
+func (s *Service) accessEvent(c casefile.Case, p account.Principal, at time.Time, purpose Purpose) casefile.Event {
+	return s.event(c.ID, casefile.EventAccessed, p, at, true, map[string]string{
+		"unit": c.UnitID, "role": string(p.Role), "agent": p.Pseudonym, "purpose": string(purpose),
+	})
+}
+
+func statusEvent(s *Service, c casefile.Case, p account.Principal, at time.Time, to casefile.Status) casefile.Event {
+	return s.event(c.ID, casefile.EventStatusChanged, p, at, true, map[string]string{"from": string(c.Status), "to": string(to)})
+}
+
+// encodeCursor and decodeCursor keep a queue position opaque to clients.
+func encodeCursor(k QueueKey) string {
+	na := "0"
+	if k.NoAppointment {
+		na = "1"
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(na + "." + strconv.FormatInt(k.At.UnixMicro(), 10) + "." + k.ID))
+}
+
+func decodeCursor(c string) (*QueueKey, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	parts := strings.SplitN(string(b), ".", 3)
+	if err != nil || len(parts) != 3 || (parts[0] != "0" && parts[0] != "1") || parts[2] == "" {
+		return nil, fmt.Errorf("queue cursor: %w", guichet.ErrInvalid)
+	}
+	us, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("queue cursor: %w", guichet.ErrInvalid)
+	}
+	return &QueueKey{NoAppointment: parts[0] == "1", At: time.UnixMicro(us).UTC(), ID: parts[2]}, nil
+}
+
+func keyOf(r QueueRow) QueueKey {
+	if r.Appointment != nil {
+		return QueueKey{At: r.Appointment.Start, ID: r.Case.ID}
+	}
+	at := r.Case.SubmittedAt
+	if at.IsZero() {
+		at = r.Case.CreatedAt
+	}
+	return QueueKey{NoAppointment: true, At: at, ID: r.Case.ID}
+}
 
 // Queue returns the pre-complaints of the principal's units matching f,
 // by appointment time (cases without appointment after, by submission).
 // Metadata only: nothing is decrypted and no access event is recorded.
 // An invalid cursor fails with guichet.ErrInvalid.
 func (s *Service) Queue(ctx context.Context, p account.Principal, f Filter) (*Page, error) {
-	return nil, errTODO
+	if !p.HandlesCases() {
+		return nil, notFound("queue")
+	}
+	q := QueueQuery{UnitIDs: p.Units, Kind: caseref.PreComplaint, Category: f.Category, ApptFrom: f.From, ApptTo: f.To}
+	if f.Status != "" {
+		q.Statuses = []casefile.Status{f.Status}
+	} else {
+		q.Statuses = openStatuses
+	}
+	if f.ExpiringWithin > 0 {
+		q.ExpiresBefore = s.d.Clock.Now().Add(f.ExpiringWithin)
+	}
+	if strings.TrimSpace(f.Ref) != "" {
+		r, err := caseref.Parse(f.Ref)
+		if err != nil {
+			return &Page{Items: []QueueItem{}}, nil
+		}
+		q.Ref, q.Kind, q.Statuses = r.String(), "", nil // a reference finds its case whatever its status
+	}
+	if f.Mine {
+		q.AssignedTo = p.AgentID
+	}
+	q.Limit = f.Limit
+	if q.Limit <= 0 {
+		q.Limit = s.cfg.PageSize
+	}
+	q.Limit = min(q.Limit, s.cfg.MaxPageSize)
+	if f.Cursor != "" {
+		k, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		q.After = k
+	}
+	want := q.Limit
+	q.Limit++ // one more tells whether a next page exists
+	rows, err := s.d.Store.QueueCases(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	page := &Page{Items: make([]QueueItem, 0, min(len(rows), want))}
+	if len(rows) > want {
+		rows = rows[:want]
+		page.Next = encodeCursor(keyOf(rows[want-1]))
+	}
+	names := map[string]string{}
+	for _, r := range rows {
+		page.Items = append(page.Items, QueueItem{Case: r.Case, Appointment: r.Appointment, Assignee: s.assignee(ctx, r.Assignment, names)})
+	}
+	return page, nil
+}
+
+// assignee completes a stored assignment with the agent's name, cached in
+// names for one request.
+func (s *Service) assignee(ctx context.Context, a *Assignment, names map[string]string) *Assignee {
+	if a == nil {
+		return nil
+	}
+	out := &Assignee{AgentID: a.AgentID, Pseudonym: a.Pseudonym, At: a.At}
+	if s.d.Agents == nil {
+		return out
+	}
+	name, ok := names[a.AgentID]
+	if !ok {
+		if ag, err := s.d.Agents.AgentByID(ctx, a.AgentID); err == nil {
+			name = ag.Name
+		}
+		names[a.AgentID] = name
+	}
+	out.Name = name
+	return out
+}
+
+func (s *Service) summary(ctx context.Context, c casefile.Case) (*Summary, error) {
+	sum := &Summary{Case: c}
+	var err error
+	if sum.Events, err = s.d.Store.CaseEvents(ctx, c.ID); err != nil {
+		return nil, fmt.Errorf("case %s: %w", c.Ref, err)
+	}
+	if a, err := s.d.Store.Appointment(ctx, c.ID); err == nil {
+		sum.Appointment = &a
+	} else if !errors.Is(err, guichet.ErrNotFound) {
+		return nil, fmt.Errorf("case %s: %w", c.Ref, err)
+	}
+	if c.UnitID != "" {
+		if u, err := s.d.Store.Unit(ctx, c.UnitID); err == nil {
+			sum.Unit = &u
+		} else if !errors.Is(err, guichet.ErrNotFound) {
+			return nil, fmt.Errorf("case %s: %w", c.Ref, err)
+		}
+	}
+	if a, err := s.d.Store.CaseAssignment(ctx, c.ID); err == nil {
+		sum.Assignee = s.assignee(ctx, &a, map[string]string{})
+	} else if !errors.Is(err, guichet.ErrNotFound) {
+		return nil, fmt.Errorf("case %s: %w", c.Ref, err)
+	}
+	ev, err := s.d.Store.ListEvidence(ctx, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("case %s: %w", c.Ref, err)
+	}
+	sum.Evidence = make([]EvidenceItem, 0, len(ev))
+	for _, e := range ev {
+		sum.Evidence = append(sum.Evidence, EvidenceItem{ID: e.ID, ContentType: e.ContentType, Size: e.Size, SHA256: e.SHA256, CreatedAt: e.CreatedAt})
+	}
+	return sum, nil
 }
 
 // Summary returns a case's metadata, appointment, history, evidence list
 // (sizes and types, no names) and assignee: no personal data, so no access
 // event. Out of scope: guichet.ErrNotFound.
 func (s *Service) Summary(ctx context.Context, p account.Principal, ref string) (*Summary, error) {
-	return nil, errTODO
+	c, _, err := s.caseInScope(ctx, p, ref)
+	if err != nil {
+		return nil, err
+	}
+	return s.summary(ctx, c)
+}
+
+// complaintAAD seals a formal complaint's personal part (Personal), kept
+// apart from complaint.PersonalAAD so one can never be read as the other.
+func complaintAAD(caseID string) []byte { return []byte("guichet/complaint/v1/" + caseID) }
+
+func noteAAD(caseID, noteID string) []byte {
+	return []byte("guichet/note/v1/" + caseID + "/" + noteID)
+}
+
+// Personal is the sealed personal part of a formal complaint (PL): the
+// facts as corrected at the desk and the identity check.
+type Personal struct {
+	Form     complaint.Form `json:"form"`
+	Identity IdentityCheck  `json:"identity"`
+}
+
+// openPersonal decrypts the case's personal part: a pre-complaint's Form,
+// or a complaint's Personal.
+func (s *Service) openPersonal(ctx context.Context, c casefile.Case) (casefile.Sealed, *complaint.Form, *IdentityCheck, error) {
+	sealed, err := s.d.Store.CasePersonal(ctx, c.ID)
+	if err != nil {
+		return casefile.Sealed{}, nil, nil, fmt.Errorf("case %s: personal: %w", c.Ref, err)
+	}
+	if c.Kind == caseref.Complaint {
+		plain, err := s.d.Vault.Open(sealed, complaintAAD(c.ID))
+		if err != nil {
+			return casefile.Sealed{}, nil, nil, fmt.Errorf("case %s: open: %w", c.Ref, err)
+		}
+		var pc Personal
+		if err := json.Unmarshal(plain, &pc); err != nil {
+			return casefile.Sealed{}, nil, nil, fmt.Errorf("case %s: decode: %w", c.Ref, err)
+		}
+		return sealed, &pc.Form, &pc.Identity, nil
+	}
+	plain, err := s.d.Vault.Open(sealed, complaint.PersonalAAD(c.ID))
+	if err != nil {
+		return casefile.Sealed{}, nil, nil, fmt.Errorf("case %s: open: %w", c.Ref, err)
+	}
+	f := new(complaint.Form)
+	if err := json.Unmarshal(plain, f); err != nil {
+		return casefile.Sealed{}, nil, nil, fmt.Errorf("case %s: decode: %w", c.Ref, err)
+	}
+	return sealed, f, nil, nil
+}
+
+func (s *Service) openNotes(ctx context.Context, c casefile.Case, wrapped []byte, citizenOnly bool) ([]Note, error) {
+	stored, err := s.d.Store.CaseNotes(ctx, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("case %s: %w", c.Ref, err)
+	}
+	out := make([]Note, 0, len(stored))
+	for _, n := range stored {
+		if citizenOnly && !n.ToCitizen {
+			continue
+		}
+		plain, err := s.d.Vault.Open(casefile.Sealed{WrappedKey: wrapped, Ciphertext: n.Ciphertext}, noteAAD(c.ID, n.ID))
+		if err != nil {
+			return nil, fmt.Errorf("case %s: note %s: %w", c.Ref, n.ID, err)
+		}
+		out = append(out, Note{ID: n.ID, Text: string(plain), ToCitizen: n.ToCitizen, Author: n.Author, At: n.At})
+	}
+	return out, nil
 }
 
 // Open decrypts the case's personal part, its evidence names and its notes,
@@ -31,14 +288,121 @@ func (s *Service) Summary(ctx context.Context, p account.Principal, ref string) 
 // in_progress (a "status.changed" event). An erased case opens without
 // personal data and without access event.
 func (s *Service) Open(ctx context.Context, p account.Principal, ref string, purpose Purpose) (*CaseFile, error) {
-	return nil, errTODO
+	if !purpose.Valid() {
+		return nil, fmt.Errorf("open %s: purpose %q: %w", ref, purpose, guichet.ErrInvalid)
+	}
+	c, _, err := s.caseInScope(ctx, p, ref)
+	if err != nil {
+		return nil, err
+	}
+	if c.Erased() {
+		sum, err := s.summary(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		return &CaseFile{Summary: *sum, Notes: []Note{}}, nil
+	}
+	sealed, form, identity, err := s.openPersonal(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	notes, err := s.openNotes(ctx, c, sealed.WrappedKey, false)
+	if err != nil {
+		return nil, err
+	}
+	now := s.d.Clock.Now()
+	access := s.accessEvent(c, p, now, purpose)
+	if err := s.recordAccess(ctx, p, &c, now, access); err != nil {
+		return nil, err
+	}
+	sum, err := s.summary(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	if form != nil {
+		for _, e := range form.Evidence {
+			names[e.ID] = e.Name
+		}
+	}
+	for i := range sum.Evidence {
+		sum.Evidence[i].Name = names[sum.Evidence[i].ID]
+	}
+	s.d.Logger.InfoContext(ctx, "case opened", "ref", c.Ref, "agent", p.Pseudonym, "purpose", string(purpose))
+	return &CaseFile{Summary: *sum, Form: form, Identity: identity, Notes: notes, AccessEventID: access.ID}, nil
+}
+
+// recordAccess records the access event, moving a pre-complaint that
+// nobody has worked on yet to in_progress at the same time.
+func (s *Service) recordAccess(ctx context.Context, p account.Principal, c *casefile.Case, now time.Time, access casefile.Event) error {
+	fresh := []casefile.Status{casefile.StatusSubmitted, casefile.StatusTriaged, casefile.StatusAssigned}
+	if c.Kind == caseref.PreComplaint && slices.Contains(fresh, c.Status) {
+		err := s.d.Store.ChangeCase(ctx, Change{
+			CaseID: c.ID, Allowed: fresh, Status: casefile.StatusInProgress, At: now,
+			Events: []casefile.Event{access, statusEvent(s, *c, p, now, casefile.StatusInProgress)},
+		})
+		if err == nil {
+			s.d.Committed()
+			c.Status, c.UpdatedAt = casefile.StatusInProgress, now
+			return nil
+		}
+		if !errors.Is(err, guichet.ErrConflict) {
+			return fmt.Errorf("case %s: record access: %w", c.Ref, err)
+		}
+		// Someone moved it meanwhile: record the access alone.
+	}
+	if err := s.d.Store.ChangeCase(ctx, Change{CaseID: c.ID, At: now, Events: []casefile.Event{access}}); err != nil {
+		return fmt.Errorf("case %s: record access: %w", c.Ref, err)
+	}
+	s.d.Committed()
+	return nil
 }
 
 // Evidence returns one decrypted evidence file of the case with its sniffed
 // type and the citizen's file name, and records an "accessed" event
 // (purpose "processing").
 func (s *Service) Evidence(ctx context.Context, p account.Principal, ref, evidenceID string) (*File, error) {
-	return nil, errTODO
+	c, _, err := s.caseInScope(ctx, p, ref)
+	if err != nil {
+		return nil, err
+	}
+	if c.Erased() {
+		return nil, notFound("case " + c.Ref + " evidence " + evidenceID)
+	}
+	list, err := s.d.Store.ListEvidence(ctx, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("case %s: %w", c.Ref, err)
+	}
+	i := slices.IndexFunc(list, func(e casefile.Evidence) bool { return e.ID == evidenceID })
+	if i < 0 {
+		return nil, notFound("case " + c.Ref + " evidence " + evidenceID)
+	}
+	ev := list[i]
+	sealed, form, _, err := s.openPersonal(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	blob, err := s.d.Blobs.Get(ctx, ev.BlobKey)
+	if err != nil {
+		return nil, fmt.Errorf("case %s: evidence %s: %w", c.Ref, ev.ID, err)
+	}
+	data, err := s.d.Vault.Open(casefile.Sealed{WrappedKey: sealed.WrappedKey, Ciphertext: blob}, complaint.EvidenceAAD(c.ID, ev.ID))
+	if err != nil {
+		return nil, fmt.Errorf("case %s: evidence %s: %w", c.Ref, ev.ID, err)
+	}
+	name := "piece-" + ev.ID
+	if form != nil {
+		for _, e := range form.Evidence {
+			if e.ID == ev.ID {
+				name = e.Name
+			}
+		}
+	}
+	now := s.d.Clock.Now()
+	if err := s.recordAccess(ctx, p, &c, now, s.accessEvent(c, p, now, PurposeProcessing)); err != nil {
+		return nil, err
+	}
+	return &File{Name: name, ContentType: ev.ContentType, Data: data}, nil
 }
 
 // AddNote seals text with the case's data key and records "note.citizen"
@@ -46,28 +410,138 @@ func (s *Service) Evidence(ctx context.Context, p account.Principal, ref, eviden
 // visible). Empty or too long text fails with a *guichet.ValidationError
 // on field "note". It returns the note's ID.
 func (s *Service) AddNote(ctx context.Context, p account.Principal, ref, text string, toCitizen bool) (string, error) {
-	return "", errTODO
+	c, _, err := s.caseInScope(ctx, p, ref)
+	if err != nil {
+		return "", err
+	}
+	text = strings.TrimSpace(text)
+	var v guichet.ValidationError
+	switch n := utf8.RuneCountInString(text); {
+	case n == 0:
+		v.Add("note", "err.required")
+	case n > s.cfg.MaxNoteLen || !utf8.ValidString(text):
+		v.Add("note", "err.too_long", s.cfg.MaxNoteLen)
+	}
+	if err := v.Err(); err != nil {
+		return "", err
+	}
+	if c.Erased() {
+		return "", fmt.Errorf("case %s is erased: %w", c.Ref, guichet.ErrConflict)
+	}
+	personal, err := s.d.Store.CasePersonal(ctx, c.ID)
+	if err != nil {
+		return "", fmt.Errorf("case %s: %w", c.Ref, err)
+	}
+	now := s.d.Clock.Now()
+	id := s.d.IDs.New()
+	sealed, err := s.d.Vault.SealWith(personal.WrappedKey, []byte(text), noteAAD(c.ID, id))
+	if err != nil {
+		return "", fmt.Errorf("case %s: seal note: %w", c.Ref, err)
+	}
+	typ := casefile.EventNoteInternal
+	if toCitizen {
+		typ = casefile.EventNoteToCitizen
+	}
+	err = s.d.Store.ChangeCase(ctx, Change{
+		CaseID: c.ID, At: now,
+		Note:   &StoredNote{ID: id, CaseID: c.ID, Ciphertext: sealed.Ciphertext, ToCitizen: toCitizen, AuthorID: p.AgentID, Author: p.Pseudonym, At: now},
+		Events: []casefile.Event{s.event(c.ID, typ, p, now, toCitizen, map[string]string{"note": id})},
+	})
+	if err != nil {
+		return "", fmt.Errorf("case %s: add note: %w", c.Ref, err)
+	}
+	s.d.Committed()
+	s.d.Logger.InfoContext(ctx, "note added", "ref", c.Ref, "agent", p.Pseudonym, "to_citizen", toCitizen)
+	return id, nil
 }
 
 // CitizenNotes returns the notes addressed to the citizen on a case,
-// decrypted, oldest first. The caller MUST have authenticated the citizen
-// for ref (complaint.Service.Authenticate) first.
+// decrypted, oldest first (none once erased). The caller MUST have
+// authenticated the citizen for ref (complaint.Service.Authenticate) first.
 func (s *Service) CitizenNotes(ctx context.Context, ref string) ([]Note, error) {
-	return nil, errTODO
+	c, _, err := s.d.Store.CaseByRef(ctx, ref)
+	if err != nil {
+		return nil, fmt.Errorf("case %s: %w", ref, err)
+	}
+	if c.Erased() {
+		return []Note{}, nil
+	}
+	personal, err := s.d.Store.CasePersonal(ctx, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("case %s: %w", ref, err)
+	}
+	return s.openNotes(ctx, c, personal.WrappedKey, true)
 }
 
 // Assignees returns the agents a case may be assigned to: the active
 // agents and supervisors of its unit.
 func (s *Service) Assignees(ctx context.Context, p account.Principal, ref string) ([]Agent, error) {
-	return nil, errTODO
+	c, _, err := s.caseInScope(ctx, p, ref)
+	if err != nil {
+		return nil, err
+	}
+	if s.d.Agents == nil {
+		return []Agent{}, nil
+	}
+	all, err := s.d.Agents.UnitAgents(ctx, c.UnitID)
+	if err != nil {
+		return nil, fmt.Errorf("case %s: agents: %w", c.Ref, err)
+	}
+	out := make([]Agent, 0, len(all))
+	for _, a := range all {
+		if assignable(a, c.UnitID) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+func assignable(a Agent, unitID string) bool {
+	return a.Active && a.UnitID == unitID && (a.Role == account.RoleAgent || a.Role == account.RoleSupervisor)
 }
 
 // Assign puts an agent of the case's unit in charge: an "assigned" event
 // (visible, {"agent": pseudonym}) and status assigned (unless already in
 // progress). An agent of another unit, inactive or not handling cases
-// fails with a *guichet.ValidationError on field "agent".
+// fails with a *guichet.ValidationError on field "agent"; a final case
+// with guichet.ErrConflict.
 func (s *Service) Assign(ctx context.Context, p account.Principal, ref, agentID string) error {
-	return errTODO
+	c, _, err := s.caseInScope(ctx, p, ref)
+	if err != nil {
+		return err
+	}
+	var v guichet.ValidationError
+	if s.d.Agents == nil {
+		v.Add("agent", "err.agent.unknown")
+		return v.Err()
+	}
+	a, err := s.d.Agents.AgentByID(ctx, agentID)
+	if errors.Is(err, guichet.ErrNotFound) || (err == nil && !assignable(a, c.UnitID)) {
+		v.Add("agent", "err.agent.unknown")
+		return v.Err()
+	}
+	if err != nil {
+		return fmt.Errorf("case %s: assign: %w", c.Ref, err)
+	}
+	if c.Status.Final() || c.Erased() {
+		return fmt.Errorf("case %s: %s: %w", c.Ref, c.Status, guichet.ErrConflict)
+	}
+	now := s.d.Clock.Now()
+	ch := Change{
+		CaseID: c.ID, At: now, Allowed: openStatuses,
+		Assign: &Assignment{AgentID: a.ID, Pseudonym: a.Pseudonym, At: now},
+		Events: []casefile.Event{s.event(c.ID, casefile.EventAssigned, p, now, true, map[string]string{"agent": a.Pseudonym})},
+	}
+	if c.Status != casefile.StatusInProgress && c.Status != casefile.StatusAssigned {
+		ch.Status = casefile.StatusAssigned
+		ch.Events = append(ch.Events, statusEvent(s, c, p, now, casefile.StatusAssigned))
+	}
+	if err := s.d.Store.ChangeCase(ctx, ch); err != nil {
+		return fmt.Errorf("case %s: assign: %w", c.Ref, err)
+	}
+	s.d.Committed()
+	s.d.Logger.InfoContext(ctx, "case assigned", "ref", c.Ref, "agent", a.Pseudonym, "by", p.Pseudonym)
+	return nil
 }
 
 // Convert turns a pre-complaint into a formal complaint (PL) at the
@@ -79,15 +553,104 @@ func (s *Service) Assign(ctx context.Context, p account.Principal, ref, agentID 
 // invalid form fails with a *guichet.ValidationError; a case already
 // converted or final with guichet.ErrConflict.
 func (s *Service) Convert(ctx context.Context, p account.Principal, ref string, in ConvertInput) (string, error) {
-	return "", errTODO
+	c, _, err := s.caseInScope(ctx, p, ref)
+	if err != nil {
+		return "", err
+	}
+	if c.Kind != caseref.PreComplaint {
+		return "", fmt.Errorf("case %s: only a pre-complaint converts: %w", c.Ref, guichet.ErrConflict)
+	}
+	if c.LinkedRef != "" || c.Status.Final() || c.Erased() {
+		return "", fmt.Errorf("case %s: already converted or %s: %w", c.Ref, c.Status, guichet.ErrConflict)
+	}
+	now := s.d.Clock.Now()
+	var v guichet.ValidationError
+	if !in.IdentityChecked {
+		v.Add("identity_checked", "err.identity.unchecked")
+	}
+	if !in.IDDocument.Valid() {
+		v.Add("id_document", "err.required")
+	}
+	form := in.Form
+	form.Category = complaint.Category(c.Category)
+	// The steps a citizen corrects at the desk; the station and consent
+	// steps of the online form do not apply.
+	for _, step := range []complaint.Step{complaint.StepIdentity, complaint.StepFacts, complaint.StepItems} {
+		if err := complaint.ValidateStep(step, &form, now); err != nil {
+			var fv *guichet.ValidationError
+			if !errors.As(err, &fv) {
+				return "", err
+			}
+			v.Fields = append(v.Fields, fv.Fields...)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return "", err
+	}
+	// The appointment is at the desk: whatever the citizen chose online
+	// stays as it was; only the facts and identity are corrected.
+	form.UnitID, form.SlotID, form.Consent = c.UnitID, "", true
+	if old, err := s.personalForm(ctx, c); err == nil {
+		form.Evidence = old.Evidence
+		form.Emergency, form.Violence, form.AuthorKnown = old.Emergency, old.Violence, old.AuthorKnown
+	} else {
+		return "", err
+	}
+	salt := make([]byte, 32)
+	if _, err := s.d.Rand.Read(salt); err != nil {
+		return "", err
+	}
+	for attempt := 0; ; attempt++ {
+		r, err := caseref.New(caseref.Complaint, now.In(complaint.Paris).Year(), s.d.Rand)
+		if err != nil {
+			return "", err
+		}
+		pl := casefile.Case{
+			ID: s.d.IDs.New(), Ref: r.String(), Kind: caseref.Complaint, Category: c.Category,
+			Status: casefile.StatusConfirmed, UnitID: c.UnitID, CreatedAt: now, SubmittedAt: now, UpdatedAt: now,
+			LinkedRef: c.Ref,
+		}
+		plain, err := json.Marshal(Personal{Form: form, Identity: IdentityCheck{
+			Document: in.IDDocument, Checked: true, Agent: p.Pseudonym, ServiceNumber: p.ServiceNumber, At: now,
+		}})
+		if err != nil {
+			return "", err
+		}
+		sealed, err := s.d.Vault.Seal(plain, complaintAAD(pl.ID))
+		if err != nil {
+			return "", fmt.Errorf("case %s: seal complaint: %w", c.Ref, err)
+		}
+		cv := Conversion{
+			PPID: c.ID, PL: pl, PLSalt: salt, PLPerson: sealed, At: now,
+			PLEvents: []casefile.Event{s.event(pl.ID, casefile.EventCreated, p, now, true, map[string]string{
+				"pre_complaint": c.Ref, "unit": c.UnitID, "category": c.Category, "content": contentDigest(plain),
+			})},
+			PPEvents: []casefile.Event{
+				s.event(c.ID, casefile.EventConverted, p, now, true, map[string]string{"complaint": pl.Ref}),
+				statusEvent(s, c, p, now, casefile.StatusConfirmed),
+			},
+		}
+		err = s.d.Store.ConvertCase(ctx, cv)
+		if errors.Is(err, guichet.ErrConflict) && attempt < 3 {
+			// A reference collision draws again; a PP converted meanwhile
+			// is reported as such.
+			if cur, _, lerr := s.d.Store.CaseByRef(ctx, c.Ref); lerr == nil && (cur.LinkedRef != "" || cur.Status.Final()) {
+				return "", fmt.Errorf("case %s: already converted or %s: %w", c.Ref, cur.Status, guichet.ErrConflict)
+			}
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("case %s: convert: %w", c.Ref, err)
+		}
+		s.d.Committed()
+		s.d.Logger.InfoContext(ctx, "pre-complaint converted", "ref", c.Ref, "complaint", pl.Ref, "agent", p.Pseudonym)
+		return pl.Ref, nil
+	}
 }
 
-// ComplaintRecord returns the PDF récépissé de dépôt de plainte of a formal
-// complaint (PL reference), with the transparency-log index of the
-// "converted" event when it is sequenced. It decrypts the complaint and so
-// records an "accessed" event (purpose "conversion").
-func (s *Service) ComplaintRecord(ctx context.Context, p account.Principal, plRef string) ([]byte, error) {
-	return nil, errTODO
+func (s *Service) personalForm(ctx context.Context, c casefile.Case) (*complaint.Form, error) {
+	_, f, _, err := s.openPersonal(ctx, c)
+	return f, err
 }
 
 // Close closes a pre-complaint without complaint: a "closed" event
@@ -96,51 +659,241 @@ func (s *Service) ComplaintRecord(ctx context.Context, p account.Principal, plRe
 // redirect, or CloseWrongService without redirect, fails with a
 // *guichet.ValidationError (fields "reason", "redirect").
 func (s *Service) Close(ctx context.Context, p account.Principal, ref string, reason CloseReason, redirect string) error {
-	return errTODO
+	c, _, err := s.caseInScope(ctx, p, ref)
+	if err != nil {
+		return err
+	}
+	var v guichet.ValidationError
+	if !slices.Contains(CloseReasons, reason) {
+		v.Add("reason", "err.required")
+	}
+	if _, ok := RedirectByCode(redirect); redirect != "" && !ok {
+		v.Add("redirect", "err.choice")
+	} else if redirect == "" && reason == CloseWrongService {
+		v.Add("redirect", "err.required")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if c.Status.Final() || c.Erased() || c.Kind != caseref.PreComplaint {
+		return fmt.Errorf("case %s: %s: %w", c.Ref, c.Status, guichet.ErrConflict)
+	}
+	now := s.d.Clock.Now()
+	err = s.d.Store.ChangeCase(ctx, Change{
+		CaseID: c.ID, Allowed: openStatuses, Status: casefile.StatusClosed, SetExpiry: true,
+		ExpiresAt: now.Add(s.cfg.ClosedRetention), At: now,
+		Events: []casefile.Event{
+			s.event(c.ID, casefile.EventClosed, p, now, true, map[string]string{"reason": string(reason), "redirect": redirect}),
+			statusEvent(s, c, p, now, casefile.StatusClosed),
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("case %s: close: %w", c.Ref, err)
+	}
+	s.d.Committed()
+	s.d.Logger.InfoContext(ctx, "case closed", "ref", c.Ref, "reason", string(reason), "agent", p.Pseudonym)
+	return nil
+}
+
+// unitInScope checks that p may run unit's calendar.
+func unitInScope(p account.Principal, unitID string) error {
+	if !p.CanSeeUnit(unitID) {
+		return notFound("unit " + unitID)
+	}
+	return nil
 }
 
 // Calendar returns the unit's slots starting in [from, to) with the
 // references of the cases booked on each.
 func (s *Service) Calendar(ctx context.Context, p account.Principal, unitID string, from, to time.Time) ([]SlotView, error) {
-	return nil, errTODO
+	if err := unitInScope(p, unitID); err != nil {
+		return nil, err
+	}
+	slots, err := s.d.Store.ListSlots(ctx, unitID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("calendar: %w", err)
+	}
+	booked, err := s.d.Store.SlotBookings(ctx, unitID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("calendar: %w", err)
+	}
+	out := make([]SlotView, 0, len(slots))
+	for _, sl := range slots {
+		refs := booked[sl.ID]
+		if refs == nil {
+			refs = []string{}
+		}
+		out = append(out, SlotView{Slot: sl, Refs: refs})
+	}
+	return out, nil
 }
+
+// MaxSlotCapacity bounds the places of one slot.
+const MaxSlotCapacity = 50
 
 // OpenSlot adds a slot to the unit's calendar and returns it. Bad times or
 // capacity fail with a *guichet.ValidationError (fields "start", "end",
 // "capacity").
 func (s *Service) OpenSlot(ctx context.Context, p account.Principal, unitID string, start, end time.Time, capacity int) (*SlotView, error) {
-	return nil, errTODO
+	if err := unitInScope(p, unitID); err != nil {
+		return nil, err
+	}
+	var v guichet.ValidationError
+	now := s.d.Clock.Now()
+	switch {
+	case start.IsZero():
+		v.Add("start", "err.required")
+	case start.Before(now):
+		v.Add("start", "err.slot.past")
+	}
+	switch {
+	case end.IsZero():
+		v.Add("end", "err.required")
+	case !start.IsZero() && (!end.After(start) || end.Sub(start) > 8*time.Hour):
+		v.Add("end", "err.slot.end")
+	}
+	if capacity < 1 || capacity > MaxSlotCapacity {
+		v.Add("capacity", "err.slot.capacity", MaxSlotCapacity)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	sl := station.Slot{ID: s.d.IDs.New(), UnitID: unitID, Start: start, End: end, Capacity: capacity}
+	if err := s.d.Store.CreateSlot(ctx, sl); err != nil {
+		return nil, fmt.Errorf("open slot: %w", err)
+	}
+	s.d.Logger.InfoContext(ctx, "slot opened", "unit", unitID, "slot", sl.ID, "agent", p.Pseudonym)
+	stored, err := s.d.Store.Slot(ctx, sl.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &SlotView{Slot: stored, Refs: []string{}}, nil
+}
+
+// slotInScope loads a slot of one of p's units.
+func (s *Service) slotInScope(ctx context.Context, p account.Principal, slotID string) (station.Slot, error) {
+	sl, err := s.d.Store.Slot(ctx, slotID)
+	if err != nil {
+		return station.Slot{}, fmt.Errorf("slot %s: %w", slotID, err)
+	}
+	if err := unitInScope(p, sl.UnitID); err != nil {
+		return station.Slot{}, notFound("slot " + slotID)
+	}
+	return sl, nil
 }
 
 // SetCapacity changes a slot's capacity; below its bookings fails with a
 // *guichet.ValidationError on field "capacity".
 func (s *Service) SetCapacity(ctx context.Context, p account.Principal, slotID string, capacity int) error {
-	return errTODO
+	if _, err := s.slotInScope(ctx, p, slotID); err != nil {
+		return err
+	}
+	var v guichet.ValidationError
+	if capacity < 0 || capacity > MaxSlotCapacity {
+		v.Add("capacity", "err.slot.capacity", MaxSlotCapacity)
+		return v.Err()
+	}
+	if _, err := s.d.Store.SetSlotCapacity(ctx, slotID, capacity); err != nil {
+		if errors.Is(err, guichet.ErrConflict) {
+			v.Add("capacity", "err.slot.below_booked")
+			return v.Err()
+		}
+		return err
+	}
+	s.d.Logger.InfoContext(ctx, "slot capacity set", "slot", slotID, "capacity", capacity, "agent", p.Pseudonym)
+	return nil
 }
 
 // CloseSlot stops new bookings on a slot: its capacity becomes its number
 // of bookings (those keep their place).
 func (s *Service) CloseSlot(ctx context.Context, p account.Principal, slotID string) error {
-	return errTODO
+	if _, err := s.slotInScope(ctx, p, slotID); err != nil {
+		return err
+	}
+	if _, err := s.d.Store.SetSlotCapacity(ctx, slotID, -1); err != nil {
+		return err
+	}
+	s.d.Logger.InfoContext(ctx, "slot closed", "slot", slotID, "agent", p.Pseudonym)
+	return nil
 }
 
 // Reschedule moves the case's appointment to another slot of its unit, as
 // the citizen's reschedule does, the actor being the agent. A full or gone
-// slot fails with a *guichet.ValidationError on field "slot_id".
+// slot fails with a *guichet.ValidationError on field "slot_id"; a final
+// case with guichet.ErrConflict.
 func (s *Service) Reschedule(ctx context.Context, p account.Principal, ref, slotID string) error {
-	return errTODO
+	c, _, err := s.caseInScope(ctx, p, ref)
+	if err != nil {
+		return err
+	}
+	if !complaint.Changeable(c) {
+		return fmt.Errorf("case %s: %s: %w", c.Ref, c.Status, guichet.ErrConflict)
+	}
+	now := s.d.Clock.Now()
+	var v guichet.ValidationError
+	slot, err := s.d.Store.Slot(ctx, slotID)
+	if err != nil || slot.UnitID != c.UnitID || slot.Start.Before(now) {
+		v.Add("slot_id", "err.slot.gone")
+		return v.Err()
+	}
+	ev := s.event(c.ID, casefile.EventAppointmentChanged, p, now, true, map[string]string{
+		"unit": slot.UnitID, "start": slot.Start.UTC().Format(time.RFC3339), "end": slot.End.UTC().Format(time.RFC3339),
+	})
+	if err := s.d.Store.Reschedule(ctx, c.ID, slot.ID, []casefile.Event{ev}); err != nil {
+		if errors.Is(err, guichet.ErrConflict) {
+			v.Add("slot_id", "err.slot.full")
+			return v.Err()
+		}
+		return fmt.Errorf("case %s: reschedule: %w", c.Ref, err)
+	}
+	s.d.Committed()
+	s.d.Logger.InfoContext(ctx, "appointment rescheduled by agent", "ref", c.Ref, "agent", p.Pseudonym)
+	return nil
 }
 
+// maxReport bounds the rows of the supervisors' lists.
+const maxReport = 1000
+
 // AccessReport lists, for supervisors, every "accessed" event on cases of
-// their units with At in [from, to), newest first. Other roles:
-// guichet.ErrNotFound.
+// their units with At in [from, to), newest first (at most 1000). Other
+// roles: guichet.ErrNotFound.
 func (s *Service) AccessReport(ctx context.Context, p account.Principal, from, to time.Time) ([]AccessEntry, error) {
-	return nil, errTODO
+	if p.Role != account.RoleSupervisor {
+		return nil, notFound("access report")
+	}
+	recs, err := s.d.Store.AccessEvents(ctx, p.Units, from, to, maxReport)
+	if err != nil {
+		return nil, fmt.Errorf("access report: %w", err)
+	}
+	out := make([]AccessEntry, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, AccessEntry{
+			Ref: r.Ref, At: r.Event.At, Agent: r.Event.Data["agent"], Role: r.Event.Data["role"],
+			UnitID: r.Event.Data["unit"], Purpose: Purpose(r.Event.Data["purpose"]), EventID: r.Event.ID,
+		})
+	}
+	return out, nil
 }
 
 // Deadlines lists, for supervisors, the open pre-complaints of their units
-// expiring within the duration, soonest first. Other roles:
+// expiring within the duration, soonest first (at most 1000). Other roles:
 // guichet.ErrNotFound.
 func (s *Service) Deadlines(ctx context.Context, p account.Principal, within time.Duration) ([]QueueItem, error) {
-	return nil, errTODO
+	if p.Role != account.RoleSupervisor {
+		return nil, notFound("deadlines")
+	}
+	rows, err := s.d.Store.QueueCases(ctx, QueueQuery{
+		UnitIDs: p.Units, Kind: caseref.PreComplaint, Statuses: openStatuses,
+		ExpiresBefore: s.d.Clock.Now().Add(within), Limit: maxReport,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("deadlines: %w", err)
+	}
+	slices.SortStableFunc(rows, func(a, b QueueRow) int { return a.Case.ExpiresAt.Compare(b.Case.ExpiresAt) })
+	names := map[string]string{}
+	out := make([]QueueItem, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, QueueItem{Case: r.Case, Appointment: r.Appointment, Assignee: s.assignee(ctx, r.Assignment, names)})
+	}
+	return out, nil
 }

@@ -134,6 +134,14 @@ func evidenceAAD(ownerID, id string) []byte {
 	return []byte("guichet/evidence/v1/" + ownerID + "/" + id)
 }
 
+// PersonalAAD is the additional data sealing the personal part (Form) of
+// the draft or case ownerID; the back-office opens it with the same.
+func PersonalAAD(ownerID string) []byte { return personalAAD(ownerID) }
+
+// EvidenceAAD is the additional data sealing evidence file id of the draft
+// or case ownerID (under the owner's data key).
+func EvidenceAAD(ownerID, id string) []byte { return evidenceAAD(ownerID, id) }
+
 // StartDraft opens a new draft holding f (the eligibility answers) and
 // returns the secret draft code that resumes it.
 func (s *Service) StartDraft(ctx context.Context, f Form) (caseref.Code, *DraftState, error) {
@@ -716,11 +724,17 @@ func (s *Service) RunRetention(ctx context.Context) (Retention, error) {
 			break
 		}
 		for _, c := range cases {
+			// A case closed by an agent stays closed: its retention period
+			// is over, it did not expire unconfirmed.
+			status, reason := casefile.StatusExpired, "not_confirmed"
+			if c.Status == casefile.StatusClosed {
+				status, reason = casefile.StatusClosed, "retention"
+			}
 			evs := []casefile.Event{
-				s.event(c.ID, casefile.EventExpired, "system", now, map[string]string{"reason": "not_confirmed"}),
+				s.event(c.ID, casefile.EventExpired, "system", now, map[string]string{"reason": reason}),
 				s.event(c.ID, casefile.EventErased, "system", now, nil),
 			}
-			keys, err := s.d.Store.EraseCase(ctx, c.ID, casefile.StatusExpired, now, evs)
+			keys, err := s.d.Store.EraseCase(ctx, c.ID, status, now, evs)
 			if errors.Is(err, guichet.ErrNotFound) || errors.Is(err, guichet.ErrConflict) {
 				continue // erased or confirmed meanwhile
 			}
