@@ -93,9 +93,9 @@ func crashRounds(t *testing.T, dataDir, dbURL, driver, dsn string, rounds int) {
 	}
 
 	var (
-		saved    []byte // the checkpoint verified after the previous restart
-		acked      int64 // reschedules answered 303: committed, must survive
-		tried      int64 // reschedules sent
+		saved      []byte // the checkpoint verified after the previous restart
+		acked      int64  // reschedules answered 303: committed, must survive
+		tried      int64  // reschedules sent
 		sizes      []int64
 		reconciled int // restarts that found entries logged but not marked
 	)
