@@ -78,6 +78,10 @@ func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return open(t) })
 }
 
+func TestCaseworkContract(t *testing.T) {
+	storetest.RunCasework(t, func(t *testing.T) storetest.CaseworkStore { return open(t) })
+}
+
 // TestMigrateConcurrently starts several nodes on one new database at once:
 // each must come up, and the migrations must be applied once.
 func TestMigrateConcurrently(t *testing.T) {

@@ -360,14 +360,20 @@ func (s *Store) AccessEvents(ctx context.Context, unitIDs []string, from, to tim
 	return out, nil
 }
 
-// keyHolders are the tables that keep wrapped data keys, by kind.
-var keyHolders = map[string]struct{ table, id string }{
-	"draft": {"drafts", "id"},
-	"case":  {"case_personal", "case_id"},
+// keyHolders are the columns that keep wrapped data keys, by kind: drafts,
+// cases' personal parts (whose key also seals their evidence and notes),
+// and agents' TOTP secrets (active and offered at enrolment).
+var keyHolders = map[string]struct{ table, id, col string }{
+	"draft":          {"drafts", "id", "wrapped_key"},
+	"case":           {"case_personal", "case_id", "wrapped_key"},
+	"agent_totp":     {"agents", "id", "totp_key"},
+	"enrolment_totp": {"agent_enrolments", "token_hash", "totp_key"},
 }
 
 // WrappedKeyKinds names every kind of wrapped-key holder.
-func (s *Store) WrappedKeyKinds() []string { return []string{"draft", "case"} }
+func (s *Store) WrappedKeyKinds() []string {
+	return []string{"draft", "case", "agent_totp", "enrolment_totp"}
+}
 
 // WrappedKeys returns up to limit wrapped keys of one kind with ID >
 // afterID, by ID; holders without a key are skipped.
@@ -376,8 +382,8 @@ func (s *Store) WrappedKeys(ctx context.Context, kind, afterID string, limit int
 	if !ok || limit <= 0 {
 		return nil, fmt.Errorf("sqlite: wrapped keys %q (limit %d): %w", kind, limit, guichet.ErrInvalid)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+h.id+`, wrapped_key FROM `+h.table+`
-		WHERE `+h.id+` > ? AND wrapped_key IS NOT NULL ORDER BY `+h.id+` LIMIT ?`, afterID, limit)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+h.id+`, `+h.col+` FROM `+h.table+`
+		WHERE `+h.id+` > ? AND `+h.col+` IS NOT NULL ORDER BY `+h.id+` LIMIT ?`, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: wrapped keys %s: %w", kind, err)
 	}
@@ -407,7 +413,7 @@ func (s *Store) ReplaceWrappedKeys(ctx context.Context, kind string, r []casewor
 	err := s.Transact(ctx, func(tx *sql.Tx) error {
 		n = 0
 		for _, k := range r {
-			res, err := tx.ExecContext(ctx, `UPDATE `+h.table+` SET wrapped_key = ? WHERE `+h.id+` = ? AND wrapped_key = ?`, k.New, k.ID, k.Old)
+			res, err := tx.ExecContext(ctx, `UPDATE `+h.table+` SET `+h.col+` = ? WHERE `+h.id+` = ? AND `+h.col+` = ?`, k.New, k.ID, k.Old)
 			if err != nil {
 				return classify(err)
 			}

@@ -39,6 +39,10 @@ func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return open(t) })
 }
 
+func TestCaseworkContract(t *testing.T) {
+	storetest.RunCasework(t, func(t *testing.T) storetest.CaseworkStore { return open(t) })
+}
+
 // TestSettings checks the connection settings durability and integrity
 // rest on, on the writer and on a reader.
 func TestSettings(t *testing.T) {
