@@ -99,13 +99,55 @@ func TestAdminLogKey(t *testing.T) {
 	}
 }
 
+// TestAdminLogKeyGenerate: the first step of a rotation writes a new key
+// for the same origin, never over an existing file, and a log opened with
+// both keys (as serve does with GUICHET_LOG_EXTRA_KEY) signs with both.
+func TestAdminLogKeyGenerate(t *testing.T) {
+	dir := t.TempDir()
+	l, err := ledger.Open(t.Context(), ledger.Config{DataDir: dir, PublicURL: "https://plainte.example.fr"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := l.VerifierKey()
+	l.Close()
+	next := filepath.Join(t.TempDir(), "next.key")
+	noenv := func(string) string { return "" }
+	var stdout bytes.Buffer
+	if err := run(t.Context(), []string{"admin", "log-key", "--data", dir, "--generate", next}, noenv, nil, &stdout, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	vkey := strings.TrimSpace(stdout.String())
+	if vkey == old || !strings.HasPrefix(vkey, "plainte.example.fr/log+") {
+		t.Fatalf("new verifier key %q (old %q)", vkey, old)
+	}
+	st, err := os.Stat(next)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("new key file: %v %v", st, err)
+	}
+	if err := run(t.Context(), []string{"admin", "log-key", "--data", dir, "--generate", next}, noenv, nil, &bytes.Buffer{}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "never overwritten") {
+		t.Fatalf("overwriting a key file: %v", err)
+	}
+	b, err := os.ReadFile(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err = ledger.Open(t.Context(), ledger.Config{DataDir: dir, PublicURL: "https://plainte.example.fr", ExtraKeys: []string{strings.TrimSpace(string(b))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if got := l.VerifierKeys(); len(got) != 2 || got[0] != old || got[1] != vkey {
+		t.Fatalf("keys %v", got)
+	}
+}
+
 func TestAdminLogKeyHelp(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	err := run(t.Context(), []string{"admin", "log-key", "--help"}, func(string) string { return "" }, nil, &stdout, &stderr)
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("--help: %v", err)
 	}
-	for _, s := range []string{"guichet admin log-key", "GUICHET_LOG_KEY", "-data", "-log-key", "-public-url", "never creates a key"} {
+	for _, s := range []string{"guichet admin log-key", "GUICHET_LOG_KEY", "-data", "-log-key", "-public-url", "-generate", "never creates the log's key"} {
 		if !strings.Contains(stderr.String(), s) {
 			t.Errorf("help does not mention %q:\n%s", s, stderr.String())
 		}

@@ -139,7 +139,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 		return nil, err
 	}
 	if a.lg, err = ledger.Open(ctx, ledger.Config{
-		DataDir: cfg.DataDir, PublicURL: logURL(cfg), Key: getenv("GUICHET_LOG_KEY"),
+		DataDir: cfg.DataDir, PublicURL: logURL(cfg), Key: getenv("GUICHET_LOG_KEY"), ExtraKeys: logExtraKeys(getenv),
 		Outbox: a.store, Logger: logger, Clock: clock,
 	}); err != nil {
 		return nil, fmt.Errorf("transparency log: %w", err)
