@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/guichet/guichet"
+	"github.com/guichet/guichet/internal/account"
 	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/demo"
@@ -32,6 +33,7 @@ import (
 // store is everything the binary needs from a database.
 type store interface {
 	complaint.Store
+	account.Store
 	demo.Writer
 	ledger.Outbox
 	ledger.EventIndexer
@@ -47,6 +49,7 @@ type app struct {
 	blobs      *evidence.Bucket
 	ids        *uuid7.Generator
 	complaints *complaint.Service
+	accounts   *account.Service // agents' accounts and sessions
 	web        *web.Server
 	lg         *ledger.Log
 }
@@ -148,6 +151,11 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 		Store: a.store, Vault: v, Blobs: a.blobs, Sniff: evidence.Sniff, Codes: codes,
 		Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger, Committed: a.lg.Notify,
 	})
+	if a.accounts, err = account.New(account.DefaultConfig(logURL(cfg)), account.Deps{
+		Store: a.store, Vault: v, Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger,
+	}); err != nil {
+		return nil, fmt.Errorf("accounts: %w", err)
+	}
 	wcfg := web.Config{PublicURL: cfg.PublicURL, CookieKey: cookieKey, Secure: cfg.Secure}
 	if cfg.noRateLimit {
 		wcfg.RateLimit = web.Limit{Rate: -1}
@@ -155,6 +163,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 	}
 	a.web, err = web.New(wcfg, web.Deps{
 		Complaints: a.complaints,
+		Agents:     a.accounts,
 		Logger:     logger,
 		Clock:      clock,
 		Ready:      a.store.Ping,

@@ -107,12 +107,20 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
+	_, logins, err := demo.SeedAgents(ctx, a.store, a.ids, a.accounts, units)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "guichet demo: listening on %s\n", cfg.PublicURL)
 	fmt.Fprintf(stdout, "  data directory: %s (deleted on exit unless --keep)\n", cfg.DataDir)
 	fmt.Fprintf(stdout, "  seeded %d units with appointment slots; ready in %s\n", len(units), time.Since(start).Round(time.Millisecond))
 	fmt.Fprintln(stdout, "  sample pre-complaints (reference, tracking code, state):")
 	for _, s := range samples {
 		fmt.Fprintf(stdout, "    %s  %s  %s\n", s.Ref, s.TrackingCode, s.State)
+	}
+	fmt.Fprintf(stdout, "  agent sign-in at %s/agent/connexion — password %q, TOTP secret (base32) per login:\n", cfg.PublicURL, demo.DemoPassword)
+	for _, l := range logins {
+		fmt.Fprintf(stdout, "    %-8s %-10s %-12s %s  (%s, pseudonym %s)\n", l.ServiceNumber, l.Role, l.UnitCode, l.TOTPSecret, l.Name, l.Pseudonym)
 	}
 	fmt.Fprintf(stdout, "  transparency log at %s/log/, verifier key: %s\n", cfg.PublicURL, a.lg.VerifierKey())
 	fmt.Fprintf(stdout, "  follow a case at %s/suivi — press Ctrl-C to stop\n", cfg.PublicURL)

@@ -37,6 +37,7 @@ type Principal struct {
 	ServiceNumber string // the login name (matricule)
 	Name          string
 	UnitID        string
+	UnitName      string // the unit's name, for page headers
 	Role          Role
 	// Units are the units whose cases this principal may open: their own
 	// unit for agents, their unit and every sub-unit for supervisors, none

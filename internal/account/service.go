@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"regexp"
 	"slices"
@@ -142,16 +143,27 @@ func New(cfg Config, d Deps) (*Service, error) {
 	if s.dummy, err = hashPassword("dummy password for unknown logins", cfg.Argon2, d.Rand); err != nil {
 		return nil, err
 	}
-	s.wa, err = webauthn.New(&webauthn.Config{
-		RPID:          u.Hostname(),
-		RPDisplayName: cfg.Issuer,
-		RPOrigins:     []string{u.Scheme + "://" + u.Host},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("account: webauthn: %w", err)
+	// WebAuthn needs a domain name: on an IP address (a demo on
+	// 127.0.0.1) passkeys are off and TOTP is the only second factor.
+	if net.ParseIP(u.Hostname()) == nil {
+		s.wa, err = webauthn.New(&webauthn.Config{
+			RPID:          u.Hostname(),
+			RPDisplayName: cfg.Issuer,
+			RPOrigins:     []string{u.Scheme + "://" + u.Host},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("account: webauthn: %w", err)
+		}
 	}
 	return s, nil
 }
+
+// PasskeysEnabled reports whether passkeys can be used (PublicURL names
+// a domain, not an IP address).
+func (s *Service) PasskeysEnabled() bool { return s.wa != nil }
+
+// errNoPasskeys is returned by passkey ceremonies when they are off.
+var errNoPasskeys = fmt.Errorf("account: passkeys need a domain name in the public URL: %w", guichet.ErrNotFound)
 
 // Config returns the service's settings, defaults filled in.
 func (s *Service) Config() Config { return s.cfg }

@@ -260,15 +260,16 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 		AgentID: a.ID, Pseudonym: a.Pseudonym, ServiceNumber: a.ServiceNumber, Name: a.Name,
 		UnitID: a.UnitID, Role: a.Role, SessionID: sess.ID,
 	}
-	if a.Role == RoleSupervisor {
-		units, err := s.d.Store.ListUnits(ctx)
-		if err != nil {
-			return Principal{}, fmt.Errorf("account: authenticate: %w", err)
-		}
-		p.Units = scope(units, a)
-	} else {
-		p.Units = scope(nil, a)
+	units, err := s.d.Store.ListUnits(ctx)
+	if err != nil {
+		return Principal{}, fmt.Errorf("account: authenticate: %w", err)
 	}
+	for _, u := range units {
+		if u.ID == a.UnitID {
+			p.UnitName = u.Name
+		}
+	}
+	p.Units = scope(units, a)
 	return p, nil
 }
 

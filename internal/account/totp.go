@@ -341,13 +341,22 @@ func (s *Service) Security(ctx context.Context, p Principal) (SecurityView, erro
 	return SecurityView{Agent: a, Passkeys: pks, RecoveryLeft: n}, nil
 }
 
+// HashPassword hashes a password with the service's argon2id parameters,
+// checking nothing (see CheckPassword).
+func (s *Service) HashPassword(password string) (string, error) {
+	return hashPassword(password, s.cfg.Argon2, s.d.Rand)
+}
+
 // Seeded is a fully enrolled account to create without the activation
 // pages (demonstration instances, tests, benchmarks).
 type Seeded struct {
 	NewAgent
-	Password   string
-	TOTPSecret string // base32
-	Recovery   []string
+	Password string
+	// PasswordHash, if set, is stored instead of hashing Password (from
+	// HashPassword): seeding many accounts with one password hashes once.
+	PasswordHash string
+	TOTPSecret   string // base32
+	Recovery     []string
 }
 
 // Seed creates a fully enrolled agent with a known password and TOTP
@@ -359,7 +368,11 @@ func (s *Service) Seed(ctx context.Context, sd Seeded) (Agent, error) {
 	if err != nil {
 		return Agent{}, err
 	}
-	if err := s.EnrolPassword(ctx, token, sd.Password, sd.Password); err != nil {
+	if sd.PasswordHash != "" {
+		if err := s.d.Store.SetPassword(ctx, a.ID, sd.PasswordHash); err != nil {
+			return Agent{}, err
+		}
+	} else if err := s.EnrolPassword(ctx, token, sd.Password, sd.Password); err != nil {
 		return Agent{}, err
 	}
 	e, err := s.d.Store.Enrolment(ctx, tokenHash(token))

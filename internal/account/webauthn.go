@@ -56,6 +56,9 @@ var errCeremony = fmt.Errorf("account: passkey refused: %w", guichet.ErrInvalid)
 // BeginPasskeyRegistration starts registering a passkey for the signed-in
 // principal and returns the options (JSON) for navigator.credentials.create.
 func (s *Service) BeginPasskeyRegistration(ctx context.Context, p Principal) ([]byte, error) {
+	if s.wa == nil {
+		return nil, errNoPasskeys
+	}
 	a, err := s.d.Store.Agent(ctx, p.AgentID)
 	if err != nil {
 		return nil, fmt.Errorf("account: passkey registration: %w", err)
@@ -83,6 +86,9 @@ func (s *Service) BeginPasskeyRegistration(ctx context.Context, p Principal) ([]
 // of the PublicKeyCredential) to the ceremony begun on this session and
 // stores the passkey under name. A bad answer fails with guichet.ErrInvalid.
 func (s *Service) FinishPasskeyRegistration(ctx context.Context, p Principal, name string, body []byte) (Passkey, error) {
+	if s.wa == nil {
+		return Passkey{}, errNoPasskeys
+	}
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > 60 {
 		name = "Passkey"
@@ -131,6 +137,9 @@ func (s *Service) RemovePasskey(ctx context.Context, p Principal, id []byte) err
 // of token and returns the options (JSON) for navigator.credentials.get.
 // An agent without passkeys gets guichet.ErrNotFound.
 func (s *Service) BeginPasskeyLogin(ctx context.Context, token string) ([]byte, error) {
+	if s.wa == nil {
+		return nil, errNoPasskeys
+	}
 	pa, err := s.PreAuth(ctx, token)
 	if err != nil {
 		return nil, err
@@ -154,6 +163,9 @@ func (s *Service) BeginPasskeyLogin(ctx context.Context, token string) ([]byte, 
 // session of token and, if it holds, returns the token of a signed-in
 // session as VerifyCode does. A refused assertion counts as a failure.
 func (s *Service) FinishPasskeyLogin(ctx context.Context, token string, body []byte) (string, error) {
+	if s.wa == nil {
+		return "", errNoPasskeys
+	}
 	pa, err := s.PreAuth(ctx, token)
 	if err != nil {
 		return "", err
