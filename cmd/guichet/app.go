@@ -18,10 +18,12 @@ import (
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/account"
 	"github.com/guichet/guichet/internal/caseref"
+	"github.com/guichet/guichet/internal/casework"
 	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/demo"
 	"github.com/guichet/guichet/internal/evidence"
 	"github.com/guichet/guichet/internal/ledger"
+	"github.com/guichet/guichet/internal/notify"
 	"github.com/guichet/guichet/internal/postgres"
 	"github.com/guichet/guichet/internal/receipt"
 	"github.com/guichet/guichet/internal/sqlite"
@@ -34,6 +36,8 @@ import (
 type store interface {
 	complaint.Store
 	account.Store
+	casework.Store
+	notify.Store
 	demo.Writer
 	ledger.Outbox
 	ledger.EventIndexer
@@ -50,6 +54,8 @@ type app struct {
 	ids        *uuid7.Generator
 	complaints *complaint.Service
 	accounts   *account.Service // agents' accounts and sessions
+	cases      *casework.Service
+	notifier   *notify.Service // nil when no mail can be sent
 	web        *web.Server
 	lg         *ledger.Log
 }
@@ -156,6 +162,25 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 	}); err != nil {
 		return nil, fmt.Errorf("accounts: %w", err)
 	}
+	// The demo's clock is its own type: a demo shows notifications in an
+	// in-memory outbox instead of sending mail.
+	_, demoMode := clock.(*demo.Clock)
+	var outbox *notify.Outbox
+	if a.notifier, outbox, err = newNotifier(getenv, demoMode, cfg.PublicURL, a.store, a.complaints, clock, logger); err != nil {
+		return nil, err
+	}
+	committed := a.lg.Notify
+	if a.notifier != nil {
+		committed = func() { a.lg.Notify(); a.notifier.Wake() }
+	}
+	a.cases = casework.New(casework.DefaultConfig(), casework.Deps{
+		Store: a.store, Agents: agentDirectory{a.store}, Vault: v, Blobs: a.blobs, Clock: clock, Rand: rand.Reader,
+		IDs: a.ids, Logger: logger, LogIndex: a.store.EventLogIndex, Committed: committed,
+	})
+	var desk web.CaseDesk = a.cases
+	if a.notifier != nil {
+		desk = caseDesk{Service: a.cases, notifier: a.notifier, outbox: outbox}
+	}
 	wcfg := web.Config{PublicURL: cfg.PublicURL, CookieKey: cookieKey, Secure: cfg.Secure}
 	if cfg.noRateLimit {
 		wcfg.RateLimit = web.Limit{Rate: -1}
@@ -164,6 +189,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 	a.web, err = web.New(wcfg, web.Deps{
 		Complaints: a.complaints,
 		Agents:     a.accounts,
+		Cases:      desk,
 		Logger:     logger,
 		Clock:      clock,
 		Ready:      a.store.Ping,
@@ -212,6 +238,9 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	jobs, stopJobs := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { a.retentionLoop(jobs) })
+	if a.notifier != nil {
+		wg.Go(func() { _ = a.notifier.Run(jobs, 15*time.Second) })
+	}
 	wg.Go(func() {
 		if err := a.lg.Run(jobs); err != nil && jobs.Err() == nil {
 			a.log.ErrorContext(jobs, "transparency log sequencer stopped", "err", err)
