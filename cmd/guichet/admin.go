@@ -12,6 +12,7 @@ Tasks:
   retention   expire pre-complaints past their deadline (erasing personal data)
               and delete abandoned drafts, then exit
   log-key     print the transparency log's verifier key (for guichet verify --key)
+  master-key  rotate: new master key, every data key re-wrapped under it
 `
 
 func runAdmin(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -43,6 +44,8 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 		return nil
 	case "log-key":
 		return runAdminLogKey(args[1:], getenv, stdout, stderr)
+	case "master-key":
+		return runAdminMasterKey(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, adminUsage)
 		return nil

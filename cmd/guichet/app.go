@@ -127,11 +127,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 	if a.blobs, err = evidence.Open(ctx, cfg.Blob); err != nil {
 		return nil, fmt.Errorf("evidence storage: %w", err)
 	}
-	master, err := loadKey(getenv, "GUICHET_MASTER_KEY", cfg.DataDir, "master")
-	if err != nil {
-		return nil, err
-	}
-	v, err := vault.New(master, "m1", rand.Reader)
+	v, err := openVault(getenv, cfg.DataDir) // current and retired master keys (admin_masterkey.go)
 	if err != nil {
 		return nil, err
 	}

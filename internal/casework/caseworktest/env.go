@@ -74,6 +74,8 @@ type Env struct {
 	Dir        string // holds guichet.db and the evidence directory
 	Store      *sqlite.Store
 	Vault      *vault.Vault
+	Master     []byte // the vault's master key, ID "m1"
+	Codes      *caseref.Hasher
 	Bucket     *evidence.Bucket
 	Clock      *Clock
 	IDs        *uuid7.Generator
@@ -112,7 +114,7 @@ func New(tb testing.TB) *Env {
 	}
 	clock := &Clock{t: time.Date(2026, 3, 16, 8, 0, 0, 0, time.UTC)}
 	ids := uuid7.New(clock.Now, rand.Reader)
-	e := &Env{TB: tb, Dir: dir, Store: st, Vault: v, Bucket: bucket, Clock: clock, IDs: ids,
+	e := &Env{TB: tb, Dir: dir, Store: st, Vault: v, Master: master, Codes: codes, Bucket: bucket, Clock: clock, IDs: ids,
 		Agents: &Agents{m: map[string]casework.Agent{}}}
 	all, err := demo.SeedUnits(ctx, st, ids, clock.Now(), clock.Now().Add(14*24*time.Hour))
 	if err != nil {
