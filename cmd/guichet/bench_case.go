@@ -108,7 +108,9 @@ func benchCase(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("bench case: %w", firstErr)
 	}
 	slices.Sort(lat)
-	q := func(f float64) time.Duration { return lat[min(len(lat)-1, int(f*float64(len(lat))))].Round(10 * time.Microsecond) }
+	q := func(f float64) time.Duration {
+		return lat[min(len(lat)-1, int(f*float64(len(lat))))].Round(10 * time.Microsecond)
+	}
 	fmt.Fprintf(stdout, "  %d openings in %s: %.0f/s\n", *n, elapsed.Round(time.Millisecond), float64(*n)/elapsed.Seconds())
 	fmt.Fprintf(stdout, "  latency p50 %s  p90 %s  p99 %s  max %s\n", q(0.50), q(0.90), q(0.99), lat[len(lat)-1].Round(10*time.Microsecond))
 	return nil
