@@ -91,9 +91,8 @@ var complaintLabels = struct {
 	legalTitle:    "Mentions légales",
 	legal: "Conformément à l’article 15-3 du code de procédure pénale, les officiers et agents de police judiciaire " +
 		"sont tenus de recevoir les plaintes déposées par les victimes d’infractions à la loi pénale. Le présent récépissé " +
-		"atteste du dépôt de la plainte ; il mentionne les délais de prescription de l’action publique et la possibilité " +
-		"d’interrompre ce délai par une plainte avec constitution de partie civile. La victime est informée de son droit " +
-		"d’obtenir réparation de son préjudice et d’être aidée par une association d’aide aux victimes (116 006).",
+		"atteste du dépôt de la plainte. Une copie du procès-verbal de la plainte est remise à la victime si elle en fait " +
+		"la demande. Pour être aidée dans ses démarches, la victime peut appeler France Victimes au 116 006 (appel gratuit).",
 	logHeading: "Journal de transparence",
 	logIndex:   "La conversion de la pré-plainte en plainte est inscrite au journal public sous le numéro %d. Ce journal ne contient aucune donnée personnelle.",
 	logPending: "L’inscription au journal public est en cours.",
