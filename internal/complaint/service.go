@@ -724,6 +724,15 @@ func (s *Service) RunRetention(ctx context.Context) (Retention, error) {
 			break
 		}
 		for _, c := range cases {
+			// Read it again just before erasing: an agent may have
+			// confirmed it (clearing ExpiresAt) since the batch was listed.
+			// The store's EraseCase does not re-check the deadline, so this
+			// narrows the window to the lookup's; it does not close it.
+			cur, _, err := s.d.Store.CaseByRef(ctx, c.Ref)
+			if err != nil || cur.ExpiresAt.IsZero() || cur.ExpiresAt.After(now) {
+				continue
+			}
+			c = cur
 			// A case closed by an agent stays closed: its retention period
 			// is over, it did not expire unconfirmed.
 			status, reason := casefile.StatusExpired, "not_confirmed"
