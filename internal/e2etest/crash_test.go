@@ -1,19 +1,14 @@
 package e2etest
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
-	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -62,7 +57,7 @@ func crashRounds(t *testing.T, dataDir, dbURL, driver, dsn string, rounds int) {
 	}
 	t.Cleanup(func() { dbh.Close() })
 
-	p := bootServe(t, dataDir, dbURL)
+	p := launch(t, dataDir, dbURL)
 	// Each worker is a browser that files its own case (its cookie opens
 	// that case only) and picks two free slots of its own to move
 	// between, so that workers never compete for a place.
@@ -111,7 +106,7 @@ func crashRounds(t *testing.T, dataDir, dbURL, driver, dsn string, rounds int) {
 		stop()
 		wg.Wait()
 
-		p = bootServe(t, dataDir, dbURL)
+		p = launch(t, dataDir, dbURL)
 		rep := checkLogAgainstDB(t, round, p.url, dbh, pol, saved, round == rounds-1)
 		saved = rep.Checkpoint.Note
 		sizes = append(sizes, rep.Checkpoint.Size)
@@ -270,85 +265,4 @@ func newSourceTransport() *http.Transport {
 	ip := net.IPv4(127, 1, byte(n>>8), byte(n))
 	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}, Timeout: 2 * time.Second}
 	return &http.Transport{DialContext: d.DialContext, MaxIdleConnsPerHost: 4}
-}
-
-// crashProc is a `guichet serve` process that the test kills.
-type crashProc struct {
-	url  string
-	cmd  *exec.Cmd
-	logs *syncBuffer
-	done chan struct{}
-	err  error
-}
-
-// bootServe starts `guichet serve` on 127.0.0.1:0 and waits until it
-// announces its address. It is killed, at the latest, when t ends.
-func bootServe(t *testing.T, dataDir, db string) *crashProc {
-	t.Helper()
-	cmd := exec.Command(binary(t), "serve", "--addr", "127.0.0.1:0", "--data", dataDir, "--database", db, "--log-format", "json")
-	cmd.Env = append(cleanEnv(), "GUICHET_RETENTION_EVERY=1h")
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &crashProc{cmd: cmd, logs: &syncBuffer{}, done: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = p.logs, w
-	err = cmd.Start()
-	w.Close()
-	if err != nil {
-		r.Close()
-		t.Fatal(err)
-	}
-	addr := make(chan string, 1)
-	go func() {
-		defer r.Close()
-		sc := bufio.NewScanner(r)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			fmt.Fprintln(p.logs, sc.Text())
-			var rec struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Addr != "" && strings.Contains(rec.Msg, "serving") {
-				select {
-				case addr <- rec.Addr:
-				default:
-				}
-			}
-		}
-	}()
-	go func() { p.err = cmd.Wait(); close(p.done) }()
-	t.Cleanup(p.kill)
-	select {
-	case a := <-addr:
-		p.url = "http://" + a
-	case <-p.done:
-		t.Fatalf("guichet serve exited at start (%v):\n%s", p.err, p.logs)
-	case <-time.After(30 * time.Second):
-		t.Fatalf("guichet serve did not start within 30 s:\n%s", p.logs)
-	}
-	return p
-}
-
-// kill sends SIGKILL and waits for the process to be gone.
-func (p *crashProc) kill() {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	_ = p.cmd.Process.Kill()
-	<-p.done
-}
-
-// stop ends the process with SIGTERM; it must exit cleanly.
-func (p *crashProc) stop(t *testing.T) {
-	t.Helper()
-	_ = p.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-p.done:
-		if p.err != nil {
-			t.Errorf("guichet serve did not exit cleanly after the crashes: %v\n%s", p.err, p.logs)
-		}
-	case <-time.After(25 * time.Second):
-		t.Errorf("guichet serve did not stop within 25 s:\n%s", p.logs)
-	}
 }

@@ -159,9 +159,11 @@ func seed(t *testing.T, db string) {
 
 // server is a running `guichet serve`.
 type server struct {
-	url string
-	cmd *exec.Cmd
-	log *syncBuffer
+	url  string
+	cmd  *exec.Cmd
+	logs *syncBuffer   // stdout and stderr
+	done chan struct{} // closed once the process has exited
+	err  error         // its exit status, once done
 }
 
 type syncBuffer struct {
@@ -181,75 +183,89 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// startServe boots `guichet serve --addr 127.0.0.1:0` on db and waits for
-// its log line announcing the address. The server is stopped with SIGTERM
-// when t ends, and must then exit cleanly.
-func startServe(t *testing.T, dataDir, db string) *server {
+// launch boots `guichet serve --addr 127.0.0.1:0` on db and waits for its
+// log line announcing the address. The process is killed, at the latest,
+// when t ends.
+func launch(t *testing.T, dataDir, db string) *server {
 	t.Helper()
 	cmd := exec.Command(binary(t), "serve", "--addr", "127.0.0.1:0", "--data", dataDir, "--database", db, "--log-format", "json")
 	cmd.Env = append(cleanEnv(), "GUICHET_RETENTION_EVERY=1h")
 	// An os.Pipe, not StderrPipe: Wait must not close it under the reader.
-	stderr, w, err := os.Pipe()
+	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
-	cmd.Stdout = logs
-	cmd.Stderr = w
+	s := &server{cmd: cmd, logs: &syncBuffer{}, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = s.logs, w
 	err = cmd.Start()
 	w.Close()
 	if err != nil {
-		stderr.Close()
+		r.Close()
 		t.Fatal(err)
 	}
 	addr := make(chan string, 1)
 	go func() {
-		sc := bufio.NewScanner(stderr)
+		defer r.Close()
+		sc := bufio.NewScanner(r)
 		sc.Buffer(nil, 1<<20)
-		sent := false
 		for sc.Scan() {
-			line := sc.Text()
-			fmt.Fprintln(logs, line)
-			if sent {
-				continue
-			}
-			var rec struct {
-				Msg  string `json:"msg"`
-				Addr string `json:"addr"`
-			}
-			if json.Unmarshal([]byte(line), &rec) == nil && rec.Addr != "" && strings.Contains(rec.Msg, "serving") {
-				addr <- rec.Addr
-				sent = true
+			fmt.Fprintln(s.logs, sc.Text())
+			var rec struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Addr != "" && strings.Contains(rec.Msg, "serving") {
+				select {
+				case addr <- rec.Addr:
+				default:
+				}
 			}
 		}
-		_, _ = io.Copy(logs, stderr) // after an overlong line: keep draining
-		stderr.Close()
+		_, _ = io.Copy(s.logs, r) // after an overlong line: keep draining
 	}()
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	s := &server{cmd: cmd, log: logs}
+	go func() { s.err = cmd.Wait(); close(s.done) }()
+	t.Cleanup(s.kill)
 	select {
 	case a := <-addr:
 		s.url = "http://" + a
-	case err := <-exited:
-		t.Fatalf("guichet serve exited before serving (%v):\n%s", err, logs)
+	case <-s.done:
+		t.Fatalf("guichet serve exited before serving (%v):\n%s", s.err, s.logs)
 	case <-time.After(30 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatalf("guichet serve did not announce its address within 30 s:\n%s", logs)
+		t.Fatalf("guichet serve did not announce its address within 30 s:\n%s", s.logs)
 	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("guichet serve did not exit cleanly on SIGTERM: %v\n%s", err, logs)
-			}
-		case <-time.After(25 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Errorf("guichet serve did not stop within 25 s of SIGTERM:\n%s", logs)
-		}
-	})
 	return s
+}
+
+// startServe launches `guichet serve`, which is stopped with SIGTERM when t
+// ends and must then exit cleanly.
+func startServe(t *testing.T, dataDir, db string) *server {
+	t.Helper()
+	s := launch(t, dataDir, db)
+	t.Cleanup(func() { s.stop(t) })
+	return s
+}
+
+// kill sends SIGKILL and waits for the process to be gone.
+func (s *server) kill() {
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.done
+}
+
+// stop ends the process with SIGTERM; it must exit cleanly within 25 s.
+func (s *server) stop(t *testing.T) {
+	t.Helper()
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+		if s.err != nil {
+			t.Errorf("guichet serve did not exit cleanly on SIGTERM: %v\n%s", s.err, s.logs)
+		}
+	case <-time.After(25 * time.Second):
+		_ = s.cmd.Process.Kill()
+		t.Errorf("guichet serve did not stop within 25 s of SIGTERM:\n%s", s.logs)
+	}
 }
 
 // cleanEnv is the environment without GUICHET_* settings, so that the
