@@ -9,6 +9,8 @@ import (
 const adminUsage = `Usage: guichet admin <task> [flags]
 
 Tasks:
+  unit        create a police unit (guichet admin unit create --help)
+  agent       create, reset, disable, enable or list agents' accounts
   retention   expire pre-complaints past their deadline (erasing personal data)
               and delete abandoned drafts, then exit
   log-key     print the transparency log's verifier key (for guichet verify --key)
@@ -21,6 +23,10 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 		return usageError{"admin: no task given"}
 	}
 	switch args[0] {
+	case "unit":
+		return runAdminUnit(ctx, args[1:], getenv, stdout, stderr)
+	case "agent":
+		return runAdminAgent(ctx, args[1:], getenv, stdout, stderr)
 	case "retention":
 		var cfg config
 		fs := newFlagSet("admin retention", "Run the retention job once and exit.", stderr)

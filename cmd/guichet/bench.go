@@ -29,6 +29,7 @@ Figures:
   intake   durable pre-complaint submissions per second over HTTP on loopback,
            with latency percentiles (SQLite by default; --database postgres://…)
   case     latency of opening a case page (decrypt + access event), p50/p99
+  login    agents' argon2id parameters, hash/verify time (p50/p99), sign-ins per second
   ledger   transparency-log appends per second, inclusion-proof time at 1M and
            10M entries, checkpoint publication latency
 `
@@ -43,6 +44,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		return benchIntake(ctx, args[1:], getenv, stdout, stderr)
 	case "case":
 		return benchCase(ctx, args[1:], stdout, stderr)
+	case "login":
+		return benchLogin(ctx, args[1:], stdout, stderr)
 	case "ledger":
 		return ledger.Bench(ctx, stdout, ledger.BenchOptions{})
 	case "-h", "--help", "help":
