@@ -216,7 +216,13 @@ func TestOpenNotesEvidence(t *testing.T) {
 	_, err := e.Cases.Open(ctx, a, sub.Ref, "curiosity")
 	is(t, err, guichet.ErrInvalid)
 
-	cf, err := e.Cases.Open(ctx, a, sub.Ref, casework.PurposeAppointment)
+	sup := e.Principal(u, account.RoleSupervisor, "S111")
+	cf, err := e.Cases.Open(ctx, sup, sub.Ref, casework.PurposeSupervision)
+	ok(t, err)
+	if cf.Case.Status != casefile.StatusSubmitted {
+		t.Errorf("a supervisor's look moved the case to %s", cf.Case.Status)
+	}
+	cf, err = e.Cases.Open(ctx, a, sub.Ref, casework.PurposeAppointment)
 	ok(t, err)
 	if cf.Form == nil || cf.Form.LastName != "Dupontel" || cf.AccessEventID == "" {
 		t.Fatalf("open = %+v", cf)
@@ -243,8 +249,8 @@ func TestOpenNotesEvidence(t *testing.T) {
 	// A second opening records another access and no second status change.
 	_, err = e.Cases.Open(ctx, a, sub.Ref, casework.PurposeProcessing)
 	ok(t, err)
-	if n := countEvents(t, e, sub.Ref, casefile.EventAccessed); n != 2 {
-		t.Errorf("%d access events after two openings", n)
+	if n := countEvents(t, e, sub.Ref, casefile.EventAccessed); n != 3 {
+		t.Errorf("%d access events after three openings", n)
 	}
 	if n := countEvents(t, e, sub.Ref, casefile.EventStatusChanged); n != 1 {
 		t.Errorf("%d status changes after two openings", n)
@@ -256,7 +262,7 @@ func TestOpenNotesEvidence(t *testing.T) {
 	if !bytes.Equal(f.Data, file) || f.Name != "photo-velo.png" || f.ContentType != "image/png" {
 		t.Errorf("evidence file = %q %q %d bytes", f.Name, f.ContentType, len(f.Data))
 	}
-	if n := countEvents(t, e, sub.Ref, casefile.EventAccessed); n != 3 {
+	if n := countEvents(t, e, sub.Ref, casefile.EventAccessed); n != 4 {
 		t.Errorf("%d access events after evidence download", n)
 	}
 	_, err = e.Cases.Evidence(ctx, a, sub.Ref, "0190c6a6-0000-7000-8000-000000000000")

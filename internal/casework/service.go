@@ -284,8 +284,9 @@ func (s *Service) openNotes(ctx context.Context, c casefile.Case, wrapped []byte
 
 // Open decrypts the case's personal part, its evidence names and its notes,
 // and records an "accessed" event (purpose required: guichet.ErrInvalid
-// otherwise). The first opening of a submitted or assigned case moves it to
-// in_progress (a "status.changed" event). An erased case opens without
+// otherwise). The first opening of a submitted or assigned case, for any
+// purpose but supervision, moves it to in_progress (a "status.changed"
+// event). An erased case opens without
 // personal data and without access event.
 func (s *Service) Open(ctx context.Context, p account.Principal, ref string, purpose Purpose) (*CaseFile, error) {
 	if !purpose.Valid() {
@@ -333,10 +334,11 @@ func (s *Service) Open(ctx context.Context, p account.Principal, ref string, pur
 }
 
 // recordAccess records the access event, moving a pre-complaint that
-// nobody has worked on yet to in_progress at the same time.
+// nobody has worked on yet to in_progress at the same time — unless a
+// supervisor only looks over it.
 func (s *Service) recordAccess(ctx context.Context, p account.Principal, c *casefile.Case, now time.Time, access casefile.Event) error {
 	fresh := []casefile.Status{casefile.StatusSubmitted, casefile.StatusTriaged, casefile.StatusAssigned}
-	if c.Kind == caseref.PreComplaint && slices.Contains(fresh, c.Status) {
+	if c.Kind == caseref.PreComplaint && slices.Contains(fresh, c.Status) && access.Data["purpose"] != string(PurposeSupervision) {
 		err := s.d.Store.ChangeCase(ctx, Change{
 			CaseID: c.ID, Allowed: fresh, Status: casefile.StatusInProgress, At: now,
 			Events: []casefile.Event{access, statusEvent(s, *c, p, now, casefile.StatusInProgress)},
