@@ -107,7 +107,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	_, logins, err := demo.SeedAgents(ctx, a.store, a.ids, a.accounts, units)
+	_, logins, activation, err := demo.SeedAgents(ctx, a.store, a.ids, a.accounts, units)
 	if err != nil {
 		return err
 	}
@@ -122,6 +122,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	for _, l := range logins {
 		fmt.Fprintf(stdout, "    %-8s %-10s %-12s %s  (%s, pseudonym %s)\n", l.ServiceNumber, l.Role, l.UnitCode, l.TOTPSecret, l.Name, l.Pseudonym)
 	}
+	fmt.Fprintf(stdout, "  agent AGT-NEW awaits activation: %s%s\n", cfg.PublicURL, activation)
 	fmt.Fprintf(stdout, "  transparency log at %s/log/, verifier key: %s\n", cfg.PublicURL, a.lg.VerifierKey())
 	fmt.Fprintf(stdout, "  follow a case at %s/suivi — press Ctrl-C to stop\n", cfg.PublicURL)
 	return a.serve(ctx, ln)

@@ -61,27 +61,29 @@ func DemoTOTPSecret(serviceNumber string) string {
 
 // SeedAgents creates the sub-unit of CSP-LYON03 (returned with units) and
 // the demo accounts, fully enrolled with DemoPassword and
-// DemoTOTPSecret. units are the seeded units, with their IDs.
-func SeedAgents(ctx context.Context, w Writer, ids *uuid7.Generator, svc *account.Service, units []station.Unit) ([]station.Unit, []AgentLogin, error) {
+// DemoTOTPSecret, plus one account waiting for activation (service number
+// AGT-NEW), whose activation link path is returned. units are the seeded
+// units, with their IDs.
+func SeedAgents(ctx context.Context, w Writer, ids *uuid7.Generator, svc *account.Service, units []station.Unit) ([]station.Unit, []AgentLogin, string, error) {
 	byCode := make(map[string]station.Unit, len(units)+1)
 	for _, u := range units {
 		byCode[u.Code] = u
 	}
 	parent, ok := byCode["CSP-LYON03"]
 	if !ok {
-		return nil, nil, fmt.Errorf("seed agents: unit CSP-LYON03 missing")
+		return nil, nil, "", fmt.Errorf("seed agents: unit CSP-LYON03 missing")
 	}
 	sub := SubUnit
 	sub.ID, sub.ParentID = ids.New(), parent.ID
 	if err := w.CreateUnit(ctx, sub); err != nil {
-		return nil, nil, fmt.Errorf("seed unit %s: %w", sub.Code, err)
+		return nil, nil, "", fmt.Errorf("seed unit %s: %w", sub.Code, err)
 	}
 	byCode[sub.Code] = sub
 	units = append(units, sub)
 
 	hash, err := svc.HashPassword(DemoPassword)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	out := make([]AgentLogin, len(demoAgents))
 	errs := make([]error, len(demoAgents))
@@ -109,8 +111,12 @@ func SeedAgents(ctx context.Context, w Writer, ids *uuid7.Generator, svc *accoun
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, "", err
 		}
 	}
-	return units, out, nil
+	_, token, err := svc.CreateAgent(ctx, account.NewAgent{ServiceNumber: "AGT-NEW", Name: "Léa Roux", UnitID: parent.ID, Role: account.RoleAgent})
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("seed agent AGT-NEW: %w", err)
+	}
+	return units, out, account.EnrolmentPath(token), nil
 }
