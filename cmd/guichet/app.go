@@ -199,6 +199,8 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 			}
 			return i, string(a.lg.Checkpoint()), nil
 		},
+		// The status page shows citizens the notes agents wrote to them.
+		CitizenNotes: a.cases.CitizenNotes,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)

@@ -97,6 +97,11 @@ type Deps struct {
 	Agents AgentAuth
 	// Cases serves the back-office case pages; it needs Agents.
 	Cases CaseDesk
+	// CitizenNotes, if set, returns the texts of the notes agents
+	// addressed to the citizen on a case (casework.Service.CitizenNotes):
+	// the status page shows them. Nil: the page only says that a message
+	// was written.
+	CitizenNotes CitizenNotesFunc
 }
 
 // Server serves the citizens' pages. It is safe for concurrent use.

@@ -1,15 +1,18 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/casefile"
 	"github.com/guichet/guichet/internal/caseref"
+	"github.com/guichet/guichet/internal/casework"
 	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/receipt"
 )
@@ -121,11 +124,39 @@ type timelineEntry struct {
 	Key string
 	// When is the appointment an event is about, if any.
 	When time.Time
+	// What the event says beyond its kind; each is empty (nil) when the
+	// event does not carry it.
+	Status    string             // status.changed: the new status
+	Agent     string             // assigned: the agent's pseudonym
+	Complaint string             // converted: the formal complaint's reference
+	Reason    string             // closed: why (casework.CloseReason)
+	Service   *casework.Redirect // closed: the service to turn to instead
+	// Note is the message of a note.citizen event; nil when its text is
+	// gone with the personal data or notes are not available.
+	Note *casework.Note
 }
+
+// accessEntry is one reading of the case by an agent, as the citizen is
+// told of it: which unit, which agent (by pseudonym), when and why.
+type accessEntry struct {
+	At       time.Time
+	UnitName string // empty when the unit is unknown
+	Role     string
+	Agent    string
+	Purpose  string
+}
+
+// CitizenNotesFunc returns the notes agents addressed to the citizen on
+// the case ref, decrypted, oldest first; none once the case is erased. The
+// status page calls it only after the browser proved its access to ref.
+type CitizenNotesFunc func(ctx context.Context, ref string) ([]casework.Note, error)
 
 type statusData struct {
 	View       *complaint.CaseView
 	Timeline   []timelineEntry
+	Accesses   []accessEntry // newest first
+	Converted  string        // the formal complaint's reference, once converted
+	Closure    *timelineEntry
 	Changeable bool
 	Days       []slotDay
 	Done       string // what was just done: "deplace", "annule"
@@ -147,12 +178,44 @@ var eventKeys = map[string]string{
 	casefile.EventConverted:            "event.converted",
 	casefile.EventClosed:               "event.closed",
 	casefile.EventEvidenceAdded:        "event.evidence_added",
+	casefile.EventAssigned:             "event.assigned",
 }
 
-func timeline(events []casefile.Event) []timelineEntry {
-	out := make([]timelineEntry, 0, len(events))
-	for _, e := range events {
+// history turns a case's visible events into the citizen's timeline
+// (newest first) and the list of agents' readings, which the page shows in
+// a section of its own rather than in the timeline. Unit names come from
+// the complaint service; note texts from Deps.CitizenNotes.
+func (s *Server) history(ctx context.Context, view *complaint.CaseView) (data statusData, err error) {
+	notes, err := s.citizenNotes(ctx, view)
+	if err != nil {
+		return data, err
+	}
+	units := map[string]string{}
+	if view.Unit != nil {
+		units[view.Unit.ID] = view.Unit.Name
+	}
+	unitName := func(id string) (string, error) {
+		if name, ok := units[id]; ok || id == "" {
+			return name, nil
+		}
+		u, err := s.d.Complaints.Unit(ctx, id)
+		if err != nil && !errors.Is(err, guichet.ErrNotFound) {
+			return "", fmt.Errorf("case %s: unit %s: %w", view.Case.Ref, id, err)
+		}
+		units[id] = u.Name
+		return u.Name, nil
+	}
+	for _, e := range view.Events {
 		if !e.Visible {
+			continue
+		}
+		if e.Type == casefile.EventAccessed {
+			name, err := unitName(e.Data["unit"])
+			if err != nil {
+				return data, err
+			}
+			data.Accesses = append(data.Accesses, accessEntry{At: e.At, UnitName: name,
+				Role: e.Data["role"], Agent: e.Data["agent"], Purpose: e.Data["purpose"]})
 			continue
 		}
 		key, ok := eventKeys[e.Type]
@@ -165,23 +228,63 @@ func timeline(events []casefile.Event) []timelineEntry {
 				te.When = t
 			}
 		}
-		out = append(out, te)
+		switch e.Type {
+		case casefile.EventStatusChanged:
+			te.Status = e.Data["to"]
+		case casefile.EventAssigned:
+			te.Agent = e.Data["agent"]
+		case casefile.EventConverted:
+			te.Complaint = e.Data["complaint"]
+			data.Converted = te.Complaint
+		case casefile.EventClosed:
+			te.Reason = e.Data["reason"]
+			if r, ok := casework.RedirectByCode(e.Data["redirect"]); ok {
+				te.Service = &r
+			}
+			closure := te
+			data.Closure = &closure
+		case casefile.EventNoteToCitizen:
+			if n, ok := notes[e.Data["note"]]; ok {
+				te.Note = &n
+			}
+		}
+		data.Timeline = append(data.Timeline, te)
 	}
-	// Newest first.
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
+	slices.Reverse(data.Timeline)
+	slices.Reverse(data.Accesses)
+	return data, nil
+}
+
+// citizenNotes returns the case's notes to the citizen by ID; none when
+// the case has none, is erased or notes are not available.
+func (s *Server) citizenNotes(ctx context.Context, view *complaint.CaseView) (map[string]casework.Note, error) {
+	if s.d.CitizenNotes == nil || view.Case.Erased() {
+		return nil, nil
 	}
-	return out
+	if !slices.ContainsFunc(view.Events, func(e casefile.Event) bool { return e.Type == casefile.EventNoteToCitizen && e.Visible }) {
+		return nil, nil
+	}
+	list, err := s.d.CitizenNotes(ctx, view.Case.Ref)
+	if err != nil {
+		return nil, fmt.Errorf("case %s: notes: %w", view.Case.Ref, err)
+	}
+	out := make(map[string]casework.Note, len(list))
+	for _, n := range list {
+		out[n.ID] = n
+	}
+	return out, nil
 }
 
 func (s *Server) statusPage(r *http.Request, view *complaint.CaseView) (*page, error) {
 	p := s.newPage(r)
 	p.Path = "/suivi/" + view.Case.Ref
-	d := statusData{
-		View: view, Timeline: timeline(view.Events), Changeable: complaint.Changeable(view.Case),
-		PDF: s.d.Receipt != nil && !view.Case.Erased(),
-		Log: s.logStatusOf(r.Context(), view),
+	d, err := s.history(r.Context(), view)
+	if err != nil {
+		return nil, err
 	}
+	d.View, d.Changeable = view, complaint.Changeable(view.Case)
+	d.PDF = s.d.Receipt != nil && !view.Case.Erased()
+	d.Log = s.logStatusOf(r.Context(), view)
 	if r.Method == http.MethodGet {
 		switch ok := r.URL.Query().Get("ok"); ok {
 		case "deplace", "annule":
