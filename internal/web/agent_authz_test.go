@@ -216,7 +216,9 @@ var authzRoutes = []authzRoute{
 		return "/agent/dossiers/" + ref + "/preuves/" + f.evidenceID(ref), nil
 	}},
 	{pattern: "POST /agent/dossiers/{ref}/notes", scoped: true,
-		req: casePost("/notes", func(*authzFixture, scope) url.Values { return url.Values{"note": {"Rappeler la victime."}, "to": {"internal"}} })},
+		req: casePost("/notes", func(*authzFixture, scope) url.Values {
+			return url.Values{"note": {"Rappeler la victime."}, "to": {"internal"}}
+		})},
 	{pattern: "POST /agent/dossiers/{ref}/attribuer", scoped: true,
 		req: casePost("/attribuer", func(f *authzFixture, sc scope) url.Values { return url.Values{"agent": {f.assignee[sc]}} })},
 	{pattern: "GET /agent/dossiers/{ref}/convertir", scoped: true, req: casePath("/convertir")},
