@@ -172,17 +172,7 @@ func TestStatusShowsAgentsWork(t *testing.T) {
 		if r, _ := e.desk.do("GET", "/agent/dossiers/"+ref+"/convertir", a, nil); r.StatusCode != 200 {
 			t.Fatalf("conversion form: %d", r.StatusCode)
 		}
-		form := with(identity(), "civility", "mme")
-		for k, v := range facts() {
-			form[k] = v
-		}
-		for k, v := range items() {
-			form[k] = v
-		}
-		form.Set("facts_from", cw.Clock.Now().Add(-48*time.Hour).In(complaint.Paris).Format("2006-01-02T15:04"))
-		form.Set("id_document", string(casework.IDCard))
-		form.Set("identity_checked", "yes")
-		r, body := e.desk.do("POST", "/agent/dossiers/"+ref+"/convertir", a, form)
+		r, body := e.desk.do("POST", "/agent/dossiers/"+ref+"/convertir", a, convertForm(cw.Clock.Now()))
 		if r.StatusCode != 200 {
 			t.Fatalf("convert: %d\n%s", r.StatusCode, excerpt(body))
 		}
