@@ -106,5 +106,9 @@ type Store interface {
 	// present), then deletes the personal part, the ledger salt, the
 	// evidence rows and any appointment (freeing its place), and sets
 	// Status and ErasedAt = at. It returns the evidence blob keys to delete.
+	// A case not due at at — ExpiresAt unset or after at, as when an agent
+	// confirmed or closed it since it was listed — MUST fail with
+	// guichet.ErrConflict and change nothing; the check is made inside
+	// the erasing transaction.
 	EraseCase(ctx context.Context, caseID string, status casefile.Status, at time.Time, events []casefile.Event) (blobKeys []string, err error)
 }

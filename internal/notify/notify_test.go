@@ -449,7 +449,7 @@ func TestErasureCancels(t *testing.T) {
 		t.Fatalf("scan: %d, %v", added, err)
 	}
 	ev := casefile.Event{ID: e.ids.New(), Type: casefile.EventErased, At: e.clock.Now(), Actor: "system", Visible: true}
-	if _, err := e.store.EraseCase(ctx, erased.Case.ID, casefile.StatusExpired, e.clock.Now(), []casefile.Event{ev}); err != nil {
+	if _, err := e.store.EraseCase(ctx, erased.Case.ID, casefile.StatusExpired, erased.Case.ExpiresAt, []casefile.Event{ev}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.ContactEmail(ctx, erased.Case.ID); !errors.Is(err, guichet.ErrNotFound) {

@@ -444,6 +444,15 @@ func (s *Store) EraseCase(ctx context.Context, caseID string, status casefile.St
 		if err != nil {
 			return err
 		}
+		// Checked under the row lock liveCase took: a case confirmed or
+		// closed since retention listed it is no longer due, and is kept.
+		var expires *time.Time
+		if err := tx.QueryRow(ctx, `SELECT expires_at FROM cases WHERE id = $1`, caseID).Scan(&expires); err != nil {
+			return fmt.Errorf("expiry: %w", err)
+		}
+		if expires == nil || expires.After(norm(at)) {
+			return fmt.Errorf("case %s is not due for erasure at %s: %w", ref, at.Format(time.RFC3339), guichet.ErrConflict)
+		}
 		if err := writeEvents(ctx, tx, caseID, ref, salt, events); err != nil {
 			return err
 		}

@@ -365,6 +365,15 @@ func (s *Store) EraseCase(ctx context.Context, caseID string, status casefile.St
 		if err != nil {
 			return err
 		}
+		// Checked under the write lock: a case confirmed or closed since
+		// retention listed it is no longer due, and is kept.
+		var expires sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT expires_at FROM cases WHERE id = ?`, caseID).Scan(&expires); err != nil {
+			return fmt.Errorf("expiry: %w", err)
+		}
+		if !expires.Valid || expires.Int64 > norm(at).UnixMicro() {
+			return fmt.Errorf("case %s is not due for erasure at %s: %w", ref, at.Format(time.RFC3339), guichet.ErrConflict)
+		}
 		if err := s.writeEvents(ctx, tx, caseID, ref, salt, events); err != nil {
 			return err
 		}

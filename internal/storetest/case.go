@@ -415,6 +415,11 @@ func testEraseCase(t *testing.T, f *fixture) {
 		f.event(id, casefile.EventErased, at, nil),
 	}
 
+	// Not due yet: refused, nothing written.
+	_, err := f.s.EraseCase(ctx, id, casefile.StatusExpired, sub.Case.ExpiresAt.Add(-time.Microsecond), evs)
+	is(t, err, guichet.ErrConflict)
+	same(t, "events of a case not due", f.events(id), stored(id, sub.Events...))
+
 	keys, err := f.s.EraseCase(ctx, id, casefile.StatusExpired, at, evs)
 	ok(t, err)
 	var want []string

@@ -100,6 +100,11 @@ func testChangeCase(t *testing.T, f *fixture, s CaseworkStore) {
 	_, err = s.CaseAssignment(ctx, f.submitted("").Case.ID)
 	is(t, err, guichet.ErrNotFound)
 	is(t, s.ChangeCase(ctx, casework.Change{CaseID: "no-such-case", At: at}), guichet.ErrNotFound)
+	// A case that never expires (confirmed) is not erased, even if
+	// retention listed it before.
+	_, err = s.EraseCase(ctx, id, casefile.StatusExpired, at, nil)
+	is(t, err, guichet.ErrConflict)
+	ok(t, s.ChangeCase(ctx, casework.Change{CaseID: id, SetExpiry: true, ExpiresAt: at, At: at}))
 	_, err = s.EraseCase(ctx, id, casefile.StatusExpired, at, nil)
 	ok(t, err)
 	is(t, s.ChangeCase(ctx, casework.Change{CaseID: id, At: at, Events: []casefile.Event{f.event(id, casefile.EventAccessed, at, nil)}}), guichet.ErrConflict)
@@ -113,7 +118,7 @@ func testNotesErased(t *testing.T, f *fixture, s CaseworkStore) {
 		ok(t, s.ChangeCase(ctx, casework.Change{CaseID: id, At: f.now,
 			Note: &casework.StoredNote{ID: f.ids.New(), CaseID: id, Ciphertext: randBytes(40), AuthorID: "a", Author: "A111", At: f.now}}))
 	}
-	_, err := s.EraseCase(ctx, sub.Case.ID, casefile.StatusExpired, f.now, nil)
+	_, err := s.EraseCase(ctx, sub.Case.ID, casefile.StatusExpired, sub.Case.ExpiresAt, nil)
 	ok(t, err)
 	notes, err := s.CaseNotes(ctx, sub.Case.ID)
 	ok(t, err)
