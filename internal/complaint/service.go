@@ -725,9 +725,9 @@ func (s *Service) RunRetention(ctx context.Context) (Retention, error) {
 		}
 		for _, c := range cases {
 			// Read it again just before erasing: an agent may have
-			// confirmed it (clearing ExpiresAt) since the batch was listed.
-			// The store's EraseCase does not re-check the deadline, so this
-			// narrows the window to the lookup's; it does not close it.
+			// confirmed or closed it since the batch was listed. EraseCase
+			// checks the deadline again inside its transaction, which
+			// closes the window; this read picks the status to record.
 			cur, _, err := s.d.Store.CaseByRef(ctx, c.Ref)
 			if err != nil || cur.ExpiresAt.IsZero() || cur.ExpiresAt.After(now) {
 				continue
