@@ -184,6 +184,9 @@ type authzRoute struct {
 	scoped bool
 	// supervisors: only supervisors reach the page.
 	supervisors bool
+	// landing, when set, is where roles that do not reach the page are
+	// sent (303) instead of a 404: the back-office home of their role.
+	landing string
 	// req builds the request's path and form for an object in sc.
 	req func(f *authzFixture, sc scope) (string, url.Values)
 }
@@ -207,7 +210,7 @@ func fixed(path string) func(*authzFixture, scope) (string, url.Values) {
 // authzRoutes is every route of caseRoutes (TestAuthzTableCoversEveryRoute
 // keeps it so).
 var authzRoutes = []authzRoute{
-	{pattern: "GET /agent/{$}", req: fixed("/agent/")},
+	{pattern: "GET /agent/{$}", req: fixed("/agent/"), landing: "/agent/securite"},
 	{pattern: "GET /agent/dossiers/{ref}", scoped: true, req: casePath("")},
 	{pattern: "POST /agent/dossiers/{ref}/consulter", scoped: true,
 		req: casePost("/consulter", func(*authzFixture, scope) url.Values { return url.Values{"purpose": {"processing"}} })},
@@ -343,6 +346,10 @@ func TestAgentAuthorisation(t *testing.T) {
 					}
 					r, body := f.desk.do(rt.method(), path, f.tokens[role], form)
 					switch ok := r.StatusCode == http.StatusOK || r.StatusCode == http.StatusSeeOther; {
+					case !rt.allowed(role, sc) && rt.landing != "":
+						if loc := r.Header.Get("Location"); r.StatusCode != http.StatusSeeOther || loc != rt.landing {
+							t.Errorf("%s, %s: %d to %q, want 303 to %s", role, sc, r.StatusCode, loc, rt.landing)
+						}
 					case rt.allowed(role, sc) && !ok:
 						t.Errorf("%s, %s: %d, want 200 or 303\n%s", role, sc, r.StatusCode, excerpt(body))
 					case !rt.allowed(role, sc) && r.StatusCode != http.StatusNotFound:

@@ -107,8 +107,10 @@ var queueCategories = []string{
 }
 
 func (s *Server) agentQueue(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
-	if err := casesOnly(pr); err != nil {
-		return err
+	if !pr.HandlesCases() {
+		// The back-office home of roles without cases (analysts,
+		// dispatchers, admins) is, for now, their security page.
+		return redirect(w, r, "/agent/securite")
 	}
 	q := r.URL.Query()
 	f := casework.Filter{

@@ -130,8 +130,11 @@ func TestAgentCasesSecurity(t *testing.T) {
 			}
 		}
 		r, _ := e.do("GET", "/agent/", analyst, nil)
-		if r.StatusCode != http.StatusNotFound {
-			t.Errorf("analyst's queue: %d, want 404", r.StatusCode)
+		if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/agent/securite" {
+			t.Errorf("analyst's queue: %d to %q, want 303 to their home", r.StatusCode, r.Header.Get("Location"))
+		}
+		if r, _ := e.do("GET", "/agent/dossiers/"+sub.Ref, analyst, nil); r.StatusCode != http.StatusNotFound {
+			t.Errorf("analyst opening a case: %d, want 404", r.StatusCode)
 		}
 	})
 
