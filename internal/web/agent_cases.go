@@ -194,6 +194,9 @@ type summaryData struct {
 	Timeline  []eventLine
 }
 
+// CaseMeta is the case the page is about, for the shared end of the page.
+func (d *summaryData) CaseMeta() *casefile.Case { return &d.Summary.Case }
+
 // eventLine is one event as the back-office history shows it.
 type eventLine struct {
 	At    time.Time
@@ -257,6 +260,9 @@ type fileData struct {
 	Assignees []casework.Agent
 	Timeline  []eventLine
 }
+
+// CaseMeta is the case the page is about, for the shared end of the page.
+func (d *fileData) CaseMeta() *casefile.Case { return &d.File.Case }
 
 func (s *Server) agentOpen(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
 	if err := casesOnly(pr); err != nil {
