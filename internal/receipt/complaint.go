@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-pdf/fpdf"
-
 	"github.com/guichet/guichet"
 )
 
@@ -138,42 +136,10 @@ func ComplaintPDF(c Complaint) ([]byte, error) {
 		return nil, fmt.Errorf("complaint record %s: %w", c.Ref, err)
 	}
 	lb := &complaintLabels
-	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetCreationDate(c.At.UTC())
-	pdf.SetModificationDate(c.At.UTC())
-	pdf.SetCatalogSort(true)
-	pdf.SetCompression(true)
-	tr := pdf.UnicodeTranslatorFromDescriptor("")
-	t := func(s string) string { return tr(normalize(s)) }
-	pdf.SetTitle(lb.title+" "+c.Ref, true)
-	pdf.SetSubject(lb.title, true)
-	pdf.SetCreator("guichet", true)
-	pdf.SetProducer("guichet", true)
-	pdf.SetLang("fr-FR")
-	pdf.SetMargins(margin, 24, margin)
-	pdf.SetAutoPageBreak(true, 22)
-	pdf.AliasNbPages("{nb}")
-	pdf.SetFooterFunc(func() {
-		pdf.SetY(-16)
-		setColor(pdf.SetDrawColor, rule)
-		pdf.SetLineWidth(0.2)
-		pdf.Line(margin, pdf.GetY(), pageW-margin, pdf.GetY())
-		pdf.Ln(1.5)
-		pdf.SetFont("Helvetica", "", 7.5)
-		setColor(pdf.SetTextColor, muted)
-		pdf.CellFormat(contentW*0.75, 4, t(fmt.Sprintf(lb.footer, c.Ref)+" · "+lb.parisTime), "", 0, "L", false, 0, "")
-		pdf.CellFormat(contentW*0.25, 4, t(fmt.Sprintf(lb.page, pdf.PageNo(), "{nb}")), "", 0, "R", false, 0, "")
-	})
-	pdf.SetHeaderFunc(func() {
-		setColor(pdf.SetFillColor, navy)
-		pdf.Rect(0, 0, pageW, 16, "F")
-		pdf.SetTextColor(255, 255, 255)
-		pdf.SetFont("Helvetica", "B", 10)
-		pdf.SetXY(margin, 5)
-		pdf.CellFormat(contentW*0.65, 6, t(lb.service), "", 0, "L", false, 0, "")
-		pdf.SetFont("Helvetica", "", 9)
-		pdf.CellFormat(contentW*0.35, 6, t(lb.keep), "", 0, "R", false, 0, "")
-		pdf.SetXY(margin, 24)
+	pdf, t := newDocument(frame{
+		title: lb.title, ref: c.Ref, lang: "fr-FR", created: c.At,
+		service: lb.service, keep: lb.keep, serviceShare: 0.65,
+		footer: fmt.Sprintf(lb.footer, c.Ref) + " · " + lb.parisTime, page: lb.page,
 	})
 	pdf.AddPage()
 

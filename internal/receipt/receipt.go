@@ -109,48 +109,14 @@ func PDF(r Receipt) ([]byte, error) {
 	}
 	lb, lang := labelsFor(r.Lang)
 
-	pdf := fpdf.New("P", "mm", "A4", "")
-	created := r.SubmittedAt.UTC()
-	pdf.SetCreationDate(created)
-	pdf.SetModificationDate(created)
-	pdf.SetCatalogSort(true)
-	pdf.SetCompression(true)
-	tr := pdf.UnicodeTranslatorFromDescriptor("") // cp1252 for core fonts
-	t := func(s string) string { return tr(normalize(s)) }
-
-	pdf.SetTitle(lb.title+" "+r.Ref, true)
-	pdf.SetSubject(lb.title, true)
-	pdf.SetCreator("guichet", true)
-	pdf.SetProducer("guichet", true)
-	if lang == "fr" {
-		pdf.SetLang("fr-FR")
-	} else {
-		pdf.SetLang("en-GB")
+	pdfLang := "fr-FR"
+	if lang != "fr" {
+		pdfLang = "en-GB"
 	}
-	pdf.SetMargins(margin, 24, margin)
-	pdf.SetAutoPageBreak(true, 22)
-	pdf.AliasNbPages("{nb}")
-	pdf.SetFooterFunc(func() {
-		pdf.SetY(-16)
-		setColor(pdf.SetDrawColor, rule)
-		pdf.SetLineWidth(0.2)
-		pdf.Line(margin, pdf.GetY(), pageW-margin, pdf.GetY())
-		pdf.Ln(1.5)
-		pdf.SetFont("Helvetica", "", 7.5)
-		setColor(pdf.SetTextColor, muted)
-		pdf.CellFormat(contentW*0.75, 4, t(fmt.Sprintf(lb.footer, r.Ref)+" · "+lb.parisTime), "", 0, "L", false, 0, "")
-		pdf.CellFormat(contentW*0.25, 4, t(fmt.Sprintf(lb.page, pdf.PageNo(), "{nb}")), "", 0, "R", false, 0, "")
-	})
-	pdf.SetHeaderFunc(func() {
-		setColor(pdf.SetFillColor, navy)
-		pdf.Rect(0, 0, pageW, 16, "F")
-		pdf.SetTextColor(255, 255, 255)
-		pdf.SetFont("Helvetica", "B", 10)
-		pdf.SetXY(margin, 5)
-		pdf.CellFormat(contentW/2, 6, t(lb.service), "", 0, "L", false, 0, "")
-		pdf.SetFont("Helvetica", "", 9)
-		pdf.CellFormat(contentW/2, 6, t(lb.keep), "", 0, "R", false, 0, "")
-		pdf.SetXY(margin, 24)
+	pdf, t := newDocument(frame{
+		title: lb.title, ref: r.Ref, lang: pdfLang, created: r.SubmittedAt,
+		service: lb.service, keep: lb.keep, serviceShare: 0.5,
+		footer: fmt.Sprintf(lb.footer, r.Ref) + " · " + lb.parisTime, page: lb.page,
 	})
 	pdf.AddPage()
 
@@ -395,3 +361,58 @@ var normalize = strings.NewReplacer(
 	"\u2212", "-", // minus sign
 	"\u2032", "'", "\u2033", "\"",
 ).Replace
+
+// frame is what every guichet PDF shares: metadata, the navy header band
+// and the footer with the reference and page numbers.
+type frame struct {
+	title, ref, lang string
+	created          time.Time
+	service, keep    string  // header, left and right
+	serviceShare     float64 // share of the width given to service
+	footer           string  // left of the footer
+	page             string  // "page %d of %s" format
+}
+
+// newDocument starts an A4 document with f's metadata, header and footer,
+// and returns it with the function that prepares text for its core fonts.
+// The output depends only on f and what is drawn next.
+func newDocument(f frame) (*fpdf.Fpdf, func(string) string) {
+	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.SetCreationDate(f.created.UTC())
+	pdf.SetModificationDate(f.created.UTC())
+	pdf.SetCatalogSort(true)
+	pdf.SetCompression(true)
+	tr := pdf.UnicodeTranslatorFromDescriptor("") // cp1252 for core fonts
+	t := func(s string) string { return tr(normalize(s)) }
+	pdf.SetTitle(f.title+" "+f.ref, true)
+	pdf.SetSubject(f.title, true)
+	pdf.SetCreator("guichet", true)
+	pdf.SetProducer("guichet", true)
+	pdf.SetLang(f.lang)
+	pdf.SetMargins(margin, 24, margin)
+	pdf.SetAutoPageBreak(true, 22)
+	pdf.AliasNbPages("{nb}")
+	pdf.SetFooterFunc(func() {
+		pdf.SetY(-16)
+		setColor(pdf.SetDrawColor, rule)
+		pdf.SetLineWidth(0.2)
+		pdf.Line(margin, pdf.GetY(), pageW-margin, pdf.GetY())
+		pdf.Ln(1.5)
+		pdf.SetFont("Helvetica", "", 7.5)
+		setColor(pdf.SetTextColor, muted)
+		pdf.CellFormat(contentW*0.75, 4, t(f.footer), "", 0, "L", false, 0, "")
+		pdf.CellFormat(contentW*0.25, 4, t(fmt.Sprintf(f.page, pdf.PageNo(), "{nb}")), "", 0, "R", false, 0, "")
+	})
+	pdf.SetHeaderFunc(func() {
+		setColor(pdf.SetFillColor, navy)
+		pdf.Rect(0, 0, pageW, 16, "F")
+		pdf.SetTextColor(255, 255, 255)
+		pdf.SetFont("Helvetica", "B", 10)
+		pdf.SetXY(margin, 5)
+		pdf.CellFormat(contentW*f.serviceShare, 6, t(f.service), "", 0, "L", false, 0, "")
+		pdf.SetFont("Helvetica", "", 9)
+		pdf.CellFormat(contentW*(1-f.serviceShare), 6, t(f.keep), "", 0, "R", false, 0, "")
+		pdf.SetXY(margin, 24)
+	})
+	return pdf, t
+}
