@@ -71,34 +71,16 @@ func benchIntake(ctx context.Context, args []string, getenv func(string) string,
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "guichet-bench-")
+	a, cleanup, err := benchApp(ctx, *database)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	cfg := config{DataDir: dir, Database: *database, LogFormat: "text", noRateLimit: true}
-	if err := cfg.finish(); err != nil {
-		return err
-	}
-	logger := newLogger(io.Discard, "text")
-	a, err := openApp(ctx, cfg, func(string) string { return "" }, logger, nil)
+	defer cleanup()
+	u, slot, err := benchUnit(ctx, a, *n+10)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
-
-	// One unit with slots large enough for every submission.
-	now := time.Now().UTC()
-	u := demo.Units[0]
-	u.ID, u.Code = a.ids.New(), "BENCH-"+a.ids.New()[:8]
-	if err := a.store.CreateUnit(ctx, u); err != nil {
-		return err
-	}
-	slot := station.Slot{ID: a.ids.New(), UnitID: u.ID, Start: now.Add(48 * time.Hour), End: now.Add(48*time.Hour + 30*time.Minute), Capacity: *n + 10}
-	if err := a.store.CreateSlot(ctx, slot); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "bench intake: store %s, %d submissions, %d clients\n", strings.SplitN(cfg.Database, ":", 2)[0], *n, *conc)
+	fmt.Fprintf(stdout, "bench intake: store %s, %d submissions, %d clients\n", a.dialect(), *n, *conc)
 	prep := time.Now()
 	codes, err := prepareDrafts(ctx, a.complaints, u.ID, slot.ID, *n, *conc)
 	if err != nil {
@@ -242,4 +224,44 @@ func prepareDrafts(ctx context.Context, svc *complaint.Service, unitID, slotID s
 	}
 	wg.Wait()
 	return codes, firstErr
+}
+
+// benchApp opens the application on a temporary data directory (SQLite
+// there unless database is given), without rate limits, for a benchmark.
+// cleanup closes it and removes the directory.
+func benchApp(ctx context.Context, database string) (a *app, cleanup func(), err error) {
+	dir, err := os.MkdirTemp("", "guichet-bench-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := config{DataDir: dir, Database: database, LogFormat: "text", noRateLimit: true}
+	if err := cfg.finish(); err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	a, err = openApp(ctx, cfg, func(string) string { return "" }, newLogger(io.Discard, "text"), nil)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return a, func() { a.Close(); os.RemoveAll(dir) }, nil
+}
+
+// dialect names the benchmark's store: sqlite or postgres.
+func (a *app) dialect() string { return strings.SplitN(a.cfg.Database, ":", 2)[0] }
+
+// benchUnit creates a unit with one slot two days ahead holding capacity
+// places, for a benchmark's pre-complaints.
+func benchUnit(ctx context.Context, a *app, capacity int) (station.Unit, station.Slot, error) {
+	now := time.Now().UTC()
+	u := demo.Units[0]
+	u.ID, u.Code = a.ids.New(), "BENCH-"+a.ids.New()[:8]
+	if err := a.store.CreateUnit(ctx, u); err != nil {
+		return station.Unit{}, station.Slot{}, err
+	}
+	slot := station.Slot{ID: a.ids.New(), UnitID: u.ID, Start: now.Add(48 * time.Hour), End: now.Add(48*time.Hour + 30*time.Minute), Capacity: capacity}
+	if err := a.store.CreateSlot(ctx, slot); err != nil {
+		return station.Unit{}, station.Slot{}, err
+	}
+	return u, slot, nil
 }

@@ -4,17 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/guichet/guichet/internal/account"
 	"github.com/guichet/guichet/internal/casework"
-	"github.com/guichet/guichet/internal/demo"
-	"github.com/guichet/guichet/internal/station"
 )
 
 // benchCase measures what an agent waits for when opening a case page:
@@ -35,32 +31,16 @@ func benchCase(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *cases < 1 || *n < 1 || *conc < 1 {
 		return usageError{"bench case: --cases, -n and --concurrency must be positive"}
 	}
-	dir, err := os.MkdirTemp("", "guichet-bench-")
+	a, cleanup, err := benchApp(ctx, *database)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	cfg := config{DataDir: dir, Database: *database, LogFormat: "text", noRateLimit: true}
-	if err := cfg.finish(); err != nil {
-		return err
-	}
-	a, err := openApp(ctx, cfg, func(string) string { return "" }, newLogger(io.Discard, "text"), nil)
+	defer cleanup()
+	u, slot, err := benchUnit(ctx, a, *cases+10)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
-
-	now := time.Now().UTC()
-	u := demo.Units[0]
-	u.ID, u.Code = a.ids.New(), "BENCH-"+a.ids.New()[:8]
-	if err := a.store.CreateUnit(ctx, u); err != nil {
-		return err
-	}
-	slot := station.Slot{ID: a.ids.New(), UnitID: u.ID, Start: now.Add(48 * time.Hour), End: now.Add(48*time.Hour + 30*time.Minute), Capacity: *cases + 10}
-	if err := a.store.CreateSlot(ctx, slot); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "bench case: store %s, %d cases, %d openings, %d agents\n", strings.SplitN(cfg.Database, ":", 2)[0], *cases, *n, *conc)
+	fmt.Fprintf(stdout, "bench case: store %s, %d cases, %d openings, %d agents\n", a.dialect(), *cases, *n, *conc)
 	codes, err := prepareDrafts(ctx, a.complaints, u.ID, slot.ID, *cases, 4)
 	if err != nil {
 		return err
