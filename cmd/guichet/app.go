@@ -169,7 +169,11 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 	if a.notifier != nil {
 		committed = func() { a.lg.Notify(); a.notifier.Wake() }
 	}
-	a.cases = casework.New(casework.DefaultConfig(), casework.Deps{
+	ccfg := casework.DefaultConfig()
+	if cfg.ClosedRetention > 0 {
+		ccfg.ClosedRetention = cfg.ClosedRetention
+	}
+	a.cases = casework.New(ccfg, casework.Deps{
 		Store: a.store, Agents: agentDirectory{a.store}, Vault: v, Blobs: a.blobs, Clock: clock, Rand: rand.Reader,
 		IDs: a.ids, Logger: logger, LogIndex: a.store.EventLogIndex, Committed: committed,
 	})

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -21,6 +22,12 @@ type config struct {
 	LogFormat string // json or text
 	Secure    bool   // served over HTTPS (directly or behind a proxy)
 	Retention time.Duration
+	// ClosedRetention is how long a closed pre-complaint keeps its
+	// personal data before erasure.
+	ClosedRetention time.Duration
+	// envErr is the first GUICHET_* value that did not parse; finish
+	// reports it.
+	envErr error
 	// noRateLimit turns the per-client rate limits off (benchmarks only).
 	noRateLimit bool
 }
@@ -40,16 +47,65 @@ func (c *config) flags(fs *flag.FlagSet, getenv func(string) string, defAddr, de
 	fs.StringVar(&c.Blob, "blob", env("GUICHET_BLOB", ""), "evidence storage `url`: file:///dir or s3://bucket (GUICHET_BLOB; default files in the data directory)")
 	fs.StringVar(&c.PublicURL, "public-url", env("GUICHET_PUBLIC_URL", ""), "public base `url` of the service, e.g. https://guichet.example.fr (GUICHET_PUBLIC_URL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("GUICHET_LOG_FORMAT", "json"), "log format: json or text (GUICHET_LOG_FORMAT)")
-	ret := env("GUICHET_RETENTION_EVERY", "1h")
-	d, err := time.ParseDuration(ret)
-	if err != nil {
-		d = time.Hour
+	c.Retention, c.ClosedRetention = time.Hour, 365*24*time.Hour
+	for _, d := range []struct {
+		dst        *time.Duration
+		flag, name string
+		usage      string
+	}{
+		{&c.Retention, "retention-every", "GUICHET_RETENTION_EVERY", "how often the retention job runs (GUICHET_RETENTION_EVERY)"},
+		{&c.ClosedRetention, "closed-retention", "GUICHET_CLOSED_RETENTION", "how long a closed pre-complaint keeps its personal data, e.g. 365d (GUICHET_CLOSED_RETENTION)"},
+	} {
+		if v := getenv(d.name); v != "" {
+			parsed, err := parseDuration(v)
+			if err != nil && c.envErr == nil {
+				c.envErr = usageError{fmt.Sprintf("%s=%q: %v", d.name, v, err)}
+			} else if err == nil {
+				*d.dst = parsed
+			}
+		}
+		fs.Var((*durationValue)(d.dst), d.flag, d.usage)
 	}
-	fs.DurationVar(&c.Retention, "retention-every", d, "how often the retention job runs (GUICHET_RETENTION_EVERY)")
+}
+
+// parseDuration reads a Go duration ("90m", "1h") or a number of days
+// ("30d"), which must be positive.
+func parseDuration(s string) (time.Duration, error) {
+	var d time.Duration
+	var err error
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int
+		if n, err = strconv.Atoi(days); err == nil {
+			d = time.Duration(n) * 24 * time.Hour
+		}
+	} else {
+		d, err = time.ParseDuration(s)
+	}
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("want a positive duration such as 90m, 12h or 30d")
+	}
+	return d, nil
+}
+
+// durationValue is a flag.Value for parseDuration.
+type durationValue time.Duration
+
+func (d *durationValue) String() string { return time.Duration(*d).String() }
+
+func (d *durationValue) Set(s string) error {
+	v, err := parseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = durationValue(v)
+	return nil
 }
 
 // finish fills derived defaults and checks the result.
 func (c *config) finish() error {
+	if c.envErr != nil {
+		return c.envErr
+	}
 	if c.DataDir == "" {
 		return usageError{"--data is required"}
 	}
