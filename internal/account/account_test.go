@@ -488,3 +488,77 @@ func BenchmarkLoginFull(b *testing.B) {
 		e.signIn(b, "AGT-1")
 	}
 }
+
+func TestActiveSessionsAndPurge(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	e.agent(t, "AGT-1", "CSP-LYON03", account.RoleAgent)
+	e.agent(t, "AGT-2", "CSP-LYON03", account.RoleAgent)
+	_, link, err := e.svc.CreateAgent(ctx, account.NewAgent{ServiceNumber: "AGT-9", Name: "Léa", UnitID: e.units["CSP-PARIS05"].ID, Role: account.RoleAgent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t1 := e.signIn(t, "AGT-1")
+	start1 := e.clk.Now().Add(-30 * time.Second)
+	t2 := e.signIn(t, "AGT-1")
+	other := e.signIn(t, "AGT-2")
+	if _, err := e.svc.Login(ctx, "AGT-1", password); err != nil { // never completed
+		t.Fatal(err)
+	}
+	p1, err := e.svc.Authenticate(ctx, t1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions := func(p account.Principal) []account.ActiveSession {
+		t.Helper()
+		v, err := e.svc.Security(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.Sessions
+	}
+	got := sessions(p1)
+	if len(got) != 2 || got[0].Current || !got[1].Current || !got[1].CreatedAt.Equal(start1) || !got[0].CreatedAt.After(got[1].CreatedAt) {
+		t.Fatalf("sessions of AGT-1 = %+v, want two, newest first, the older one current (started %v)", got, start1)
+	}
+
+	// Six minutes later the unfinished sign-in is past its 5 minutes.
+	e.clk.Add(6 * time.Minute)
+	if p, err := e.svc.PurgeExpired(ctx); err != nil || p != (account.Purged{Sessions: 1}) {
+		t.Fatalf("purge after 6 min = %+v, %v; want the pending sign-in", p, err)
+	}
+	// t1 is used, t2 and AGT-2's are left idle past 30 minutes: the page
+	// stops listing t2 before the purge deletes it.
+	e.clk.Add(20 * time.Minute)
+	if p1, err = e.svc.Authenticate(ctx, t1); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Add(15 * time.Minute)
+	if got := sessions(p1); len(got) != 1 || !got[0].Current || !got[0].LastSeen.Equal(e.clk.Now().Add(-15*time.Minute)) {
+		t.Fatalf("sessions after t2 went idle = %+v", got)
+	}
+	if p, err := e.svc.PurgeExpired(ctx); err != nil || p != (account.Purged{Sessions: 2}) {
+		t.Fatalf("purge of idle sessions = %+v, %v", p, err)
+	}
+	for _, tok := range []string{t2, other} {
+		_, err := e.svc.Authenticate(ctx, tok)
+		isKind(t, err, guichet.ErrUnauthenticated)
+	}
+	if _, err := e.svc.Authenticate(ctx, t1); err != nil {
+		t.Fatalf("the used session was purged: %v", err)
+	}
+	if _, err := e.svc.Enrolment(ctx, link); err != nil {
+		t.Fatalf("a live activation link was purged: %v", err)
+	}
+
+	// 72 hours on, the activation link and the last session are past.
+	e.clk.Add(72 * time.Hour)
+	if p, err := e.svc.PurgeExpired(ctx); err != nil || p != (account.Purged{Sessions: 1, Enrolments: 1}) {
+		t.Fatalf("purge after 72 h = %+v, %v", p, err)
+	}
+	if p, err := e.svc.PurgeExpired(ctx); err != nil || p != (account.Purged{}) {
+		t.Fatalf("second purge = %+v, %v", p, err)
+	}
+	_, err = e.svc.Enrolment(ctx, link)
+	isKind(t, err, guichet.ErrNotFound)
+}

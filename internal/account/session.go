@@ -132,12 +132,7 @@ func (s *Service) session(ctx context.Context, token string, stage Stage) (Sessi
 	if sess.Stage != stage {
 		return Session{}, errNoSession
 	}
-	now := s.now()
-	idle, abs := s.cfg.IdleTimeout, s.cfg.AbsoluteTimeout
-	if stage == StagePassword {
-		idle, abs = s.cfg.PreAuthTimeout, s.cfg.PreAuthTimeout
-	}
-	if now.Sub(sess.LastSeen) > idle || now.Sub(sess.CreatedAt) > abs {
+	if s.expired(sess, s.now()) {
 		if err := s.d.Store.DeleteSession(ctx, sess.ID); err != nil {
 			s.d.Logger.WarnContext(ctx, "delete expired session", "err", err)
 		}
@@ -294,4 +289,62 @@ func (s *Service) LogoutEverywhere(ctx context.Context, p Principal) (int, error
 	}
 	s.d.Logger.InfoContext(ctx, "agent signed out everywhere", "agent", p.AgentID, "sessions", n)
 	return n, nil
+}
+
+// PurgeExpired deletes the sessions past their idle or absolute deadline
+// (the shorter one for password-stage sessions) and the activation links
+// past expiry, which would be refused anyway, and returns how many. The
+// retention job calls it; the log gets the counts only.
+func (s *Service) PurgeExpired(ctx context.Context) (Purged, error) {
+	now := s.now()
+	p, err := s.d.Store.DeleteExpired(ctx, Expiry{
+		IdleBefore:    now.Add(-s.cfg.IdleTimeout),
+		StartedBefore: now.Add(-s.cfg.AbsoluteTimeout),
+		PreAuthBefore: now.Add(-s.cfg.PreAuthTimeout),
+		LinksAt:       now,
+	})
+	if err != nil {
+		return Purged{}, fmt.Errorf("account: purge expired: %w", err)
+	}
+	if p != (Purged{}) {
+		s.d.Logger.InfoContext(ctx, "expired agent sessions and activation links deleted",
+			"sessions", p.Sessions, "activation_links", p.Enrolments)
+	}
+	return p, nil
+}
+
+// ActiveSession is a live signed-in session as the agent's security page
+// lists it. No network address is kept, so none is shown.
+type ActiveSession struct {
+	CreatedAt time.Time
+	LastSeen  time.Time
+	Current   bool // the session of the request
+}
+
+// expired reports whether a session is past its idle or absolute deadline.
+func (s *Service) expired(sess Session, now time.Time) bool {
+	idle, abs := s.cfg.IdleTimeout, s.cfg.AbsoluteTimeout
+	if sess.Stage == StagePassword {
+		idle, abs = s.cfg.PreAuthTimeout, s.cfg.PreAuthTimeout
+	}
+	return now.Sub(sess.LastSeen) > idle || now.Sub(sess.CreatedAt) > abs
+}
+
+// activeSessions returns the agent's live signed-in sessions, the newest
+// first, marking the principal's own.
+func (s *Service) activeSessions(ctx context.Context, p Principal) ([]ActiveSession, error) {
+	all, err := s.d.Store.AgentSessions(ctx, p.AgentID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := []ActiveSession{}
+	for i := len(all) - 1; i >= 0; i-- {
+		sess := all[i]
+		if sess.Stage != StageFull || s.expired(sess, now) {
+			continue
+		}
+		out = append(out, ActiveSession{CreatedAt: sess.CreatedAt, LastSeen: sess.LastSeen, Current: sess.ID == p.SessionID})
+	}
+	return out, nil
 }

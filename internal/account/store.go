@@ -67,6 +67,27 @@ type Session struct {
 	Challenge []byte
 }
 
+// Expiry says which sessions and activation links are past their
+// deadline (see Store.DeleteExpired). Times compare as the service's
+// checks do: a deadline reached at the very instant is not yet passed,
+// except for activation links, which stop working at ExpiresAt.
+type Expiry struct {
+	// A signed-in session last seen before IdleBefore, or created before
+	// StartedBefore, is expired.
+	IdleBefore, StartedBefore time.Time
+	// A password-stage session last seen or created before PreAuthBefore
+	// is expired.
+	PreAuthBefore time.Time
+	// An activation link whose ExpiresAt is at or before LinksAt is expired.
+	LinksAt time.Time
+}
+
+// Purged counts what Store.DeleteExpired removed.
+type Purged struct {
+	Sessions   int
+	Enrolments int
+}
+
 // Passkey is a WebAuthn credential registered by an agent.
 type Passkey struct {
 	ID        []byte // the credential ID, unique
@@ -163,4 +184,11 @@ type Store interface {
 	// DeleteAgentSessions removes every session of the agent and returns
 	// how many there were.
 	DeleteAgentSessions(ctx context.Context, agentID string) (int, error)
+	// AgentSessions lists the agent's sessions (every stage, expired ones
+	// included: the caller checks deadlines) by creation. Never nil.
+	AgentSessions(ctx context.Context, agentID string) ([]Session, error)
+	// DeleteExpired removes, in one transaction, every session and
+	// activation link past its deadline as x says, and returns how many
+	// of each. It MUST leave every other row alone.
+	DeleteExpired(ctx context.Context, x Expiry) (Purged, error)
 }

@@ -322,9 +322,14 @@ type SecurityView struct {
 	Agent        Agent
 	Passkeys     []Passkey
 	RecoveryLeft int
+	// Sessions are the agent's live signed-in sessions, newest first.
+	Sessions []ActiveSession
+	// PasskeysEnabled is false when the public URL's host is an IP
+	// address, where WebAuthn refuses to work.
+	PasskeysEnabled bool
 }
 
-// Security returns the principal's second factors.
+// Security returns the principal's second factors and live sessions.
 func (s *Service) Security(ctx context.Context, p Principal) (SecurityView, error) {
 	a, err := s.d.Store.Agent(ctx, p.AgentID)
 	if err != nil {
@@ -338,7 +343,11 @@ func (s *Service) Security(ctx context.Context, p Principal) (SecurityView, erro
 	if err != nil {
 		return SecurityView{}, fmt.Errorf("account: security: %w", err)
 	}
-	return SecurityView{Agent: a, Passkeys: pks, RecoveryLeft: n}, nil
+	sessions, err := s.activeSessions(ctx, p)
+	if err != nil {
+		return SecurityView{}, fmt.Errorf("account: security: %w", err)
+	}
+	return SecurityView{Agent: a, Passkeys: pks, RecoveryLeft: n, Sessions: sessions, PasskeysEnabled: s.wa != nil}, nil
 }
 
 // HashPassword hashes a password with the service's argon2id parameters,

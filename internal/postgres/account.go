@@ -344,3 +344,45 @@ func (s *Store) DeleteAgentSessions(ctx context.Context, agentID string) (int, e
 	}
 	return int(tag.RowsAffected()), nil
 }
+
+// AgentSessions lists the agent's sessions by creation.
+func (s *Store) AgentSessions(ctx context.Context, agentID string) ([]account.Session, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, agent_id, stage, created_at, last_seen, challenge
+		FROM agent_sessions WHERE agent_id = $1 ORDER BY created_at, id`, agentID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: agent sessions: %w", err)
+	}
+	out, err := collect(rows, func(row pgx.Row) (account.Session, error) {
+		var sess account.Session
+		var stage string
+		err := row.Scan(&sess.ID, &sess.AgentID, &stage, tm{&sess.CreatedAt}, tm{&sess.LastSeen}, &sess.Challenge)
+		sess.Stage = account.Stage(stage)
+		return sess, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: agent sessions: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteExpired removes the sessions and activation links past their
+// deadline.
+func (s *Store) DeleteExpired(ctx context.Context, x account.Expiry) (account.Purged, error) {
+	var p account.Purged
+	err := s.tx(ctx, "delete expired sessions", func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM agent_sessions WHERE
+			(stage = 'full' AND (last_seen < $1 OR created_at < $2)) OR
+			(stage = 'password' AND (last_seen < $3 OR created_at < $3))`,
+			dbTime(x.IdleBefore), dbTime(x.StartedBefore), dbTime(x.PreAuthBefore))
+		if err != nil {
+			return err
+		}
+		p.Sessions = int(tag.RowsAffected())
+		if tag, err = tx.Exec(ctx, `DELETE FROM agent_enrolments WHERE expires_at <= $1`, dbTime(x.LinksAt)); err != nil {
+			return err
+		}
+		p.Enrolments = int(tag.RowsAffected())
+		return nil
+	})
+	return p, err
+}

@@ -369,3 +369,44 @@ func (s *Store) DeleteAgentSessions(ctx context.Context, agentID string) (int, e
 	})
 	return int(n), err
 }
+
+// AgentSessions lists the agent's sessions by creation.
+func (s *Store) AgentSessions(ctx context.Context, agentID string) ([]account.Session, error) {
+	return queryAll(ctx, s.r, "agent sessions", func(sc interface{ Scan(...any) error }) (account.Session, error) {
+		var (
+			sess  account.Session
+			stage string
+		)
+		err := sc.Scan(&sess.ID, &sess.AgentID, &stage, tm{&sess.CreatedAt}, tm{&sess.LastSeen}, &sess.Challenge)
+		sess.Stage = account.Stage(stage)
+		return sess, err
+	}, `SELECT id, agent_id, stage, created_at, last_seen, challenge FROM agent_sessions
+		WHERE agent_id = ? ORDER BY created_at, id`, agentID)
+}
+
+// DeleteExpired removes the sessions and activation links past their
+// deadline.
+func (s *Store) DeleteExpired(ctx context.Context, x account.Expiry) (account.Purged, error) {
+	var p account.Purged
+	err := s.write(ctx, "delete expired sessions", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM agent_sessions WHERE
+			(stage = 'full' AND (last_seen < ? OR created_at < ?)) OR
+			(stage = 'password' AND (last_seen < ? OR created_at < ?))`,
+			dbTime(norm(x.IdleBefore)), dbTime(norm(x.StartedBefore)), dbTime(norm(x.PreAuthBefore)), dbTime(norm(x.PreAuthBefore)))
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		p.Sessions = int(n)
+		if res, err = tx.ExecContext(ctx, `DELETE FROM agent_enrolments WHERE expires_at <= ?`, dbTime(norm(x.LinksAt))); err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		p.Enrolments = int(n)
+		return err
+	})
+	return p, err
+}

@@ -23,7 +23,8 @@ type AccountStore interface {
 // RunAccounts runs the contract suite of account.Store: agents and their
 // uniqueness, activation links used once, TOTP steps and recovery codes
 // accepted once (also under concurrency), failure counting, sessions, and
-// the wipes of disable and reset. open is as for Run.
+// the wipes of disable and reset, the purge of expired sessions and links.
+// open is as for Run.
 func RunAccounts(t *testing.T, open func(t *testing.T) AccountStore) {
 	tests := []struct {
 		name string
@@ -35,6 +36,7 @@ func RunAccounts(t *testing.T, open func(t *testing.T) AccountStore) {
 		{"Enrolment", testEnrolment},
 		{"RecoveryCodes", testRecoveryCodes},
 		{"Sessions", testSessions},
+		{"DeleteExpired", testDeleteExpired},
 		{"DisableAndReset", testDisableReset},
 		{"Passkeys", testPasskeys},
 	}
@@ -280,11 +282,83 @@ func testSessions(t *testing.T, f *acctFixture) {
 	ok(t, f.s.DeleteSession(ctx, "s4"))
 	ok(t, f.s.DeleteSession(ctx, "s4"))
 	f.session(a.ID, "s6", account.StageFull)
+	list, err := f.s.AgentSessions(ctx, a.ID)
+	ok(t, err)
+	same(t, "agent sessions by creation", list, []account.Session{{ID: "s6", AgentID: a.ID, Stage: account.StageFull, CreatedAt: f.now, LastSeen: f.now}, s2})
+	list, err = f.s.AgentSessions(ctx, "nobody")
+	ok(t, err)
+	if list == nil || len(list) != 0 {
+		t.Errorf("sessions of an unknown agent = %#v, want empty, not nil", list)
+	}
 	n, err := f.s.DeleteAgentSessions(ctx, a.ID)
 	ok(t, err)
 	same(t, "sessions ended", n, 2)
 	_, err = f.s.Session(ctx, "s5")
 	ok(t, err) // another agent's session lives on
+}
+
+func testDeleteExpired(t *testing.T, f *acctFixture) {
+	ctx := t.Context()
+	a, live := f.newAgent(account.RoleAgent)
+	b, _ := f.newAgent(account.RoleAgent)
+	now := f.now
+	at := func(id string, stage account.Stage, created, seen time.Duration) {
+		ok(t, f.s.CreateSession(ctx, account.Session{ID: id, AgentID: a.ID, Stage: stage, CreatedAt: now.Add(created), LastSeen: now.Add(seen)}))
+	}
+	x := account.Expiry{
+		IdleBefore:    now.Add(-30 * time.Minute),
+		StartedBefore: now.Add(-10 * time.Hour),
+		PreAuthBefore: now.Add(-5 * time.Minute),
+		LinksAt:       now,
+	}
+	at("full-live", account.StageFull, -9*time.Hour, -29*time.Minute)
+	at("full-edge", account.StageFull, -10*time.Hour, -30*time.Minute) // at the deadlines: not past
+	at("full-idle", account.StageFull, -time.Hour, -31*time.Minute)
+	at("full-old", account.StageFull, -10*time.Hour-time.Second, -time.Minute) // used, but too old
+	at("pre-live", account.StagePassword, -4*time.Minute, -4*time.Minute)
+	at("pre-old", account.StagePassword, -6*time.Minute, -time.Minute)
+	at("pre-stale", account.StagePassword, -5*time.Minute-time.Second, -5*time.Minute-time.Second)
+	// pre-stale was seen 5 min 1 s ago: well within the signed-in idle
+	// limit, but past the (shorter) one of a password-stage session.
+	// Another agent's fresh session:
+	ok(t, f.s.CreateSession(ctx, account.Session{ID: "b-live", AgentID: b.ID, Stage: account.StageFull, CreatedAt: now, LastSeen: now}))
+
+	// Links: a's is live (72 h); c's expires exactly now, d's expired.
+	c, _ := f.newAgent(account.RoleAgent)
+	d, _ := f.newAgent(account.RoleAgent)
+	ok(t, f.s.ResetAgent(ctx, c.ID, account.Enrolment{TokenHash: "tok-now", AgentID: c.ID, ExpiresAt: now}))
+	ok(t, f.s.ResetAgent(ctx, d.ID, account.Enrolment{TokenHash: "tok-old", AgentID: d.ID, ExpiresAt: now.Add(-time.Hour)}))
+
+	p, err := f.s.DeleteExpired(ctx, x)
+	ok(t, err)
+	same(t, "purged", p, account.Purged{Sessions: 4, Enrolments: 2})
+	for _, id := range []string{"full-live", "full-edge", "pre-live", "b-live"} {
+		_, err := f.s.Session(ctx, id)
+		ok(t, err)
+	}
+	for _, id := range []string{"full-idle", "full-old", "pre-old", "pre-stale"} {
+		_, err := f.s.Session(ctx, id)
+		is(t, err, guichet.ErrNotFound)
+	}
+	_, err = f.s.Enrolment(ctx, live.TokenHash)
+	ok(t, err)
+	for _, h := range []string{"tok-now", "tok-old"} {
+		_, err := f.s.Enrolment(ctx, h)
+		is(t, err, guichet.ErrNotFound)
+	}
+	// The agents themselves are untouched.
+	for _, id := range []string{a.ID, b.ID, c.ID, d.ID} {
+		_, err := f.s.Agent(ctx, id)
+		ok(t, err)
+	}
+
+	p, err = f.s.DeleteExpired(ctx, x)
+	ok(t, err)
+	same(t, "second purge", p, account.Purged{})
+	// A zero Expiry removes nothing.
+	p, err = f.s.DeleteExpired(ctx, account.Expiry{})
+	ok(t, err)
+	same(t, "zero expiry", p, account.Purged{})
 }
 
 func testDisableReset(t *testing.T, f *acctFixture) {
