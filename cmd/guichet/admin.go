@@ -11,8 +11,9 @@ const adminUsage = `Usage: guichet admin <task> [flags]
 Tasks:
   unit        create a police unit (guichet admin unit create --help)
   agent       create, reset, disable, enable or list agents' accounts
-  retention   expire pre-complaints past their deadline (erasing personal data)
-              and delete abandoned drafts, then exit
+  retention   expire pre-complaints past their deadline (erasing personal data),
+              delete abandoned drafts, expired agent sessions and activation
+              links, then exit
   log-key     print the transparency log's verifier key (for guichet verify --key)
   master-key  rotate: new master key, every data key re-wrapped under it
 `
@@ -47,6 +48,11 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 		fmt.Fprintf(stdout, "retention: %d pre-complaints expired and erased, %d abandoned draft files deleted\n", r.Expired, r.DraftFiles)
+		p, err := a.accounts.PurgeExpired(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "retention: %d expired agent sessions and %d expired activation links deleted\n", p.Sessions, p.Enrolments)
 		return nil
 	case "log-key":
 		return runAdminLogKey(args[1:], getenv, stdout, stderr)

@@ -270,8 +270,9 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// retentionLoop runs the retention job at start and then every
-// cfg.Retention until ctx ends.
+// retentionLoop runs the retention job, and the purge of expired agent
+// sessions and activation links, at start and then every cfg.Retention
+// until ctx ends.
 func (a *app) retentionLoop(ctx context.Context) {
 	if a.cfg.Retention <= 0 {
 		return
@@ -285,6 +286,10 @@ func (a *app) retentionLoop(ctx context.Context) {
 			a.log.ErrorContext(ctx, "retention run failed", "err", err)
 		case r.Expired > 0 || r.DraftFiles > 0:
 			a.log.InfoContext(ctx, "retention run", "expired", r.Expired, "draft_files", r.DraftFiles)
+		}
+		// Expired agent sessions and activation links (it logs the counts).
+		if _, err := a.accounts.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
+			a.log.ErrorContext(ctx, "agent sessions purge failed", "err", err)
 		}
 		select {
 		case <-ctx.Done():
