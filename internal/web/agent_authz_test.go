@@ -212,6 +212,8 @@ func fixed(path string) func(*authzFixture, scope) (string, url.Values) {
 var authzRoutes = []authzRoute{
 	{pattern: "GET /agent/{$}", req: fixed("/agent/"), landing: "/agent/securite"},
 	{pattern: "GET /agent/dossiers/{ref}", scoped: true, req: casePath("")},
+	{pattern: "POST /agent/dossiers/{ref}/rendez-vous", scoped: true,
+		req: casePost("/rendez-vous", func(f *authzFixture, sc scope) url.Values { return url.Values{"slot_id": {f.newSlot(sc)}} })},
 	{pattern: "POST /agent/dossiers/{ref}/consulter", scoped: true,
 		req: casePost("/consulter", func(*authzFixture, scope) url.Values { return url.Values{"purpose": {"processing"}} })},
 	{pattern: "GET /agent/dossiers/{ref}/preuves/{id}", scoped: true, req: func(f *authzFixture, sc scope) (string, url.Values) {

@@ -17,6 +17,7 @@ import (
 	"github.com/guichet/guichet/internal/casework"
 	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/notify"
+	"github.com/guichet/guichet/internal/station"
 )
 
 // CaseDesk is what the back-office needs from the case-handling service
@@ -40,6 +41,7 @@ type CaseDesk interface {
 	OpenSlot(ctx context.Context, p account.Principal, unitID string, start, end time.Time, capacity int) (*casework.SlotView, error)
 	SetCapacity(ctx context.Context, p account.Principal, slotID string, capacity int) error
 	CloseSlot(ctx context.Context, p account.Principal, slotID string) error
+	Reschedule(ctx context.Context, p account.Principal, ref, slotID string) error
 	AccessReport(ctx context.Context, p account.Principal, from, to time.Time) ([]casework.AccessEntry, error)
 	Deadlines(ctx context.Context, p account.Principal, within time.Duration) ([]casework.QueueItem, error)
 }
@@ -65,6 +67,7 @@ func (s *Server) caseRoutes() {
 	s.handle("GET /agent/dossiers/{ref}/preuves/{id}", s.agentOnly(s.agentEvidence))
 	s.handle("POST /agent/dossiers/{ref}/notes", s.agentOnly(s.agentNote))
 	s.handle("POST /agent/dossiers/{ref}/attribuer", s.agentOnly(s.agentAssign))
+	s.handle("POST /agent/dossiers/{ref}/rendez-vous", s.agentOnly(s.agentReschedule))
 	s.handle("GET /agent/dossiers/{ref}/convertir", s.agentOnly(s.agentConvertForm))
 	s.handle("POST /agent/dossiers/{ref}/convertir", s.agentOnly(s.agentConvert))
 	s.handle("GET /agent/dossiers/{ref}/plainte.pdf", s.agentOnly(s.agentComplaintPDF))
@@ -189,6 +192,7 @@ func (p *page) Expiry(now, at time.Time) string {
 type summaryData struct {
 	Summary   *casework.Summary
 	Assignees []casework.Agent
+	Slots     []station.Slot // free slots the appointment can move to
 	Purposes  []casework.Purpose
 	Done      string
 	Timeline  []eventLine
@@ -237,6 +241,9 @@ func (s *Server) renderSummary(w http.ResponseWriter, r *http.Request, pr accoun
 		if data.Assignees, err = s.d.Cases.Assignees(r.Context(), pr, ref); err != nil {
 			return err
 		}
+		if data.Slots, err = s.freeSlots(r, pr, sum); err != nil {
+			return err
+		}
 	}
 	p.Data = data
 	return s.render(w, r, status, "agent_case", p)
@@ -258,6 +265,7 @@ type fileData struct {
 	File      *casework.CaseFile
 	Purpose   casework.Purpose
 	Assignees []casework.Agent
+	Slots     []station.Slot // free slots the appointment can move to
 	Timeline  []eventLine
 }
 
@@ -288,6 +296,9 @@ func (s *Server) agentOpen(w http.ResponseWriter, r *http.Request, pr account.Pr
 	data := &fileData{File: cf, Purpose: purpose, Timeline: history(cf.Events)}
 	if !cf.Case.Status.Final() && !cf.Case.Erased() {
 		if data.Assignees, err = s.d.Cases.Assignees(r.Context(), pr, ref); err != nil {
+			return err
+		}
+		if data.Slots, err = s.freeSlots(r, pr, &cf.Summary); err != nil {
 			return err
 		}
 	}
@@ -389,6 +400,55 @@ func (s *Server) agentAssign(w http.ResponseWriter, r *http.Request, pr account.
 		return err
 	}
 	return redirect(w, r, "/agent/dossiers/"+url.PathEscape(ref)+"?ok=attribue")
+}
+
+// rescheduleWindow is how far ahead the back-office offers slots to move
+// an appointment to.
+const rescheduleWindow = 21 * 24 * time.Hour
+
+// freeSlots lists the slots of the case's unit, starting from now within
+// rescheduleWindow, that have a free place, other than its current one.
+func (s *Server) freeSlots(r *http.Request, pr account.Principal, sum *casework.Summary) ([]station.Slot, error) {
+	if sum.Case.UnitID == "" {
+		return nil, nil
+	}
+	now := s.now()
+	cal, err := s.d.Cases.Calendar(r.Context(), pr, sum.Case.UnitID, now, now.Add(rescheduleWindow))
+	if err != nil {
+		return nil, err
+	}
+	var out []station.Slot
+	for _, sv := range cal {
+		if sv.Free() > 0 && (sum.Appointment == nil || sv.ID != sum.Appointment.SlotID) {
+			out = append(out, sv.Slot)
+		}
+	}
+	return out, nil
+}
+
+// agentReschedule moves a case's appointment, as arranged with the citizen.
+func (s *Server) agentReschedule(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
+	if err := casesOnly(pr); err != nil {
+		return err
+	}
+	ref := r.PathValue("ref")
+	if err := r.ParseForm(); err != nil {
+		return fmt.Errorf("reschedule %s: %w: %w", ref, guichet.ErrInvalid, err)
+	}
+	slot := r.PostForm.Get("slot_id")
+	err := s.d.Cases.Reschedule(r.Context(), pr, ref, slot)
+	var verr *guichet.ValidationError
+	if errors.As(err, &verr) {
+		p := s.newPage(r)
+		p.Path = "/agent/dossiers/" + ref
+		p.Values = map[string]string{"slot_id": slot}
+		p.setErrors(err)
+		return s.renderSummary(w, r, pr, ref, http.StatusUnprocessableEntity, p)
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(w, r, "/agent/dossiers/"+url.PathEscape(ref)+"?ok=deplace")
 }
 
 // convertData is the conversion form's data.

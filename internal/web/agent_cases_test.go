@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/account"
@@ -257,4 +258,42 @@ func TestAgentCasesSecurity(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestAgentReschedule: an agent moves a case's appointment to a slot
+// agreed with the citizen; the citizen's timeline says so; a slot filled
+// meanwhile is refused beside the field.
+func TestAgentReschedule(t *testing.T) {
+	e := newDeskEnv(t)
+	ctx := t.Context()
+	unit := e.cw.Units[0]
+	sub := e.cw.Submit(unit, caseworktest.Filing{})
+	agent := e.cw.Principal(unit, account.RoleAgent, "A7F2")
+	a := e.as(agent)
+	start := e.cw.Clock.Now().Add(96 * time.Hour).Truncate(time.Hour)
+	sl, err := e.cw.Cases.OpenSlot(ctx, agent, unit.ID, start, start.Add(30*time.Minute), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, body := e.do("GET", "/agent/dossiers/"+sub.Ref, a, nil); r.StatusCode != 200 || !strings.Contains(body, `value="`+sl.ID+`"`) {
+		t.Fatalf("summary: %d, offers the new slot: %v", r.StatusCode, strings.Contains(body, sl.ID))
+	}
+	r, _ := e.do("POST", "/agent/dossiers/"+sub.Ref+"/rendez-vous", a, url.Values{"slot_id": {sl.ID}})
+	if r.StatusCode != http.StatusSeeOther || !strings.HasSuffix(r.Header.Get("Location"), "?ok=deplace") {
+		t.Fatalf("reschedule: %d to %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	v, err := e.cw.Complaints.View(ctx, sub.Ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := v.Events[len(v.Events)-1]
+	if v.Appointment == nil || v.Appointment.SlotID != sl.ID || last.Type != "appointment.rescheduled" || last.Actor != "agent:A7F2" || !last.Visible {
+		t.Fatalf("after the move: appointment %+v, last event %+v", v.Appointment, last)
+	}
+	// The one place is taken now: another case cannot have it.
+	other := e.cw.Submit(unit, caseworktest.Filing{})
+	r, body := e.do("POST", "/agent/dossiers/"+other.Ref+"/rendez-vous", a, url.Values{"slot_id": {sl.ID}})
+	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-slot_id-error"`) {
+		t.Fatalf("full slot: %d, error beside the field: %v", r.StatusCode, strings.Contains(body, `id="f-slot_id-error"`))
+	}
 }
