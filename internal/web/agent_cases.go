@@ -116,41 +116,16 @@ func (s *Server) agentQueue(w http.ResponseWriter, r *http.Request, pr account.P
 		return redirect(w, r, "/agent/securite")
 	}
 	q := r.URL.Query()
-	f := casework.Filter{
-		Category: q.Get("categorie"), Status: casefile.Status(q.Get("etat")),
-		Ref: strings.TrimSpace(q.Get("ref")), Mine: q.Get("moi") == "1", Cursor: q.Get("page"),
-	}
+	f, ferr := decodeQueueFilter(q)
 	p := s.newPage(r)
-	var verr guichet.ValidationError
-	if v := q.Get("du"); v != "" {
-		if t, err := time.ParseInLocation("2006-01-02", v, complaint.Paris); err == nil {
-			f.From = t
-		} else {
-			verr.Add("du", "err.date")
-		}
-	}
-	if v := q.Get("au"); v != "" {
-		if t, err := time.ParseInLocation("2006-01-02", v, complaint.Paris); err == nil {
-			f.To = t.AddDate(0, 0, 1)
-		} else {
-			verr.Add("au", "err.date")
-		}
-	}
-	if v := q.Get("echeance"); v != "" {
-		if d, err := strconv.Atoi(v); err == nil && d > 0 && d <= 365 {
-			f.ExpiringWithin = time.Duration(d) * 24 * time.Hour
-		} else {
-			verr.Add("echeance", "cases.err.days")
-		}
-	}
 	data := queueData{Filter: q, Now: s.d.Clock.Now(), Statuses: queueStatuses, Cats: queueCategories}
 	p.Values = map[string]string{}
 	for k := range q {
 		p.Values[k] = q.Get(k)
 	}
 	p.Data = &data
-	if verr.Err() != nil {
-		p.setErrors(verr.Err())
+	if ferr != nil {
+		p.setErrors(ferr)
 		return s.render(w, r, http.StatusUnprocessableEntity, "agent_queue", p)
 	}
 	page, err := s.d.Cases.Queue(r.Context(), pr, f)
@@ -704,21 +679,9 @@ func (s *Server) agentOpenSlot(w http.ResponseWriter, r *http.Request, pr accoun
 	}
 	f := r.PostForm
 	p.Values = map[string]string{"date": f.Get("date"), "time": f.Get("time"), "duration": f.Get("duration"), "capacity": f.Get("capacity")}
-	var verr guichet.ValidationError
-	start, err := time.ParseInLocation("2006-01-02 15:04", f.Get("date")+" "+f.Get("time"), complaint.Paris)
-	if err != nil {
-		verr.Add("start", "cases.err.slot_start")
-	}
-	minutes, err := strconv.Atoi(f.Get("duration"))
-	if err != nil || minutes <= 0 || minutes > 240 {
-		verr.Add("end", "cases.err.slot_duration")
-	}
-	capacity, err := strconv.Atoi(f.Get("capacity"))
-	if err != nil {
-		verr.Add("capacity", "cases.err.capacity")
-	}
-	if verr.Err() == nil {
-		_, err = s.d.Cases.OpenSlot(r.Context(), pr, data.UnitID, start.UTC(), start.Add(time.Duration(minutes)*time.Minute).UTC(), capacity)
+	start, end, capacity, ferr := decodeSlotForm(f)
+	if ferr == nil {
+		_, err = s.d.Cases.OpenSlot(r.Context(), pr, data.UnitID, start, end, capacity)
 		if err == nil {
 			return s.calendarBack(w, r, data, "ouvert")
 		}
@@ -727,7 +690,7 @@ func (s *Server) agentOpenSlot(w http.ResponseWriter, r *http.Request, pr accoun
 		}
 		p.setErrors(err)
 	} else {
-		p.setErrors(verr.Err())
+		p.setErrors(ferr)
 	}
 	if err := s.fillCalendar(r, pr, data); err != nil {
 		return err
@@ -837,4 +800,61 @@ func (s *Server) agentSent(w http.ResponseWriter, r *http.Request, pr account.Pr
 	p := s.newPage(r)
 	p.Data = data
 	return s.render(w, r, http.StatusOK, "agent_sent", p)
+}
+
+// decodeQueueFilter reads the queue's filter form (a GET query). Dates are
+// days in Paris time, "au" inclusive; "echeance" is 1 to 365 days. Bad
+// values come back as a *guichet.ValidationError naming their fields.
+func decodeQueueFilter(q url.Values) (casework.Filter, error) {
+	f := casework.Filter{
+		Category: q.Get("categorie"), Status: casefile.Status(q.Get("etat")),
+		Ref: strings.TrimSpace(q.Get("ref")), Mine: q.Get("moi") == "1", Cursor: q.Get("page"),
+	}
+	var verr guichet.ValidationError
+	if v := q.Get("du"); v != "" {
+		if t, err := time.ParseInLocation("2006-01-02", v, complaint.Paris); err == nil {
+			f.From = t
+		} else {
+			verr.Add("du", "err.date")
+		}
+	}
+	if v := q.Get("au"); v != "" {
+		if t, err := time.ParseInLocation("2006-01-02", v, complaint.Paris); err == nil {
+			f.To = t.AddDate(0, 0, 1)
+		} else {
+			verr.Add("au", "err.date")
+		}
+	}
+	if v := q.Get("echeance"); v != "" {
+		if d, err := strconv.Atoi(v); err == nil && d > 0 && d <= 365 {
+			f.ExpiringWithin = time.Duration(d) * 24 * time.Hour
+		} else {
+			verr.Add("echeance", "cases.err.days")
+		}
+	}
+	return f, verr.Err()
+}
+
+// decodeSlotForm reads the calendar's "open a slot" form: a day and a time
+// in Paris, a duration of 1 to 240 minutes and a capacity (which the case
+// desk checks). Times come back in UTC; bad values as a
+// *guichet.ValidationError naming their fields.
+func decodeSlotForm(f url.Values) (start, end time.Time, capacity int, err error) {
+	var verr guichet.ValidationError
+	start, perr := time.ParseInLocation("2006-01-02 15:04", f.Get("date")+" "+f.Get("time"), complaint.Paris)
+	if perr != nil {
+		verr.Add("start", "cases.err.slot_start")
+	}
+	minutes, perr := strconv.Atoi(f.Get("duration"))
+	if perr != nil || minutes <= 0 || minutes > 240 {
+		verr.Add("end", "cases.err.slot_duration")
+	}
+	capacity, perr = strconv.Atoi(f.Get("capacity"))
+	if perr != nil {
+		verr.Add("capacity", "cases.err.capacity")
+	}
+	if err := verr.Err(); err != nil {
+		return time.Time{}, time.Time{}, 0, err
+	}
+	return start.UTC(), start.Add(time.Duration(minutes) * time.Minute).UTC(), capacity, nil
 }
