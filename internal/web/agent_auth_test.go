@@ -342,3 +342,83 @@ func TestAgentActivation(t *testing.T) {
 		t.Fatalf("used link: %d", a.status)
 	}
 }
+
+// sessionRows returns the rows of the security page's sessions table.
+func sessionRows(t *testing.T, body string) []string {
+	t.Helper()
+	m := regexp.MustCompile(`(?s)<table class="agent-table" id="sessions">.*?<tbody>(.*?)</tbody>`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no sessions table on the security page:\n%s", body)
+	}
+	return regexp.MustCompile(`(?s)<tr>.*?</tr>`).FindAllString(m[1], -1)
+}
+
+func TestAgentSecurityListsSessions(t *testing.T) {
+	e := newAgentEnv(t)
+	e.seed("AGT-1")
+	e.seed("AGT-2")
+	paris, _ := time.LoadLocation("Europe/Paris")
+	iso := func(t time.Time) string {
+		return `datetime="` + strings.ReplaceAll(t.In(paris).Format(time.RFC3339), "+", "&#43;") + `"`
+	}
+
+	b1, b2, other := e.browser(), e.browser(), e.browser()
+	first := e.clock.Now()
+	b1.signIn("AGT-1")
+	second := e.clock.Now()
+	b2.signIn("AGT-1")
+	other.signIn("AGT-2")
+	// A sign-in stopped after the password is not a session yet.
+	e.browser().do("POST", "/agent/connexion", url.Values{"agent_login": {"AGT-1"}, "agent_password": {agentPassword}})
+
+	a := b1.do("GET", "/agent/securite", nil)
+	if a.status != 200 {
+		t.Fatalf("security page: %d", a.status)
+	}
+	rows := sessionRows(t, a.body)
+	if len(rows) != 2 {
+		t.Fatalf("%d session rows, want AGT-1's two signed-in sessions:\n%s", len(rows), rows)
+	}
+	// Newest first; the older one is this browser's.
+	if !strings.Contains(rows[0], iso(second)) || strings.Contains(rows[0], "cette session") {
+		t.Errorf("first row is not b2's session (started %v): %s", second, rows[0])
+	}
+	if !strings.Contains(rows[1], iso(first)) || !strings.Contains(rows[1], "cette session") {
+		t.Errorf("second row is not this session (started %v): %s", first, rows[1])
+	}
+	if strings.Contains(a.body, "127.0.0.1") {
+		t.Error("the security page shows a network address")
+	}
+	if !strings.Contains(a.body, `action="/agent/deconnexion/partout"`) {
+		t.Error("no log-out-everywhere form beside the sessions")
+	}
+
+	// b2 marks its own; in English too.
+	a = b2.do("GET", "/agent/securite", nil, "Accept-Language", "en")
+	rows = sessionRows(t, a.body)
+	if len(rows) != 2 || !strings.Contains(rows[0], "this session") || strings.Contains(rows[1], "this session") {
+		t.Errorf("b2's view: %s", rows)
+	}
+
+	// b2 idles past 30 minutes while b1 works: b1 sees one session, last
+	// active now (this very request).
+	e.clock.Add(20 * time.Minute)
+	b1.do("GET", "/agent/securite", nil)
+	other.do("GET", "/agent/securite", nil)
+	e.clock.Add(15 * time.Minute)
+	rows = sessionRows(t, b1.do("GET", "/agent/securite", nil).body)
+	if len(rows) != 1 || !strings.Contains(rows[0], iso(first)) || !strings.Contains(rows[0], iso(e.clock.Now())) || !strings.Contains(rows[0], "cette session") {
+		t.Errorf("after b2 went idle: %s", rows)
+	}
+
+	// Log out everywhere: b1 is signed out, and AGT-2 is not.
+	if a := b1.do("POST", "/agent/deconnexion/partout", url.Values{}); a.status != http.StatusSeeOther {
+		t.Fatalf("logout everywhere: %d", a.status)
+	}
+	if a := b1.do("GET", "/agent/securite", nil); a.status != http.StatusSeeOther {
+		t.Errorf("b1 after logout everywhere: %d", a.status)
+	}
+	if a := other.do("GET", "/agent/securite", nil); a.status != 200 || len(sessionRows(t, a.body)) != 1 {
+		t.Errorf("AGT-2 after AGT-1 logged out everywhere: %d", a.status)
+	}
+}
