@@ -7,6 +7,7 @@
 
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,14 +93,36 @@ export function guichetBinary() {
 
 const LISTENING = /guichet demo: listening on (https?:\/\/\S+)/;
 
+/** A TCP port free on 127.0.0.1 now (the OS picks it; it is released at once). */
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
 /**
  * Starts `guichet demo --addr 127.0.0.1:0 --data <fresh dir>` and waits for
  * the line announcing its URL. Returns { url, output(), stop() }.
+ *
+ * With publicHost (e.g. 'localhost'), it picks a free port itself and
+ * passes `--addr 127.0.0.1:PORT --public-url http://<publicHost>:PORT`:
+ * WebAuthn refuses IP addresses, so passkeys need a host name.
  */
-export async function startServer({ timeoutMs = 30_000 } = {}) {
+export async function startServer({ timeoutMs = 30_000, publicHost = '' } = {}) {
   const bin = guichetBinary();
   const data = mkdtempSync(join(tmpdir(), 'guichet-e2e-'));
-  const child = spawn(bin, ['demo', '--addr', '127.0.0.1:0', '--data', data], {
+  const args = ['demo', '--addr', '127.0.0.1:0', '--data', data];
+  if (publicHost) {
+    const port = await freePort();
+    args.splice(1, 2, '--addr', `127.0.0.1:${port}`, '--public-url', `http://${publicHost}:${port}`);
+  }
+  const child = spawn(bin, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, GUICHET_LOG_FORMAT: 'text' },
   });
@@ -160,8 +183,9 @@ export async function startServer({ timeoutMs = 30_000 } = {}) {
 /**
  * Sets up one test file: a server and a browser, shared by its tests, torn
  * down after them. Returns an object whose fields are filled in before().
+ * serverOptions go to startServer (e.g. { publicHost: 'localhost' }).
  */
-export function suite({ before, after }, support) {
+export function suite({ before, after }, support, serverOptions = {}) {
   const env = {
     url: '',
     browser: null,
@@ -185,7 +209,7 @@ export function suite({ before, after }, support) {
   };
   before(async () => {
     if (support.skip) return;
-    env.server = await startServer();
+    env.server = await startServer(serverOptions);
     env.url = env.server.url;
     env.browser = await launchBrowser(support.chromium);
   });

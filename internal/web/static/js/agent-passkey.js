@@ -1,11 +1,17 @@
 // Passkeys (WebAuthn) on the agent sign-in and security pages. An
 // enhancement only: without JavaScript, or without WebAuthn, agents use
 // their authenticator app's code. No inline script: this file is loaded
-// with defer and finds its buttons by id.
+// with defer (after site.js, which reveals .js-only blocks) and finds its
+// buttons by id. Every message shown comes from the page (translated):
+// the server's JSON "error", or the error element's data-failed.
 (function () {
   "use strict";
 
-  if (!window.PublicKeyCredential || !navigator.credentials) {
+  if (!window.PublicKeyCredential || !navigator.credentials || !navigator.credentials.create) {
+    // site.js has revealed the passkey blocks: hide them again, and say
+    // why where the page has room for it.
+    document.querySelectorAll(".agent-passkey").forEach(function (el) { el.hidden = true; });
+    document.querySelectorAll(".agent-passkey-unsupported").forEach(function (el) { el.hidden = false; });
     return;
   }
 
@@ -23,6 +29,9 @@
     return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   }
 
+  // ServerError carries a message the server wrote for the agent.
+  function ServerError(msg) { this.message = msg; }
+
   function post(url, body) {
     return fetch(url, {
       method: "POST",
@@ -30,16 +39,27 @@
       headers: { "Content-Type": "application/json" },
       body: body === undefined ? "{}" : JSON.stringify(body)
     }).then(function (r) {
-      return r.json().then(function (j) {
-        if (!r.ok) { throw new Error(j.error || r.statusText); }
+      return r.json().catch(function () { return {}; }).then(function (j) {
+        if (!r.ok || typeof j !== "object" || j === null) { throw new ServerError(j && j.error); }
         return j;
       });
     });
   }
 
-  function showError(msg) {
-    var el = document.getElementById("passkey-error");
-    if (el) { el.textContent = msg; el.hidden = false; }
+  var errorEl = document.getElementById("passkey-error");
+
+  function clearError() {
+    if (errorEl) { errorEl.hidden = true; errorEl.textContent = ""; }
+  }
+
+  // showError shows the server's message, else the page's generic one:
+  // the browser's own messages (a cancelled or timed-out ceremony) are
+  // in English and name WebAuthn internals.
+  function showError(e) {
+    if (!errorEl) { return; }
+    var msg = (e instanceof ServerError && e.message) || errorEl.getAttribute("data-failed") || "";
+    errorEl.textContent = msg;
+    errorEl.hidden = false;
   }
 
   function credentialJSON(c) {
@@ -63,6 +83,7 @@
   if (login) {
     login.addEventListener("click", function () {
       login.disabled = true;
+      clearError();
       post("/agent/connexion/passkey/options").then(function (o) {
         var pk = o.publicKey;
         pk.challenge = b64urlToBuf(pk.challenge);
@@ -75,7 +96,8 @@
         window.location.assign(j.redirect);
       }).catch(function (e) {
         login.disabled = false;
-        showError(e.message);
+        showError(e);
+        login.focus(); // disabling it moved the focus away
       });
     });
   }
@@ -84,6 +106,7 @@
   if (reg) {
     reg.addEventListener("click", function () {
       reg.disabled = true;
+      clearError();
       post("/agent/securite/passkeys/options").then(function (o) {
         var pk = o.publicKey;
         pk.challenge = b64urlToBuf(pk.challenge);
@@ -97,7 +120,8 @@
         window.location.assign(j.redirect);
       }).catch(function (e) {
         reg.disabled = false;
-        showError(e.message);
+        showError(e);
+        reg.focus(); // disabling it moved the focus away
       });
     });
   }
