@@ -90,7 +90,7 @@ func (s *Service) failure(ctx context.Context, a Agent) {
 type PreAuth struct {
 	Session  Session
 	Agent    Agent
-	Passkeys int // how many passkeys the agent may use instead of a code
+	Passkeys int // how many passkeys the agent may use instead of a code (0 when passkeys are off)
 }
 
 // PreAuth returns the password-stage session of token; a missing,
@@ -109,11 +109,15 @@ func (s *Service) PreAuth(ctx context.Context, token string) (PreAuth, error) {
 		_ = s.d.Store.DeleteSession(ctx, sess.ID)
 		return PreAuth{}, ErrSignInRefused
 	}
-	pks, err := s.d.Store.Passkeys(ctx, a.ID)
-	if err != nil {
-		return PreAuth{}, fmt.Errorf("account: pre-auth: %w", err)
+	pa := PreAuth{Session: sess, Agent: a}
+	if s.wa != nil { // passkeys kept from a former domain name cannot be used
+		pks, err := s.d.Store.Passkeys(ctx, a.ID)
+		if err != nil {
+			return PreAuth{}, fmt.Errorf("account: pre-auth: %w", err)
+		}
+		pa.Passkeys = len(pks)
 	}
-	return PreAuth{Session: sess, Agent: a, Passkeys: len(pks)}, nil
+	return pa, nil
 }
 
 // session returns the live session of token at stage, deleting it if it

@@ -16,6 +16,7 @@ import (
 
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/account"
+	"github.com/guichet/guichet/internal/vault"
 )
 
 // softKey is a software authenticator: one ECDSA P-256 credential, with
@@ -203,4 +204,42 @@ func FuzzParseAssertion(f *testing.F) {
 		_, _ = account.ParseAssertion(b)
 		_, _ = account.ParseCreation(b)
 	})
+}
+
+// On an IP address passkeys are off: one kept from a former domain name
+// is not offered at sign-in, and every ceremony answers not found.
+func TestPasskeysOffOnIP(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	a := e.agent(t, "AGT-1", "CSP-LYON03", account.RoleAgent)
+	if err := e.store.AddPasskey(ctx, account.Passkey{ID: []byte("old"), AgentID: a.ID, Name: "Clé", Data: []byte(`{}`), CreatedAt: e.clk.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	key := make([]byte, vault.KeySize)
+	v, _ := vault.New(key, "t1", nil)
+	cfg := account.DefaultConfig("http://127.0.0.1:8080")
+	cfg.Argon2 = cheap
+	svc, err := account.New(cfg, account.Deps{Store: e.store, Vault: v, Clock: e.clk, IDs: e.ids})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if svc.PasskeysEnabled() {
+		t.Fatal("passkeys on for an IP address")
+	}
+	pre, err := svc.Login(ctx, "AGT-1", password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pa, err := svc.PreAuth(ctx, pre); err != nil || pa.Passkeys != 0 {
+		t.Errorf("PreAuth = %d passkeys, %v; want none offered", pa.Passkeys, err)
+	}
+	_, err = svc.BeginPasskeyLogin(ctx, pre)
+	isKind(t, err, guichet.ErrNotFound)
+	p, err := e.svc.Authenticate(ctx, e.signIn(t, "AGT-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := svc.Security(ctx, p); err != nil || v.PasskeysEnabled || len(v.Passkeys) != 1 {
+		t.Errorf("Security = enabled %v, %d passkeys, %v; want off, the kept one listed (removable)", v.PasskeysEnabled, len(v.Passkeys), err)
+	}
 }
