@@ -1,6 +1,7 @@
 package account_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -62,6 +63,7 @@ func newEnv(t testing.TB) *env {
 	ids := uuid7.New(clk.Now, nil)
 	cfg := account.DefaultConfig("https://guichet.example")
 	cfg.Argon2 = cheap
+	cfg.RefusalFloor = 0 // TestRefusalFloor checks it
 	svc, err := account.New(cfg, account.Deps{Store: st, Vault: v, Clock: clk, IDs: ids})
 	if err != nil {
 		t.Fatal(err)
@@ -561,4 +563,42 @@ func TestActiveSessionsAndPurge(t *testing.T) {
 	}
 	_, err = e.svc.Enrolment(ctx, link)
 	isKind(t, err, guichet.ErrNotFound)
+}
+
+// TestRefusalFloor: every refused sign-in — unknown login, wrong password
+// (which also records a failure), locked account — takes at least the
+// floor, so its time does not tell them apart; a good password is not
+// slowed.
+func TestRefusalFloor(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	e.agent(t, "AGT-1", "CSP-LYON03", account.RoleAgent)
+	cfg := account.DefaultConfig("https://guichet.example")
+	cfg.Argon2 = cheap
+	cfg.RefusalFloor = 120 * time.Millisecond
+	v, err := vault.New(bytes.Repeat([]byte{7}, vault.KeySize), "t2", nil) // Login opens no secret
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := account.New(cfg, account.Deps{Store: e.store, Vault: v, Clock: e.clk, IDs: e.ids})
+	if err != nil {
+		t.Fatal(err)
+	}
+	timed := func(login, pw string) (time.Duration, error) {
+		began := time.Now()
+		_, err := svc.Login(ctx, login, pw)
+		return time.Since(began), err
+	}
+	for _, tc := range []struct{ name, login, pw string }{
+		{"unknown login", "NOBODY", password},
+		{"wrong password", "AGT-1", "wrong password!!"},
+	} {
+		d, err := timed(tc.login, tc.pw)
+		if !errors.Is(err, account.ErrSignInRefused) || d < cfg.RefusalFloor {
+			t.Errorf("%s: %v after %v, want a refusal after ≥ %v", tc.name, err, d, cfg.RefusalFloor)
+		}
+	}
+	if d, err := timed("AGT-1", password); err != nil || d >= cfg.RefusalFloor {
+		t.Errorf("good password: %v after %v, want no floor", err, d)
+	}
 }

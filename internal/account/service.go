@@ -48,6 +48,12 @@ type Config struct {
 	LockBase, LockMax time.Duration
 	// Argon2 are the cost parameters of new password hashes.
 	Argon2 Argon2
+	// RefusalFloor is the least time a refused sign-in takes, measured on
+	// the real clock (300 ms). Refusals cost one password hash whatever
+	// the reason, but a known account's refusal also records the failure;
+	// answering no refusal before the floor hides that difference, and
+	// slows guessing. Zero or negative: no floor.
+	RefusalFloor time.Duration
 }
 
 // DefaultConfig returns the production settings for publicURL.
@@ -63,6 +69,7 @@ func DefaultConfig(publicURL string) Config {
 		LockBase:        time.Minute,
 		LockMax:         time.Hour,
 		Argon2:          DefaultArgon2,
+		RefusalFloor:    300 * time.Millisecond,
 	}
 }
 

@@ -15,10 +15,17 @@ import (
 // factor (VerifyCode, FinishPasskeyLogin) turns into a signed-in one.
 //
 // Every refusal — unknown login, wrong password, locked, disabled or
-// not yet enrolled account — is ErrSignInRefused and costs one password
-// hash, so neither the answer nor its time tells which. A wrong password
-// counts as a failure towards the lock.
-func (s *Service) Login(ctx context.Context, serviceNumber, password string) (string, error) {
+// not yet enrolled account — is ErrSignInRefused, costs one password hash
+// and is answered no sooner than Config.RefusalFloor, so neither the
+// answer nor its time tells which. A wrong password counts as a failure
+// towards the lock.
+func (s *Service) Login(ctx context.Context, serviceNumber, password string) (token string, err error) {
+	began := time.Now()
+	defer func() {
+		if errors.Is(err, ErrSignInRefused) {
+			s.padRefusal(ctx, began)
+		}
+	}()
 	if len(password) > maxPasswordLen {
 		password = password[:maxPasswordLen]
 	}
@@ -61,6 +68,21 @@ func (s *Service) Login(ctx context.Context, serviceNumber, password string) (st
 		return "", fmt.Errorf("account: login: %w", err)
 	}
 	return token, nil
+}
+
+// padRefusal waits until RefusalFloor has passed since began (real time),
+// or ctx is done.
+func (s *Service) padRefusal(ctx context.Context, began time.Time) {
+	wait := s.cfg.RefusalFloor - time.Since(began)
+	if wait <= 0 {
+		return
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
 
 // failure counts a failed attempt of a and locks the account from the
