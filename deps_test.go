@@ -24,6 +24,10 @@ var allowedDeps = map[string]string{
 	"rsc.io/qr":                       "QR codes on receipts and TOTP enrolment",
 	"github.com/go-pdf/fpdf":          "PDF receipts and complaint records",
 	"github.com/coreos/go-oidc/v3":    "citizen strong identity (OIDC), when built",
+	// Tests only (internal/evidence/s3fake): an in-process S3 server, so
+	// the s3:// driver is tested over the real protocol without a cloud
+	// account or a MinIO binary. Not linked into the guichet binary.
+	"github.com/johannesboyne/gofakes3": "in-process S3 server for the tests of s3:// storage",
 }
 
 // TestDirectDependencies fails when go.mod requires a module directly that

@@ -10,6 +10,7 @@ import (
 
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob" // file:// buckets
+	_ "gocloud.dev/blob/s3blob"   // s3:// buckets (AWS and S3-compatible stores)
 	"gocloud.dev/gcerrors"
 
 	"github.com/guichet/guichet"
@@ -35,7 +36,17 @@ type Bucket struct {
 }
 
 // Open opens the blob store at rawURL, for instance file:///var/lib/guichet/evidence
-// or s3://bucket?region=eu-west-3 (when that driver is linked in).
+// or s3://bucket?region=eu-west-3.
+//
+// For s3:// URLs, credentials come from the standard AWS chain
+// (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE and the shared
+// files, instance or container roles), never from the URL. Parameters of
+// gocloud.dev v0.47 an operator may need: region, profile, endpoint (an
+// S3-compatible store such as MinIO, Garage or OVH, e.g.
+// endpoint=https://s3.gra.io.cloud.ovh.net), use_path_style=true (bucket
+// in the path rather than the host name, which most self-hosted stores
+// need), disable_https, ssetype/kmskeyid (server-side encryption, on top
+// of ours), prefix (keys under a folder). An unknown parameter is an error.
 //
 // For file:// URLs, Open sets defaults the caller did not set: the
 // directory and its subdirectories are created with mode 0700
