@@ -58,6 +58,7 @@ type app struct {
 	notifier   *notify.Service // nil when no mail can be sent
 	web        *web.Server
 	lg         *ledger.Log
+	closeTiles func() error // the log's bucket, when --log-blob is set
 }
 
 func newLogger(w io.Writer, format string) *slog.Logger {
@@ -143,9 +144,17 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 	if err != nil {
 		return nil, err
 	}
+	var tiles ledger.TileStore // nil: a directory in the data directory
+	if cfg.LogBlob != "" {
+		var bs *ledger.BlobStore
+		if bs, a.closeTiles, err = ledger.OpenBlobStore(ctx, cfg.LogBlob); err != nil {
+			return nil, fmt.Errorf("transparency log storage: %w", err)
+		}
+		tiles = bs
+	}
 	if a.lg, err = ledger.Open(ctx, ledger.Config{
 		DataDir: cfg.DataDir, PublicURL: logURL(cfg), Key: getenv("GUICHET_LOG_KEY"), ExtraKeys: logExtraKeys(getenv),
-		Outbox: a.store, Logger: logger, Clock: clock,
+		Outbox: a.store, Logger: logger, Clock: clock, Store: tiles,
 	}); err != nil {
 		return nil, fmt.Errorf("transparency log: %w", err)
 	}
@@ -216,6 +225,9 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 func (a *app) Close() {
 	if a.lg != nil {
 		_ = a.lg.Close()
+	}
+	if a.closeTiles != nil {
+		_ = a.closeTiles()
 	}
 	if a.blobs != nil {
 		_ = a.blobs.Close()

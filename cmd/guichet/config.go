@@ -18,6 +18,7 @@ type config struct {
 	DataDir   string
 	Database  string // sqlite:///path or postgres://…
 	Blob      string // file:///dir or s3://…
+	LogBlob   string // the log's tiles: s3://…, or empty for DataDir/log
 	PublicURL string
 	LogFormat string // json or text
 	Secure    bool   // served over HTTPS (directly or behind a proxy)
@@ -44,7 +45,8 @@ func (c *config) flags(fs *flag.FlagSet, getenv func(string) string, defAddr, de
 	fs.StringVar(&c.Addr, "addr", env("GUICHET_ADDR", defAddr), "listen address `host:port` (GUICHET_ADDR)")
 	fs.StringVar(&c.DataDir, "data", env("GUICHET_DATA", defData), "data `directory` for keys, SQLite, evidence and the log (GUICHET_DATA)")
 	fs.StringVar(&c.Database, "database", env("GUICHET_DATABASE", ""), "database `url`: sqlite:///path/guichet.db or postgres://… (GUICHET_DATABASE; default SQLite in the data directory)")
-	fs.StringVar(&c.Blob, "blob", env("GUICHET_BLOB", ""), "evidence storage `url`: file:///dir or s3://bucket (GUICHET_BLOB; default files in the data directory)")
+	fs.StringVar(&c.Blob, "blob", env("GUICHET_BLOB", ""), "evidence storage `url`: file:///dir or s3://bucket?region=eu-west-3, for S3-compatible stores add &endpoint=https://host&use_path_style=true; credentials from the AWS environment or profile, never in the URL (GUICHET_BLOB; default files in the data directory)")
+	fs.StringVar(&c.LogBlob, "log-blob", env("GUICHET_LOG_BLOB", ""), "transparency log storage `url`: s3://bucket?region=… with the same parameters as --blob, tiles under log/ (GUICHET_LOG_BLOB; default files in the data directory, durable on local disk)")
 	fs.StringVar(&c.PublicURL, "public-url", env("GUICHET_PUBLIC_URL", ""), "public base `url` of the service, e.g. https://guichet.example.fr (GUICHET_PUBLIC_URL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("GUICHET_LOG_FORMAT", "json"), "log format: json or text (GUICHET_LOG_FORMAT)")
 	c.Retention, c.ClosedRetention = time.Hour, 365*24*time.Hour
@@ -120,6 +122,9 @@ func (c *config) finish() error {
 	if c.Blob == "" {
 		c.Blob = "file://" + filepath.Join(c.DataDir, "evidence")
 	}
+	if err := checkBlobURLs(c.Blob, c.LogBlob); err != nil {
+		return err
+	}
 	if !strings.HasPrefix(c.Database, "sqlite://") && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
 		return usageError{fmt.Sprintf("--database %q: want sqlite:///path or postgres://…", c.Database)}
 	}
@@ -135,6 +140,32 @@ func (c *config) finish() error {
 	case "json", "text":
 	default:
 		return usageError{fmt.Sprintf("--log-format %q: want json or text", c.LogFormat)}
+	}
+	return nil
+}
+
+// checkBlobURLs refuses credentials in --blob and --log-blob (they come
+// from the AWS environment or profile, and a URL ends up in process
+// lists and error messages), and accepts for --log-blob only empty or
+// s3://: file:// is refused because gocloud's file driver does not fsync,
+// and the log's store must be durable, as its default directory is.
+func checkBlobURLs(blob, logBlob string) error {
+	for _, f := range []struct{ name, raw string }{{"--blob", blob}, {"--log-blob", logBlob}} {
+		if u, err := url.Parse(f.raw); err == nil && u.User != nil {
+			return usageError{f.name + ": credentials do not belong in the URL: use AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE"}
+		}
+	}
+	if logBlob == "" {
+		return nil
+	}
+	u, err := url.Parse(logBlob)
+	switch {
+	case err != nil:
+		return usageError{"--log-blob: bad URL"}
+	case u.Scheme == "file":
+		return usageError{"--log-blob file://… is not durable (the file driver does not fsync): leave --log-blob empty for the log's durable directory in the data directory"}
+	case u.Scheme != "s3" || u.Host == "":
+		return usageError{fmt.Sprintf("--log-blob %s://…: want s3://bucket?region=…", u.Scheme)}
 	}
 	return nil
 }

@@ -49,3 +49,50 @@ func TestConfigDurations(t *testing.T) {
 		})
 	}
 }
+
+func TestConfigBlobURLs(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		env           map[string]string
+		args          []string
+		blob, logBlob string // want, with "DATA" for the data directory
+		wantError     string
+	}{
+		{name: "defaults: files in the data directory", blob: "file://DATA/evidence"},
+		{name: "environment", env: map[string]string{"GUICHET_BLOB": "s3://ev?region=eu-west-3", "GUICHET_LOG_BLOB": "s3://tiles?region=eu-west-3"},
+			blob: "s3://ev?region=eu-west-3", logBlob: "s3://tiles?region=eu-west-3"},
+		{name: "flags, S3-compatible store", args: []string{"--log-blob", "s3://tiles?endpoint=https://s3.gra.io.cloud.ovh.net&use_path_style=true&region=gra"},
+			blob: "file://DATA/evidence", logBlob: "s3://tiles?endpoint=https://s3.gra.io.cloud.ovh.net&use_path_style=true&region=gra"},
+		{name: "log on file:// is not durable", args: []string{"--log-blob", "file:///srv/log"}, wantError: "not durable"},
+		{name: "log on another scheme", args: []string{"--log-blob", "gs://tiles"}, wantError: "want s3://"},
+		{name: "log without a bucket", args: []string{"--log-blob", "s3://?region=x"}, wantError: "want s3://"},
+		{name: "credentials in the evidence URL", args: []string{"--blob", "s3://AKIA:secret@ev"}, wantError: "credentials"},
+		{name: "credentials in the log URL", env: map[string]string{"GUICHET_LOG_BLOB": "s3://AKIA:secret@tiles"}, wantError: "credentials"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var c config
+			dir := t.TempDir()
+			fs := newFlagSet("test", "", io.Discard)
+			c.flags(fs, func(k string) string { return tc.env[k] }, "", dir)
+			err := fs.Parse(tc.args)
+			if err == nil {
+				err = c.finish()
+			}
+			if tc.wantError != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantError) {
+					t.Fatalf("error %v, want one saying %q", err, tc.wantError)
+				}
+				if strings.Contains(err.Error(), "secret") {
+					t.Errorf("the error repeats the secret: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := strings.ReplaceAll(tc.blob, "DATA", dir); c.Blob != want || c.LogBlob != tc.logBlob {
+				t.Errorf("blob %q, log blob %q; want %q, %q", c.Blob, c.LogBlob, want, tc.logBlob)
+			}
+		})
+	}
+}
