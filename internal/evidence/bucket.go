@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -47,6 +48,9 @@ type Bucket struct {
 // in the path rather than the host name, which most self-hosted stores
 // need), disable_https, ssetype/kmskeyid (server-side encryption, on top
 // of ours), prefix (keys under a folder). An unknown parameter is an error.
+// Open checks that the bucket answers (a listing, so the credentials need
+// s3:ListBucket, which S3 also requires to answer a missing key with 404
+// rather than 403).
 //
 // For file:// URLs, Open sets defaults the caller did not set: the
 // directory and its subdirectories are created with mode 0700
@@ -76,6 +80,18 @@ func Open(ctx context.Context, rawURL string) (*Bucket, error) {
 	b, err := blob.OpenBucket(ctx, u.String())
 	if err != nil {
 		return nil, fmt.Errorf("evidence: open bucket %s: %w", redact(u), err)
+	}
+	if u.Scheme != "file" {
+		// A wrong bucket, endpoint or credential fails the start, not a
+		// citizen's upload.
+		ok, err := b.IsAccessible(ctx)
+		if err == nil && !ok {
+			err = errors.New("no such bucket")
+		}
+		if err != nil {
+			b.Close()
+			return nil, fmt.Errorf("evidence: open bucket %s: %w", redact(u), err)
+		}
 	}
 	return &Bucket{b: b}, nil
 }

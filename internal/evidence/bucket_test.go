@@ -272,6 +272,11 @@ func TestOpenErrors(t *testing.T) {
 			t.Errorf("Open(%q) succeeded", u)
 		}
 	}
+	// A bucket that does not exist on a store that does.
+	present := s3fake.Start(t).Bucket(t, "present")
+	if _, err := Open(ctx, strings.Replace(present, "s3://present", "s3://absent", 1)); err == nil || !strings.Contains(err.Error(), "no such bucket") {
+		t.Errorf("Open(missing bucket) = %v", err)
+	}
 	// A regular file where the directory should be.
 	f := filepath.Join(t.TempDir(), "file")
 	os.WriteFile(f, nil, 0o600)
