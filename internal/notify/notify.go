@@ -153,11 +153,19 @@ type Config struct {
 	Lease time.Duration
 	// Batch bounds the events scanned and messages sent per pass (100).
 	Batch int
+	// Gap is the least time Run leaves between two passes, however often
+	// it is woken (default 1s). On PostgreSQL a scan briefly holds writers
+	// back (it waits for the outbox's writers in flight), and messages wait
+	// Coalesce anyway, so a busy site scans once a Gap, not once a commit.
+	Gap time.Duration
 }
 
 func (c *Config) defaults() {
 	if c.Coalesce <= 0 {
 		c.Coalesce = 2 * time.Minute
+	}
+	if c.Gap == 0 {
+		c.Gap = time.Second
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = 8
@@ -353,7 +361,8 @@ func (s *Service) Wake() {
 }
 
 // Run scans and delivers every interval, and whenever Wake is called,
-// until ctx ends. Failures are logged and retried at the next pass.
+// until ctx ends, leaving at least Config.Gap between passes. Failures are
+// logged and retried at the next pass.
 func (s *Service) Run(ctx context.Context, interval time.Duration) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -363,6 +372,13 @@ func (s *Service) Run(ctx context.Context, interval time.Duration) error {
 		}
 		if _, err := s.Deliver(ctx); err != nil && ctx.Err() == nil {
 			s.d.Logger.ErrorContext(ctx, "notification delivery failed", "err", err)
+		}
+		if s.cfg.Gap > 0 {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(s.cfg.Gap):
+			}
 		}
 		select {
 		case <-ctx.Done():
