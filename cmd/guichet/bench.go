@@ -255,7 +255,8 @@ func (a *app) dialect() string { return strings.SplitN(a.cfg.Database, ":", 2)[0
 func benchUnit(ctx context.Context, a *app, capacity int) (station.Unit, station.Slot, error) {
 	now := time.Now().UTC()
 	u := demo.Units[0]
-	u.ID, u.Code = a.ids.New(), "BENCH-"+a.ids.New()[:8]
+	u.ID = a.ids.New()
+	u.Code = "BENCH-" + u.ID[len(u.ID)-12:] // the random end: the start of a UUIDv7 is the time
 	if err := a.store.CreateUnit(ctx, u); err != nil {
 		return station.Unit{}, station.Slot{}, err
 	}
