@@ -192,15 +192,30 @@ func history(events []casefile.Event) []eventLine {
 	return out
 }
 
-// EventLabel names an event type for agents.
+// EventLabel names an event type for agents: the back-office wording
+// when there is one, else the citizen's, else a generic "update".
 func (p *page) EventLabel(typ string) string {
 	if p.cat.Has("cases.event." + typ) {
 		return p.cat.T("cases.event." + typ)
 	}
-	if p.cat.Has("event." + typ) {
-		return p.cat.T("event." + typ)
+	if key, ok := eventKeys[typ]; ok {
+		return p.cat.T(key)
 	}
-	return typ
+	return p.cat.T("event.other")
+}
+
+// ActorLabel names who recorded an event: the citizen, the system, or an
+// agent by pseudonym ("agent:A7F2").
+func (p *page) ActorLabel(actor string) string {
+	switch {
+	case actor == "citizen":
+		return p.cat.T("cases.actor.citizen")
+	case actor == "system":
+		return p.cat.T("cases.actor.system")
+	case strings.HasPrefix(actor, "agent:"):
+		return p.cat.T("event.assigned_to", strings.TrimPrefix(actor, "agent:"))
+	}
+	return actor
 }
 
 // Has reports whether the catalogue has key, for optional labels.

@@ -290,9 +290,21 @@ func TestAgentReschedule(t *testing.T) {
 	if v.Appointment == nil || v.Appointment.SlotID != sl.ID || last.Type != "appointment.rescheduled" || last.Actor != "agent:A7F2" || !last.Visible {
 		t.Fatalf("after the move: appointment %+v, last event %+v", v.Appointment, last)
 	}
+	// The history names events and who made them in words.
+	_, body := e.do("GET", "/agent/dossiers/"+sub.Ref, a, nil)
+	for _, raw := range []string{"appointment.", "— citizen", "— agent:"} {
+		if strings.Contains(body, raw) {
+			t.Errorf("the history shows %q raw", raw)
+		}
+	}
+	for _, want := range []string{"— la victime", "— agent n° A7F2"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the history lacks %q", want)
+		}
+	}
 	// The one place is taken now: another case cannot have it.
 	other := e.cw.Submit(unit, caseworktest.Filing{})
-	r, body := e.do("POST", "/agent/dossiers/"+other.Ref+"/rendez-vous", a, url.Values{"slot_id": {sl.ID}})
+	r, body = e.do("POST", "/agent/dossiers/"+other.Ref+"/rendez-vous", a, url.Values{"slot_id": {sl.ID}})
 	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="f-slot_id-error"`) {
 		t.Fatalf("full slot: %d, error beside the field: %v", r.StatusCode, strings.Contains(body, `id="f-slot_id-error"`))
 	}
