@@ -49,6 +49,7 @@ var demoAgents = []struct {
 	{"SUP-L03", "Nadia Lefèvre", "CSP-LYON03", account.RoleSupervisor},
 	{"SUP-P05", "Marc Dubois", "CSP-PARIS05", account.RoleSupervisor},
 	{"ANA-P05", "Sophie Laurent", "CSP-PARIS05", account.RoleAnalyst},
+	{"DSP-L03", "Yanis Haddad", "CSP-LYON03", account.RoleDispatcher},
 	{"ADM-01", "Paul Girard", "CSP-PARIS05", account.RoleAdmin},
 }
 
