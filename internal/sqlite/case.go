@@ -144,9 +144,7 @@ func (s *Store) CaseByRef(ctx context.Context, ref string) (casefile.Case, casef
 		kind, status string
 	)
 	dest := append(caseDest(&c, &kind, &status), &sec.TrackingHash, &sec.LedgerSalt, &sec.CodeFailures, tm{&sec.LastCodeFailure})
-	err := s.r.QueryRowContext(ctx, `SELECT `+caseColumns+`,
-			s.tracking_hash, s.ledger_salt, COALESCE(s.code_failures, 0), s.last_code_failure
-		FROM cases c LEFT JOIN case_secrets s ON s.case_id = c.id WHERE c.ref = ?`, ref).Scan(dest...)
+	err := s.readRow(ctx, qCaseByRef, ref).Scan(dest...)
 	if err != nil {
 		return casefile.Case{}, casefile.Secrets{}, fmt.Errorf("sqlite: case %s: %w", ref, notFound(err))
 	}

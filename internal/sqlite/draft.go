@@ -34,8 +34,7 @@ func (s *Store) CreateDraft(ctx context.Context, d complaint.Draft) error {
 // guichet.ErrNotFound.
 func (s *Store) DraftByCode(ctx context.Context, codeHash []byte) (complaint.Draft, error) {
 	var d complaint.Draft
-	err := s.r.QueryRowContext(ctx, `SELECT id, code_hash, step, wrapped_key, ciphertext, created_at, updated_at, expires_at, version
-		FROM drafts WHERE code_hash = ?`, codeHash).
+	err := s.readRow(ctx, qDraftByCode, codeHash).
 		Scan(&d.ID, &d.CodeHash, &d.Step, &d.Sealed.WrappedKey, &d.Sealed.Ciphertext,
 			tm{&d.CreatedAt}, tm{&d.UpdatedAt}, tm{&d.ExpiresAt}, &d.Version)
 	if err != nil {

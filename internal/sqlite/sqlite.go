@@ -50,6 +50,7 @@ type Store struct {
 	r *sql.DB // the pool of read-only connections
 
 	prepared map[string]*sql.Stmt // on the writer connection; see prepare
+	reads    map[string]*sql.Stmt // on the reader pool; see prepareReads
 
 	reqs       chan *writeReq // unbuffered: a request is taken or not
 	closing    chan struct{}  // closed by Close
@@ -97,6 +98,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	if err := s.prepareReads(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	return s, nil
 }
 
@@ -129,6 +134,9 @@ func (s *Store) Close() error {
 		var errR error
 		if s.r != nil {
 			errR = s.r.Close()
+		}
+		for _, st := range s.reads {
+			_ = st.Close()
 		}
 		for _, st := range s.prepared {
 			_ = st.Close()

@@ -80,7 +80,7 @@ func (s *Store) ListUnits(ctx context.Context) ([]station.Unit, error) {
 
 // Unit returns one unit by ID, or an error wrapping guichet.ErrNotFound.
 func (s *Store) Unit(ctx context.Context, id string) (station.Unit, error) {
-	u, err := scanUnit(s.r.QueryRowContext(ctx, `SELECT `+unitColumns+` FROM units WHERE id = ?`, id))
+	u, err := scanUnit(s.readRow(ctx, qUnit, id))
 	if err != nil {
 		return station.Unit{}, fmt.Errorf("sqlite: unit %s: %w", id, notFound(err))
 	}
@@ -147,7 +147,7 @@ func (s *Store) ListSlots(ctx context.Context, unitID string, from, to time.Time
 
 // Slot returns one slot by ID, or an error wrapping guichet.ErrNotFound.
 func (s *Store) Slot(ctx context.Context, id string) (station.Slot, error) {
-	sl, err := scanSlot(s.r.QueryRowContext(ctx, `SELECT `+slotColumns+` FROM slots WHERE id = ?`, id))
+	sl, err := scanSlot(s.readRow(ctx, qSlot, id))
 	if err != nil {
 		return station.Slot{}, fmt.Errorf("sqlite: slot %s: %w", id, notFound(err))
 	}

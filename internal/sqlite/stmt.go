@@ -64,3 +64,40 @@ func (s *Store) queryRow(ctx context.Context, tx *sql.Tx, q string, args ...any)
 	}
 	return tx.QueryRowContext(ctx, q, args...)
 }
+
+// The lookups of every page of the journey and of the status page, prepared
+// once on the reader pool (database/sql re-prepares them lazily on each
+// pooled connection and keeps them there).
+var hotReads = []string{qDraftByCode, qUnit, qSlot, qCaseByRef}
+
+const (
+	qDraftByCode = `SELECT id, code_hash, step, wrapped_key, ciphertext, created_at, updated_at, expires_at, version
+		FROM drafts WHERE code_hash = ?`
+	qUnit      = `SELECT ` + unitColumns + ` FROM units WHERE id = ?`
+	qSlot      = `SELECT ` + slotColumns + ` FROM slots WHERE id = ?`
+	qCaseByRef = `SELECT ` + caseColumns + `,
+			s.tracking_hash, s.ledger_salt, COALESCE(s.code_failures, 0), s.last_code_failure
+		FROM cases c LEFT JOIN case_secrets s ON s.case_id = c.id WHERE c.ref = ?`
+)
+
+// prepareReads prepares hotReads on the reader pool.
+func (s *Store) prepareReads(ctx context.Context) error {
+	s.reads = make(map[string]*sql.Stmt, len(hotReads))
+	for _, q := range hotReads {
+		st, err := s.r.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", q, err)
+		}
+		s.reads[q] = st
+	}
+	return nil
+}
+
+// readRow runs the one-row lookup q on the reader pool, through its
+// prepared statement if it has one.
+func (s *Store) readRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st, ok := s.reads[q]; ok {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return s.r.QueryRowContext(ctx, q, args...)
+}
