@@ -150,7 +150,11 @@ func runAdminAgent(ctx context.Context, args []string, getenv func(string) strin
 		return usageError{"admin agent " + action + ": --service-number is required"}
 	}
 	link := func(token string) string {
-		return strings.TrimSuffix(logURL(a.cfg), "/") + account.EnrolmentPath(token)
+		if a.cfg.PublicURL == "" {
+			// The address agents use is unknown here: give the path, and say so.
+			return account.EnrolmentPath(token) + "\n(prefix it with the site's address; set --public-url or GUICHET_PUBLIC_URL to print the whole link)"
+		}
+		return strings.TrimSuffix(a.cfg.PublicURL, "/") + account.EnrolmentPath(token)
 	}
 	switch action {
 	case "create":

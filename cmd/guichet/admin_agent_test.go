@@ -1,0 +1,48 @@
+package main
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestAdminAgent: units and agents made from the command line, the
+// activation link printed whole when the public URL is known and as a path
+// with a hint when it is not, and clear refusals.
+func TestAdminAgent(t *testing.T) {
+	dir := t.TempDir()
+	noenv := func(string) string { return "" }
+	admin := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := run(t.Context(), append([]string{"admin"}, append(args, "--data", dir)...), noenv, nil, &out, &bytes.Buffer{})
+		return out.String(), err
+	}
+	if _, err := admin("unit", "create", "--code", "CSP-TEST", "--name", "Commissariat de test", "--address", "1 rue X", "--postcode", "69003", "--city", "Lyon"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := admin("agent", "create", "--service-number", "AGT-42", "--name", "Jean Test", "--unit", "CSP-TEST", "--role", "agent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^/agent/activation/[A-Za-z0-9_-]{40,}$`).MatchString(out) || !strings.Contains(out, "--public-url") {
+		t.Errorf("without a public URL, want the path and a hint:\n%s", out)
+	}
+	out, err = admin("agent", "list")
+	if err != nil || !strings.Contains(out, "AGT-42") || !strings.Contains(out, "pending") {
+		t.Errorf("list: %v\n%s", err, out)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"agent", "create", "--service-number", "AGT-42", "--name", "X", "--unit", "CSP-TEST", "--role", "agent"}, "already in use"},
+		{[]string{"agent", "create", "--service-number", "AGT-43", "--name", "X", "--unit", "NOPE", "--role", "agent"}, "no such unit"},
+		{[]string{"agent", "create", "--service-number", "AGT-44", "--name", "X", "--unit", "CSP-TEST", "--role", "chief"}, "--role"},
+		{[]string{"agent", "reset", "--service-number", "NOBODY"}, "NOBODY"},
+	} {
+		if _, err := admin(tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("admin %v: %v, want an error naming %q", tc.args, err, tc.want)
+		}
+	}
+}
