@@ -3,9 +3,7 @@ package e2etest
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -24,10 +22,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/guichet/guichet/internal/demo"
 	"github.com/guichet/guichet/internal/postgres"
+	"github.com/guichet/guichet/internal/postgres/pgtest"
 	"github.com/guichet/guichet/internal/sqlite"
 	"github.com/guichet/guichet/internal/uuid7"
 )
@@ -85,45 +82,8 @@ func binary(t *testing.T) string {
 }
 
 // freshDatabase creates an empty database on the PostgreSQL test server,
-// dropped when t ends, and returns its URL. Without a server the test is
-// skipped, or fails when GUICHET_REQUIRE_POSTGRES=1.
-func freshDatabase(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("GUICHET_TEST_POSTGRES")
-	if base == "" {
-		if os.Getenv("GUICHET_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("GUICHET_REQUIRE_POSTGRES=1 but GUICHET_TEST_POSTGRES is not set (see scripts/pg-test-cluster.sh)")
-		}
-		t.Skip("GUICHET_TEST_POSTGRES is not set (see scripts/pg-test-cluster.sh)")
-	}
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	name := "guichet_e2e_" + hex.EncodeToString(b[:])
-	admin := func(sql string) error {
-		ctx := context.Background() // also at cleanup, when t's context is done
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, sql)
-		return err
-	}
-	if err := admin("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			t.Errorf("drop test database: %v", err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("GUICHET_TEST_POSTGRES: %v", err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
+// dropped when t ends, and returns its URL (see pgtest.Database).
+func freshDatabase(t *testing.T) string { return pgtest.Database(t, "guichet_e2e") }
 
 // seed creates the demo's units and two weeks of slots in the database at
 // db (which it migrates), as an administrator would before opening.

@@ -3,10 +3,7 @@ package ledger_test
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"net/url"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -17,9 +14,9 @@ import (
 	"github.com/guichet/guichet/internal/ledger"
 	"github.com/guichet/guichet/internal/ledger/checkpoint"
 	"github.com/guichet/guichet/internal/postgres"
+	"github.com/guichet/guichet/internal/postgres/pgtest"
 	"github.com/guichet/guichet/internal/sqlite"
 	"github.com/guichet/guichet/internal/uuid7"
-	"github.com/jackc/pgx/v5"
 )
 
 var (
@@ -90,36 +87,7 @@ func TestWithSQLiteStore(t *testing.T) {
 // scripts/pg-test-cluster.sh); it is skipped without it, and fails then
 // when GUICHET_REQUIRE_POSTGRES=1 (CI).
 func TestWithPostgresStore(t *testing.T) {
-	base := os.Getenv("GUICHET_TEST_POSTGRES")
-	if base == "" {
-		if os.Getenv("GUICHET_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("GUICHET_REQUIRE_POSTGRES=1 but GUICHET_TEST_POSTGRES is not set")
-		}
-		t.Skip("GUICHET_TEST_POSTGRES is not set (see scripts/pg-test-cluster.sh)")
-	}
-	var b [8]byte
-	rand.Read(b[:])
-	name := "guichet_ledger_" + hex.EncodeToString(b[:])
-	admin := func(sql string) error {
-		ctx := context.Background()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, sql)
-		return err
-	}
-	if err := admin("CREATE DATABASE " + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	st, err := postgres.Open(t.Context(), u.String())
+	st, err := postgres.Open(t.Context(), pgtest.Database(t, "guichet_ledger"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,67 +1,16 @@
 package postgres
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"sync"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/guichet/guichet/internal/postgres/pgtest"
 	"github.com/guichet/guichet/internal/storetest"
 )
 
-// serverURL returns the URL of the test server from GUICHET_TEST_POSTGRES.
-// Without it the test is skipped, or fails when GUICHET_REQUIRE_POSTGRES=1
-// (CI), so that a missing server never passes silently there.
-func serverURL(tb testing.TB) string {
-	tb.Helper()
-	u := os.Getenv("GUICHET_TEST_POSTGRES")
-	if u == "" {
-		if os.Getenv("GUICHET_REQUIRE_POSTGRES") == "1" {
-			tb.Fatal("GUICHET_REQUIRE_POSTGRES=1 but GUICHET_TEST_POSTGRES is not set (see scripts/pg-test-cluster.sh)")
-		}
-		tb.Skip("GUICHET_TEST_POSTGRES is not set (see scripts/pg-test-cluster.sh)")
-	}
-	return u
-}
-
 // freshDatabase creates an empty database on the test server, dropped when
 // tb ends, and returns its URL.
-func freshDatabase(tb testing.TB) string {
-	tb.Helper()
-	base := serverURL(tb)
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	name := "guichet_test_" + hex.EncodeToString(b[:])
-	admin := func(sql string) error {
-		ctx := context.Background() // also at cleanup, when tb's context is done
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, sql)
-		return err
-	}
-	if err := admin("CREATE DATABASE " + name); err != nil {
-		tb.Fatalf("create test database: %v", err)
-	}
-	tb.Cleanup(func() {
-		if err := admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			tb.Errorf("drop test database: %v", err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		tb.Fatalf("GUICHET_TEST_POSTGRES: %v", err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
+func freshDatabase(tb testing.TB) string { return pgtest.Database(tb, "guichet_test") }
 
 // open opens a store on a fresh database, closed when tb ends.
 func open(tb testing.TB) *Store {
