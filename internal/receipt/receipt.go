@@ -131,19 +131,7 @@ func PDF(r Receipt) ([]byte, error) {
 	pdf.CellFormat(contentW, 6, t(fmt.Sprintf(lb.submittedLine, lb.date(submitted))), "", 1, "L", false, 0, "")
 
 	// Reference.
-	pdf.Ln(4)
-	y := pdf.GetY()
-	setColor(pdf.SetFillColor, paper)
-	pdf.Rect(margin, y, contentW, 24, "F")
-	setColor(pdf.SetFillColor, navy)
-	pdf.Rect(margin, y, 2.5, 24, "F")
-	pdf.SetXY(margin+8, y+3.5)
-	setColor(pdf.SetTextColor, muted)
-	pdf.SetFont("Helvetica", "B", 8.5)
-	pdf.CellFormat(contentW-16, 4.5, t(lb.refLabel), "", 2, "L", false, 0, "")
-	setColor(pdf.SetTextColor, ink)
-	pdf.SetFont("Courier", "B", 24)
-	pdf.CellFormat(contentW-16, 12, t(r.Ref), "", 1, "L", false, 0, "")
+	y := referenceBox(pdf, t, lb.refLabel, r.Ref, 24)
 	pdf.SetY(y + 24)
 
 	// The case.
@@ -236,6 +224,26 @@ func PDF(r Receipt) ([]byte, error) {
 }
 
 func setColor(set func(r, g, b int), c [3]int) { set(c[0], c[1], c[2]) }
+
+// referenceBox draws, after a small gap, the shaded box of height h that
+// shows a document's reference under its label, leaves the cursor under
+// the reference (for a line more) and returns the box's top.
+func referenceBox(pdf *fpdf.Fpdf, t func(string) string, label, ref string, h float64) float64 {
+	pdf.Ln(4)
+	y := pdf.GetY()
+	setColor(pdf.SetFillColor, paper)
+	pdf.Rect(margin, y, contentW, h, "F")
+	setColor(pdf.SetFillColor, navy)
+	pdf.Rect(margin, y, 2.5, h, "F")
+	pdf.SetXY(margin+8, y+3.5)
+	setColor(pdf.SetTextColor, muted)
+	pdf.SetFont("Helvetica", "B", 8.5)
+	pdf.CellFormat(contentW-16, 4.5, t(label), "", 2, "L", false, 0, "")
+	setColor(pdf.SetTextColor, ink)
+	pdf.SetFont("Courier", "B", 24)
+	pdf.CellFormat(contentW-16, 12, t(ref), "", 2, "L", false, 0, "")
+	return y
+}
 
 // heading starts a section with a title and a thin rule.
 func heading(pdf *fpdf.Fpdf, title string) {
