@@ -142,14 +142,9 @@ func VerifyLog(ctx context.Context, fetch Fetcher, p checkpoint.Policy, opts Aud
 		}
 	}
 	for n := start >> TileHeight; n<<TileHeight < size; n++ {
-		p := bundleFor(n, size)
-		data, err := fetch(ctx, p.String())
+		es, err := fetchBundle(ctx, fetch, n, size)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		es, err := ParseBundle(data)
-		if err != nil || len(es) != p.W {
-			return nil, fmt.Errorf("%w: %s: not a bundle of %d entries", ErrMalformed, p, p.W)
+			return nil, err
 		}
 		for i, e := range es {
 			idx := n<<TileHeight + int64(i)
