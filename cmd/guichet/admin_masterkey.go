@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/guichet/guichet/internal/atomicfile"
 	"github.com/guichet/guichet/internal/casework"
 	"github.com/guichet/guichet/internal/vault"
 )
@@ -73,30 +74,7 @@ func readKeyID(path string) (string, error) {
 
 // writeKeyID replaces a key ID file atomically and durably.
 func writeKeyID(path, id string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".keyid-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(id + "\n"); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
+	return atomicfile.Write(path, []byte(id+"\n"), 0o600)
 }
 
 // keyring lists the master key IDs present in dir/keys, by number.

@@ -9,10 +9,10 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/guichet/guichet/internal/atomicfile"
 	"github.com/guichet/guichet/internal/ledger"
 	"github.com/guichet/guichet/internal/ledger/checkpoint"
 )
@@ -208,33 +208,10 @@ func verifyLog(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	printCosigners(stdout, cp.Cosigned)
 	if *state != "" {
-		if err := writeState(*state, cp.Note); err != nil {
+		if err := atomicfile.Write(*state, cp.Note, 0o600); err != nil {
 			return fmt.Errorf("verify log: save state: %w", err)
 		}
 		fmt.Fprintf(stdout, "    state saved to %s\n", *state)
 	}
 	return nil
-}
-
-// writeState replaces the state file atomically.
-func writeState(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".state-*")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

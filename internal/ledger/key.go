@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/guichet/guichet/internal/atomicfile"
 	"github.com/guichet/guichet/internal/ledger/checkpoint"
 	"golang.org/x/mod/sumdb/note"
 )
@@ -103,7 +104,7 @@ func writeKeyFile(path, skey string) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("ledger: write key: %w", err)
 	}
-	if err := syncDir(filepath.Dir(path)); err != nil {
+	if err := atomicfile.SyncDir(filepath.Dir(path)); err != nil {
 		return fmt.Errorf("ledger: write key: %w", err)
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"sort"
 
 	"github.com/guichet/guichet"
+	"github.com/guichet/guichet/internal/atomicfile"
 )
 
 // CheckpointPath is the TileStore path of the latest checkpoint.
@@ -100,7 +101,7 @@ func (s *DirStore) Put(ctx context.Context, objs []Object) error {
 		if err := s.mkdirs(filepath.Dir(f), dirs); err != nil {
 			return err
 		}
-		if err := writeFileSync(f, o.Data); err != nil {
+		if err := atomicfile.Replace(f, o.Data, 0o644); err != nil {
 			return fmt.Errorf("ledger: write %s: %w", o.Path, err)
 		}
 		dirs[filepath.Dir(f)] = true
@@ -112,7 +113,7 @@ func (s *DirStore) Put(ctx context.Context, objs []Object) error {
 	}
 	sort.Strings(names)
 	for _, d := range names {
-		if err := syncDir(d); err != nil {
+		if err := atomicfile.SyncDir(d); err != nil {
 			return fmt.Errorf("ledger: sync %s: %w", d, err)
 		}
 	}
@@ -136,41 +137,4 @@ func (s *DirStore) mkdirs(dir string, changed map[string]bool) error {
 	}
 	changed[parent] = true
 	return nil
-}
-
-// writeFileSync replaces name with data atomically and durably (but for
-// the directory entry, which the caller syncs).
-func writeFileSync(name string, data []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(name), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), name)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

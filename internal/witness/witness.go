@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/guichet/guichet/internal/atomicfile"
 	"github.com/guichet/guichet/internal/ledger/checkpoint"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -181,7 +182,7 @@ func (w *Witness) AddCheckpoint(ctx context.Context, body []byte) ([]byte, error
 			return nil, fmt.Errorf("%w: %v", ErrBadProof, err)
 		}
 	}
-	if err := writeFileSync(w.stateFile(v.Origin), signed); err != nil {
+	if err := atomicfile.Write(w.stateFile(v.Origin), signed, 0o600); err != nil {
 		return nil, fmt.Errorf("witness: persist: %w", err)
 	}
 	sig, err := w.cosigner.Sign(v.Marshal())
@@ -233,37 +234,6 @@ func (w *Witness) Handler() http.Handler {
 		rw.Write(sigs)
 	})
 	return mux
-}
-
-func writeFileSync(name string, data []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(name), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), name); err != nil {
-		return err
-	}
-	d, err := os.Open(filepath.Dir(name))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // parseSize parses a 409 body: a decimal size and a newline.
