@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/guichet/guichet"
@@ -44,7 +45,7 @@ func (s *Service) ComplaintRecord(ctx context.Context, p account.Principal, plRe
 		BirthDate: form.BirthDate, BirthPlace: form.BirthPlace,
 		Address: form.Address, Postcode: form.Postcode, City: form.City, Email: form.Email, Phone: form.Phone,
 		Category: string(form.Category), FactsFrom: form.FactsFrom, FactsTo: form.FactsTo,
-		Place:       strings.TrimSpace(strings.Join(nonEmpty(form.PlaceAddress, strings.TrimSpace(form.PlacePostcode+" "+form.PlaceCity)), ", ")),
+		Place:       strings.TrimSpace(strings.Join(slices.DeleteFunc([]string{form.PlaceAddress, strings.TrimSpace(form.PlacePostcode + " " + form.PlaceCity)}, isEmpty), ", ")),
 		Description: form.Description, LogIndex: -1,
 	}
 	if id != nil {
@@ -97,12 +98,4 @@ func (s *Service) convertedIndex(ctx context.Context, pl casefile.Case) (int64, 
 	return -1, fmt.Errorf("complaint %s: no conversion event: %w", pl.Ref, guichet.ErrNotFound)
 }
 
-func nonEmpty(vals ...string) []string {
-	out := vals[:0:0]
-	for _, v := range vals {
-		if v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
-}
+func isEmpty(s string) bool { return s == "" }

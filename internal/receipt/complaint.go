@@ -3,6 +3,7 @@ package receipt
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -175,7 +176,7 @@ func ComplaintPDF(c Complaint) ([]byte, error) {
 		row(pdf, t(lb.born), t(born), "")
 	}
 	row(pdf, t(lb.address), t(strings.TrimSpace(c.Address+"\n"+c.Postcode+" "+c.City)), "")
-	if contact := strings.TrimSpace(strings.Join(nonEmpty(c.Email, c.Phone), " · ")); contact != "" {
+	if contact := strings.TrimSpace(strings.Join(slices.DeleteFunc([]string{c.Email, c.Phone}, isEmpty), " · ")); contact != "" {
 		row(pdf, t(lb.contact), t(contact), "")
 	}
 	row(pdf, t(lb.idDoc), t(fmt.Sprintf(lb.idChecked, label(lb.documents, c.IDDocument))), "")
@@ -243,15 +244,7 @@ func ComplaintPDF(c Complaint) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func nonEmpty(vals ...string) []string {
-	out := vals[:0:0]
-	for _, v := range vals {
-		if v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
-}
+func isEmpty(s string) bool { return s == "" }
 
 // frenchDay formats a YYYY-MM-DD date as "12 mars 1985", or returns it as
 // typed when it is not one.
