@@ -289,20 +289,7 @@ func (s *Store) RecordCodeFailure(ctx context.Context, caseID string, at time.Ti
 // ResetCodeFailures sets the failure count back to zero (the time of the
 // last failure is kept); guichet.ErrNotFound for an unknown case.
 func (s *Store) ResetCodeFailures(ctx context.Context, caseID string) error {
-	err := s.Transact(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE case_secrets SET code_failures = 0 WHERE case_id = $1`, caseID)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return guichet.ErrNotFound
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("postgres: case %s: reset code failures: %w", caseID, err)
-	}
-	return nil
+	return s.update(ctx, "case "+caseID+": reset code failures", `UPDATE case_secrets SET code_failures = 0 WHERE case_id = $1`, caseID)
 }
 
 // Appointment returns the case's current appointment, or fails with

@@ -174,18 +174,5 @@ func (s *Store) ListEvidence(ctx context.Context, ownerID string) ([]casefile.Ev
 // DeleteEvidence removes one file record of the owner, or fails with
 // guichet.ErrNotFound when the owner has no such file.
 func (s *Store) DeleteEvidence(ctx context.Context, ownerID, id string) error {
-	err := s.Transact(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM evidence WHERE id = $1 AND owner_id = $2`, id, ownerID)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return guichet.ErrNotFound
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("postgres: delete evidence %s of %s: %w", id, ownerID, err)
-	}
-	return nil
+	return s.update(ctx, "delete evidence "+id+" of "+ownerID, `DELETE FROM evidence WHERE id = $1 AND owner_id = $2`, id, ownerID)
 }

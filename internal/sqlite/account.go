@@ -17,21 +17,6 @@ var _ account.Store = (*Store)(nil)
 // The account store: agents, activation links, recovery codes, passkeys
 // and sessions (migration 0002). Every method is one transaction.
 
-// execOne runs q in tx and fails with guichet.ErrNotFound unless it
-// changed at least one row.
-func execOne(ctx context.Context, tx *sql.Tx, q string, args ...any) error {
-	res, err := tx.ExecContext(ctx, q, args...)
-	if err != nil {
-		return classify(err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return guichet.ErrNotFound
-	}
-	return nil
-}
-
 // write runs fn in a transaction, wrapping its error with what.
 func (s *Store) write(ctx context.Context, what string, fn func(tx *sql.Tx) error) error {
 	if err := s.Transact(ctx, fn); err != nil {

@@ -220,16 +220,7 @@ func (s *Store) RecordCodeFailure(ctx context.Context, caseID string, at time.Ti
 // last failure is kept); guichet.ErrNotFound for an unknown case.
 func (s *Store) ResetCodeFailures(ctx context.Context, caseID string) error {
 	err := s.Transact(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE case_secrets SET code_failures = 0 WHERE case_id = ?`, caseID)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return guichet.ErrNotFound
-		}
-		return nil
+		return execOne(ctx, tx, `UPDATE case_secrets SET code_failures = 0 WHERE case_id = ?`, caseID)
 	})
 	if err != nil {
 		return fmt.Errorf("sqlite: case %s: reset code failures: %w", caseID, err)

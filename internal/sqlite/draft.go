@@ -170,16 +170,7 @@ func (s *Store) ListEvidence(ctx context.Context, ownerID string) ([]casefile.Ev
 // guichet.ErrNotFound when the owner has no such file.
 func (s *Store) DeleteEvidence(ctx context.Context, ownerID, id string) error {
 	err := s.Transact(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM evidence WHERE id = ? AND owner_id = ?`, id, ownerID)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return guichet.ErrNotFound
-		}
-		return nil
+		return execOne(ctx, tx, `DELETE FROM evidence WHERE id = ? AND owner_id = ?`, id, ownerID)
 	})
 	if err != nil {
 		return fmt.Errorf("sqlite: delete evidence %s of %s: %w", id, ownerID, err)

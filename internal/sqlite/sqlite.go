@@ -485,3 +485,18 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// execOne runs q in tx and fails with guichet.ErrNotFound unless it
+// changed at least one row.
+func execOne(ctx context.Context, tx *sql.Tx, q string, args ...any) error {
+	res, err := tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		return classify(err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return guichet.ErrNotFound
+	}
+	return nil
+}
