@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/guichet/guichet"
+	"github.com/guichet/guichet/internal/station"
 )
 
 // Login checks a service number and password. On success it returns the
@@ -281,13 +282,17 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 		AgentID: a.ID, Pseudonym: a.Pseudonym, ServiceNumber: a.ServiceNumber, Name: a.Name,
 		UnitID: a.UnitID, Role: a.Role, SessionID: sess.ID,
 	}
-	units, err := s.d.Store.ListUnits(ctx)
-	if err != nil {
+	// Every back-office request comes here: read the agent's own unit, and
+	// the whole list only when a supervisor's sub-units are needed.
+	u, err := s.d.Store.Unit(ctx, a.UnitID)
+	if err != nil && !errors.Is(err, guichet.ErrNotFound) {
 		return Principal{}, fmt.Errorf("account: authenticate: %w", err)
 	}
-	for _, u := range units {
-		if u.ID == a.UnitID {
-			p.UnitName = u.Name
+	p.UnitName = u.Name
+	var units []station.Unit
+	if a.Role == RoleSupervisor {
+		if units, err = s.d.Store.ListUnits(ctx); err != nil {
+			return Principal{}, fmt.Errorf("account: authenticate: %w", err)
 		}
 	}
 	p.Units = scope(units, a)

@@ -104,6 +104,8 @@ type Passkey struct {
 type Store interface {
 	// ListUnits returns every unit (for unit codes and supervisors' scopes).
 	ListUnits(ctx context.Context) ([]station.Unit, error)
+	// Unit returns one unit by ID.
+	Unit(ctx context.Context, id string) (station.Unit, error)
 
 	// CreateAgent stores a new agent with its first enrolment. A duplicate
 	// ID, service number or pseudonym fails with guichet.ErrConflict, an
