@@ -70,6 +70,9 @@ func (c *config) flags(fs *flag.FlagSet, getenv func(string) string, defAddr, de
 	}
 }
 
+// maxDays bounds a duration given in days: a century.
+const maxDays = 36500
+
 // parseDuration reads a Go duration ("90m", "1h") or a number of days
 // ("30d"), which must be positive.
 func parseDuration(s string) (time.Duration, error) {
@@ -78,6 +81,9 @@ func parseDuration(s string) (time.Duration, error) {
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		var n int
 		if n, err = strconv.Atoi(days); err == nil {
+			if n > maxDays { // beyond, the duration would overflow
+				return 0, fmt.Errorf("at most %d days", maxDays)
+			}
 			d = time.Duration(n) * 24 * time.Hour
 		}
 	} else {

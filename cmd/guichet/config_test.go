@@ -25,6 +25,7 @@ func TestConfigDurations(t *testing.T) {
 			wantError: "GUICHET_RETENTION_EVERY"},
 		{name: "zero refused", env: map[string]string{"GUICHET_CLOSED_RETENTION": "0d"}, wantError: "GUICHET_CLOSED_RETENTION"},
 		{name: "bad flag", args: []string{"--closed-retention", "-3d"}, wantError: "positive duration"},
+		{name: "days that would overflow", env: map[string]string{"GUICHET_CLOSED_RETENTION": "90098700d"}, wantError: "at most 36500 days"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var c config
