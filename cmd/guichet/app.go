@@ -22,6 +22,7 @@ import (
 	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/demo"
 	"github.com/guichet/guichet/internal/evidence"
+	"github.com/guichet/guichet/internal/hub"
 	"github.com/guichet/guichet/internal/ledger"
 	"github.com/guichet/guichet/internal/notify"
 	"github.com/guichet/guichet/internal/postgres"
@@ -41,7 +42,16 @@ type store interface {
 	demo.Writer
 	ledger.Outbox
 	ledger.EventIndexer
+	hub.Source
+	// SetPublisher hands the hub the outbox records of each commit.
+	SetPublisher(p func(...hub.Record))
 	Ping(ctx context.Context) error
+}
+
+// listener is a store that hears other nodes' commits (PostgreSQL's
+// LISTEN/NOTIFY).
+type listener interface {
+	Listen(ctx context.Context, wake func(id int64)) error
 }
 
 // app is a running instance: its parts, wired once.
@@ -52,6 +62,7 @@ type app struct {
 	closeStore func()
 	blobs      *evidence.Bucket
 	ids        *uuid7.Generator
+	hub        *hub.Hub // committed events, for the sequencer, the notifier and live pages
 	complaints *complaint.Service
 	accounts   *account.Service // agents' accounts and sessions
 	cases      *casework.Service
@@ -125,6 +136,11 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 	if a.store, a.closeStore, err = openStore(ctx, cfg.Database); err != nil {
 		return nil, err
 	}
+	a.hub = hub.New(a.store, hub.Config{Logger: logger})
+	if err := a.hub.Start(ctx); err != nil {
+		return nil, fmt.Errorf("event hub: %w", err)
+	}
+	a.store.SetPublisher(a.hub.Publish)
 	if a.blobs, err = evidence.Open(ctx, cfg.Blob); err != nil {
 		return nil, fmt.Errorf("evidence storage: %w", err)
 	}
@@ -160,7 +176,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 	}
 	a.complaints = complaint.New(complaint.DefaultConfig(), complaint.Deps{
 		Store: a.store, Vault: v, Blobs: a.blobs, Sniff: evidence.Sniff, Codes: codes,
-		Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger, Committed: a.lg.Notify,
+		Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger,
 	})
 	if a.accounts, err = account.New(account.DefaultConfig(logURL(cfg)), account.Deps{
 		Store: a.store, Vault: v, Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger,
@@ -174,17 +190,13 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 	if a.notifier, outbox, err = newNotifier(getenv, demoMode, cfg.PublicURL, a.store, a.complaints, clock, logger); err != nil {
 		return nil, err
 	}
-	committed := a.lg.Notify
-	if a.notifier != nil {
-		committed = func() { a.lg.Notify(); a.notifier.Wake() }
-	}
 	ccfg := casework.DefaultConfig()
 	if cfg.ClosedRetention > 0 {
 		ccfg.ClosedRetention = cfg.ClosedRetention
 	}
 	a.cases = casework.New(ccfg, casework.Deps{
 		Store: a.store, Agents: agentDirectory{a.store}, Vault: v, Blobs: a.blobs, Clock: clock, Rand: rand.Reader,
-		IDs: a.ids, Logger: logger, LogIndex: a.store.EventLogIndex, Committed: committed,
+		IDs: a.ids, Logger: logger, LogIndex: a.store.EventLogIndex,
 	})
 	var desk web.CaseDesk = a.cases
 	if a.notifier != nil {
@@ -252,7 +264,15 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	jobs, stopJobs := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { a.retentionLoop(jobs) })
+	wg.Go(func() { _ = a.hub.Run(jobs) })
+	if l, ok := a.store.(listener); ok {
+		wg.Go(func() { _ = l.Listen(jobs, a.hub.Wake) })
+	}
+	// The sequencer and the notifier keep their own durable positions;
+	// the hub wakes them as soon as an event is committed, on any node.
+	wg.Go(func() { wakeOn(jobs, a.hub, a.lg.Notify) })
 	if a.notifier != nil {
+		wg.Go(func() { wakeOn(jobs, a.hub, a.notifier.Wake) })
 		wg.Go(func() { _ = a.notifier.Run(jobs, 15*time.Second) })
 	}
 	wg.Go(func() {
@@ -280,6 +300,14 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 		err = e
 	}
 	return err
+}
+
+// wakeOn calls wake after each committed event the hub delivers from now
+// on, until ctx ends. wake MUST NOT block (it coalesces).
+func wakeOn(ctx context.Context, h *hub.Hub, wake func()) {
+	for range h.Subscribe(ctx, nil, h.Head()) {
+		wake()
+	}
 }
 
 // retentionLoop runs the retention job, and the purge of expired agent

@@ -99,31 +99,21 @@ func RedirectByCode(code string) (Redirect, bool) {
 }
 
 // IDDocument is the kind of identity document an agent checked at the
-// appointment.
-type IDDocument string
+// appointment (declared with the complaint it belongs to).
+type IDDocument = complaint.IDDocument
 
 // Identity documents accepted at the desk.
 const (
-	IDCard          IDDocument = "cni"
-	IDPassport      IDDocument = "passport"
-	IDResidence     IDDocument = "residence_permit"
-	IDDrivingLicnce IDDocument = "driving_licence"
-	IDOther         IDDocument = "other"
+	IDCard          = complaint.IDCard
+	IDPassport      = complaint.IDPassport
+	IDResidence     = complaint.IDResidence
+	IDDrivingLicnce = complaint.IDDrivingLicnce
+	IDOther         = complaint.IDOther
 )
 
 // IDDocuments lists every identity document kind, in the order forms show
 // them.
-var IDDocuments = []IDDocument{IDCard, IDPassport, IDResidence, IDDrivingLicnce, IDOther}
-
-// Valid reports whether d is one of IDDocuments.
-func (d IDDocument) Valid() bool {
-	for _, k := range IDDocuments {
-		if d == k {
-			return true
-		}
-	}
-	return false
-}
+var IDDocuments = complaint.IDDocuments
 
 // Config holds the service's rules.
 type Config struct {
@@ -190,15 +180,19 @@ type Deps struct {
 	// leaf (guichet.ErrNotFound until sequenced); the complaint record
 	// prints it.
 	LogIndex func(ctx context.Context, eventID string) (int64, error)
-	// Committed, if set, is called after each commit that recorded events
-	// (the ledger's sequencer wakes up on it). It MUST NOT block.
-	Committed func()
+	// Kinds declares the kinds of case the desk handles (their statuses,
+	// transitions and personal parts); nil means pre-complaints and
+	// complaints.
+	Kinds *casefile.Kinds
 }
 
 // Service is the back-office case desk. It is safe for concurrent use.
 type Service struct {
 	cfg Config
 	d   Deps
+	// open are the statuses in which a case of some kind is still open:
+	// the queue's default.
+	open []casefile.Status
 }
 
 // New returns a Service.
@@ -219,10 +213,10 @@ func New(cfg Config, d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	if d.Committed == nil {
-		d.Committed = func() {}
+	if d.Kinds == nil {
+		d.Kinds = casefile.NewKinds(complaint.PreComplaint, complaint.Complaint)
 	}
-	return &Service{cfg: cfg, d: d}
+	return &Service{cfg: cfg, d: d, open: d.Kinds.Open()}
 }
 
 // Config returns the rules the service applies.
@@ -305,18 +299,16 @@ type Summary struct {
 
 // IdentityCheck is what the agent checked at the desk before taking the
 // complaint.
-type IdentityCheck struct {
-	Document      IDDocument `json:"document"`
-	Checked       bool       `json:"checked"`
-	Agent         string     `json:"agent"`          // pseudonym
-	ServiceNumber string     `json:"service_number"` // matricule
-	At            time.Time  `json:"at"`
-}
+type IdentityCheck = complaint.IdentityCheck
 
 // CaseFile is a case opened by an agent: Summary plus the decrypted
-// personal part. Form is nil once the case is erased.
+// personal part, nil once the case is erased.
 type CaseFile struct {
 	Summary
+	// Personal is the personal part as its kind declares it.
+	Personal casefile.Personal
+	// Form is the complaint form of a pre-complaint or a complaint (nil for
+	// kinds without one).
 	Form *complaint.Form
 	// Identity is set on formal complaints (PL).
 	Identity *IdentityCheck

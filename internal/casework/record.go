@@ -2,8 +2,6 @@ package casework
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -13,14 +11,9 @@ import (
 	"github.com/guichet/guichet/internal/account"
 	"github.com/guichet/guichet/internal/casefile"
 	"github.com/guichet/guichet/internal/caseref"
+	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/receipt"
 )
-
-// contentDigest commits to sealed content without revealing it.
-func contentDigest(plain []byte) string {
-	sum := sha256.Sum256(plain)
-	return hex.EncodeToString(sum[:])
-}
 
 // ComplaintRecord returns the PDF récépissé de dépôt de plainte of a formal
 // complaint (PL reference), with the transparency-log index of the
@@ -35,10 +28,15 @@ func (s *Service) ComplaintRecord(ctx context.Context, p account.Principal, plRe
 	if pl.Kind != caseref.Complaint || pl.Erased() {
 		return nil, notFound("complaint " + pl.Ref)
 	}
-	_, form, id, err := s.openPersonal(ctx, pl)
+	_, pers, err := s.openPersonal(ctx, pl)
 	if err != nil {
 		return nil, err
 	}
+	filed, ok := pers.(*complaint.Filed)
+	if !ok {
+		return nil, fmt.Errorf("complaint %s: personal part is %T", pl.Ref, pers)
+	}
+	form, id := &filed.Form, &filed.Identity
 	rec := receipt.Complaint{
 		Ref: pl.Ref, PreComplaintRef: pl.LinkedRef, At: pl.SubmittedAt,
 		Civility: form.Civility, LastName: form.LastName, FirstName: form.FirstName,

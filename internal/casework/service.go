@@ -3,7 +3,6 @@ package casework
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -19,9 +18,6 @@ import (
 	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/station"
 )
-
-// openStatuses are the statuses the queue shows by default.
-var openStatuses = []casefile.Status{casefile.StatusSubmitted, casefile.StatusTriaged, casefile.StatusAssigned, casefile.StatusInProgress}
 
 // notFound is the one answer to anything out of the principal's scope.
 func notFound(what string) error { return fmt.Errorf("%s: %w", what, guichet.ErrNotFound) }
@@ -48,6 +44,27 @@ func (s *Service) caseInScope(ctx context.Context, p account.Principal, ref stri
 
 // actor is how an agent appears in events.
 func actor(p account.Principal) string { return "agent:" + p.Pseudonym }
+
+// deskActor is the principal as the kernel's transition tables name it.
+func deskActor(p account.Principal) casefile.Actor {
+	if p.Role == account.RoleSupervisor {
+		return casefile.ActorSupervisor
+	}
+	return casefile.ActorAgent
+}
+
+// transition checks with the kernel that p may move c to status to, and
+// returns the statuses the store must find the case in (its guard).
+func (s *Service) transition(c casefile.Case, p account.Principal, to casefile.Status) ([]casefile.Status, error) {
+	k, err := s.d.Kinds.Lookup(c.Kind)
+	if err != nil {
+		return nil, fmt.Errorf("case %s: %w: %w", c.Ref, guichet.ErrConflict, err)
+	}
+	if err := k.Check(c.Status, to, deskActor(p)); err != nil {
+		return nil, fmt.Errorf("case %s: %w", c.Ref, err)
+	}
+	return k.From(to, deskActor(p))
+}
 
 func (s *Service) event(caseID, typ string, p account.Principal, at time.Time, visible bool, data map[string]string) casefile.Event {
 	return casefile.Event{ID: s.d.IDs.New(), CaseID: caseID, Type: typ, At: at, Actor: actor(p), Visible: visible, Data: data}
@@ -104,11 +121,11 @@ func (s *Service) Queue(ctx context.Context, p account.Principal, f Filter) (*Pa
 	if !p.HandlesCases() {
 		return nil, notFound("queue")
 	}
-	q := QueueQuery{UnitIDs: p.Units, Kind: caseref.PreComplaint, Category: f.Category, ApptFrom: f.From, ApptTo: f.To}
+	q := QueueQuery{UnitIDs: p.Units, Category: f.Category, ApptFrom: f.From, ApptTo: f.To}
 	if f.Status != "" {
 		q.Statuses = []casefile.Status{f.Status}
 	} else {
-		q.Statuses = openStatuses
+		q.Statuses = s.open
 	}
 	if f.ExpiringWithin > 0 {
 		q.ExpiresBefore = s.d.Clock.Now().Add(f.ExpiringWithin)
@@ -219,48 +236,44 @@ func (s *Service) Summary(ctx context.Context, p account.Principal, ref string) 
 	return s.summary(ctx, c)
 }
 
-// complaintAAD seals a formal complaint's personal part (Personal), kept
-// apart from complaint.PersonalAAD so one can never be read as the other.
-func complaintAAD(caseID string) []byte { return []byte("guichet/complaint/v1/" + caseID) }
-
 func noteAAD(caseID, noteID string) []byte {
 	return []byte("guichet/note/v1/" + caseID + "/" + noteID)
 }
 
-// Personal is the sealed personal part of a formal complaint (PL): the
-// facts as corrected at the desk and the identity check.
-type Personal struct {
-	Form     complaint.Form `json:"form"`
-	Identity IdentityCheck  `json:"identity"`
-}
+// Personal is the sealed personal part of a formal complaint (PL).
+type Personal = complaint.Filed
 
-// openPersonal decrypts the case's personal part: a pre-complaint's Form,
-// or a complaint's Personal.
-func (s *Service) openPersonal(ctx context.Context, c casefile.Case) (casefile.Sealed, *complaint.Form, *IdentityCheck, error) {
+// openPersonal decrypts the case's personal part through its kind's codec.
+func (s *Service) openPersonal(ctx context.Context, c casefile.Case) (casefile.Sealed, casefile.Personal, error) {
+	k, err := s.d.Kinds.Lookup(c.Kind)
+	if err != nil {
+		return casefile.Sealed{}, nil, fmt.Errorf("case %s: %w", c.Ref, err)
+	}
 	sealed, err := s.d.Store.CasePersonal(ctx, c.ID)
 	if err != nil {
-		return casefile.Sealed{}, nil, nil, fmt.Errorf("case %s: personal: %w", c.Ref, err)
+		return casefile.Sealed{}, nil, fmt.Errorf("case %s: personal: %w", c.Ref, err)
 	}
-	if c.Kind == caseref.Complaint {
-		plain, err := s.d.Vault.Open(sealed, complaintAAD(c.ID))
-		if err != nil {
-			return casefile.Sealed{}, nil, nil, fmt.Errorf("case %s: open: %w", c.Ref, err)
-		}
-		var pc Personal
-		if err := json.Unmarshal(plain, &pc); err != nil {
-			return casefile.Sealed{}, nil, nil, fmt.Errorf("case %s: decode: %w", c.Ref, err)
-		}
-		return sealed, &pc.Form, &pc.Identity, nil
-	}
-	plain, err := s.d.Vault.Open(sealed, complaint.PersonalAAD(c.ID))
+	pers, err := k.OpenPersonal(s.d.Vault, c.ID, sealed)
 	if err != nil {
-		return casefile.Sealed{}, nil, nil, fmt.Errorf("case %s: open: %w", c.Ref, err)
+		return casefile.Sealed{}, nil, fmt.Errorf("case %s: %w", c.Ref, err)
 	}
-	f := new(complaint.Form)
-	if err := json.Unmarshal(plain, f); err != nil {
-		return casefile.Sealed{}, nil, nil, fmt.Errorf("case %s: decode: %w", c.Ref, err)
+	return sealed, pers, nil
+}
+
+// The views a kind's personal part may offer the desk.
+type (
+	formHolder     interface{ ComplaintForm() *complaint.Form }
+	identityHolder interface {
+		IdentityChecked() *complaint.IdentityCheck
 	}
-	return sealed, f, nil, nil
+)
+
+// complaintForm is the complaint form a personal part carries, or nil.
+func complaintForm(p casefile.Personal) *complaint.Form {
+	if f, ok := p.(formHolder); ok {
+		return f.ComplaintForm()
+	}
+	return nil
 }
 
 func (s *Service) openNotes(ctx context.Context, c casefile.Case, wrapped []byte, citizenOnly bool) ([]Note, error) {
@@ -303,7 +316,7 @@ func (s *Service) Open(ctx context.Context, p account.Principal, ref string, pur
 		}
 		return &CaseFile{Summary: *sum, Notes: []Note{}}, nil
 	}
-	sealed, form, identity, err := s.openPersonal(ctx, c)
+	sealed, pers, err := s.openPersonal(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -320,31 +333,30 @@ func (s *Service) Open(ctx context.Context, p account.Principal, ref string, pur
 	if err != nil {
 		return nil, err
 	}
-	names := map[string]string{}
-	if form != nil {
-		for _, e := range form.Evidence {
-			names[e.ID] = e.Name
-		}
-	}
+	names := pers.EvidenceNames()
 	for i := range sum.Evidence {
 		sum.Evidence[i].Name = names[sum.Evidence[i].ID]
 	}
 	s.d.Logger.InfoContext(ctx, "case opened", "ref", c.Ref, "agent", p.Pseudonym, "purpose", string(purpose))
-	return &CaseFile{Summary: *sum, Form: form, Identity: identity, Notes: notes, AccessEventID: access.ID}, nil
+	cf := &CaseFile{Summary: *sum, Personal: pers, Form: complaintForm(pers), Notes: notes, AccessEventID: access.ID}
+	if id, ok := pers.(identityHolder); ok {
+		cf.Identity = id.IdentityChecked()
+	}
+	return cf, nil
 }
 
 // recordAccess records the access event, moving a pre-complaint that
 // nobody has worked on yet to in_progress at the same time — unless a
 // supervisor only looks over it.
 func (s *Service) recordAccess(ctx context.Context, p account.Principal, c *casefile.Case, now time.Time, access casefile.Event) error {
-	fresh := []casefile.Status{casefile.StatusSubmitted, casefile.StatusTriaged, casefile.StatusAssigned}
-	if c.Kind == caseref.PreComplaint && slices.Contains(fresh, c.Status) && access.Data["purpose"] != string(PurposeSupervision) {
+	// Whether the first opening takes the case up is the kind's to say.
+	fresh, terr := s.transition(*c, p, casefile.StatusInProgress)
+	if terr == nil && access.Data["purpose"] != string(PurposeSupervision) {
 		err := s.d.Store.ChangeCase(ctx, Change{
 			CaseID: c.ID, Allowed: fresh, Status: casefile.StatusInProgress, At: now,
 			Events: []casefile.Event{access, statusEvent(s, *c, p, now, casefile.StatusInProgress)},
 		})
 		if err == nil {
-			s.d.Committed()
 			c.Status, c.UpdatedAt = casefile.StatusInProgress, now
 			return nil
 		}
@@ -356,7 +368,6 @@ func (s *Service) recordAccess(ctx context.Context, p account.Principal, c *case
 	if err := s.d.Store.ChangeCase(ctx, Change{CaseID: c.ID, At: now, Events: []casefile.Event{access}}); err != nil {
 		return fmt.Errorf("case %s: record access: %w", c.Ref, err)
 	}
-	s.d.Committed()
 	return nil
 }
 
@@ -380,7 +391,7 @@ func (s *Service) Evidence(ctx context.Context, p account.Principal, ref, eviden
 		return nil, notFound("case " + c.Ref + " evidence " + evidenceID)
 	}
 	ev := list[i]
-	sealed, form, _, err := s.openPersonal(ctx, c)
+	sealed, pers, err := s.openPersonal(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -388,17 +399,13 @@ func (s *Service) Evidence(ctx context.Context, p account.Principal, ref, eviden
 	if err != nil {
 		return nil, fmt.Errorf("case %s: evidence %s: %w", c.Ref, ev.ID, err)
 	}
-	data, err := s.d.Vault.Open(casefile.Sealed{WrappedKey: sealed.WrappedKey, Ciphertext: blob}, complaint.EvidenceAAD(c.ID, ev.ID))
+	data, err := s.d.Vault.Open(casefile.Sealed{WrappedKey: sealed.WrappedKey, Ciphertext: blob}, casefile.EvidenceAAD(c.ID, ev.ID))
 	if err != nil {
 		return nil, fmt.Errorf("case %s: evidence %s: %w", c.Ref, ev.ID, err)
 	}
 	name := "piece-" + ev.ID
-	if form != nil {
-		for _, e := range form.Evidence {
-			if e.ID == ev.ID {
-				name = e.Name
-			}
-		}
+	if n := pers.EvidenceNames()[ev.ID]; n != "" {
+		name = n
 	}
 	now := s.d.Clock.Now()
 	if err := s.recordAccess(ctx, p, &c, now, s.accessEvent(c, p, now, PurposeProcessing)); err != nil {
@@ -452,7 +459,6 @@ func (s *Service) AddNote(ctx context.Context, p account.Principal, ref, text st
 	if err != nil {
 		return "", fmt.Errorf("case %s: add note: %w", c.Ref, err)
 	}
-	s.d.Committed()
 	s.d.Logger.InfoContext(ctx, "note added", "ref", c.Ref, "agent", p.Pseudonym, "to_citizen", toCitizen)
 	return id, nil
 }
@@ -525,23 +531,24 @@ func (s *Service) Assign(ctx context.Context, p account.Principal, ref, agentID 
 	if err != nil {
 		return fmt.Errorf("case %s: assign: %w", c.Ref, err)
 	}
-	if c.Status.Final() || c.Erased() {
+	k, err := s.d.Kinds.Lookup(c.Kind)
+	if err != nil || k.IsFinal(c.Status) || c.Erased() {
 		return fmt.Errorf("case %s: %s: %w", c.Ref, c.Status, guichet.ErrConflict)
 	}
 	now := s.d.Clock.Now()
 	ch := Change{
-		CaseID: c.ID, At: now, Allowed: openStatuses,
+		CaseID: c.ID, At: now, Allowed: k.Open(),
 		Assign: &Assignment{AgentID: a.ID, Pseudonym: a.Pseudonym, At: now},
 		Events: []casefile.Event{s.event(c.ID, casefile.EventAssigned, p, now, true, map[string]string{"agent": a.Pseudonym})},
 	}
-	if c.Status != casefile.StatusInProgress && c.Status != casefile.StatusAssigned {
-		ch.Status = casefile.StatusAssigned
+	// Assigning takes the case up unless it is already being worked on.
+	if allowed, err := s.transition(c, p, casefile.StatusAssigned); err == nil {
+		ch.Allowed, ch.Status = allowed, casefile.StatusAssigned
 		ch.Events = append(ch.Events, statusEvent(s, c, p, now, casefile.StatusAssigned))
 	}
 	if err := s.d.Store.ChangeCase(ctx, ch); err != nil {
 		return fmt.Errorf("case %s: assign: %w", c.Ref, err)
 	}
-	s.d.Committed()
 	s.d.Logger.InfoContext(ctx, "case assigned", "ref", c.Ref, "agent", a.Pseudonym, "by", p.Pseudonym)
 	return nil
 }
@@ -562,8 +569,12 @@ func (s *Service) Convert(ctx context.Context, p account.Principal, ref string, 
 	if c.Kind != caseref.PreComplaint {
 		return "", fmt.Errorf("case %s: only a pre-complaint converts: %w", c.Ref, guichet.ErrConflict)
 	}
-	if c.LinkedRef != "" || c.Status.Final() || c.Erased() {
+	if c.LinkedRef != "" || c.Erased() {
 		return "", fmt.Errorf("case %s: already converted or %s: %w", c.Ref, c.Status, guichet.ErrConflict)
+	}
+	allowed, err := s.transition(c, p, casefile.StatusConfirmed)
+	if err != nil {
+		return "", fmt.Errorf("already converted or %s: %w", c.Status, err)
 	}
 	now := s.d.Clock.Now()
 	var v guichet.ValidationError
@@ -602,57 +613,63 @@ func (s *Service) Convert(ctx context.Context, p account.Principal, ref string, 
 	if _, err := s.d.Rand.Read(salt); err != nil {
 		return "", err
 	}
-	for attempt := 0; ; attempt++ {
-		r, err := caseref.New(caseref.Complaint, now.In(complaint.Paris).Year(), s.d.Rand)
-		if err != nil {
-			return "", err
-		}
+	plID := s.d.IDs.New()
+	filed := &complaint.Filed{Form: form, Identity: complaint.IdentityCheck{
+		Document: in.IDDocument, Checked: true, Agent: p.Pseudonym, ServiceNumber: p.ServiceNumber, At: now,
+	}}
+	sealed, digest, err := complaint.Complaint.Seal(s.d.Vault, plID, nil, filed)
+	if err != nil {
+		return "", fmt.Errorf("case %s: %w", c.Ref, err)
+	}
+	plRef, err := casefile.MintRef(s.d.Rand, caseref.Complaint, now.In(complaint.Paris).Year(), func(r caseref.Ref) error {
 		pl := casefile.Case{
-			ID: s.d.IDs.New(), Ref: r.String(), Kind: caseref.Complaint, Category: c.Category,
-			Status: casefile.StatusConfirmed, UnitID: c.UnitID, CreatedAt: now, SubmittedAt: now, UpdatedAt: now,
+			ID: plID, Ref: r.String(), Kind: caseref.Complaint, Category: c.Category,
+			Status: complaint.Complaint.Initial, UnitID: c.UnitID, CreatedAt: now, SubmittedAt: now, UpdatedAt: now,
 			LinkedRef: c.Ref,
 		}
-		plain, err := json.Marshal(Personal{Form: form, Identity: IdentityCheck{
-			Document: in.IDDocument, Checked: true, Agent: p.Pseudonym, ServiceNumber: p.ServiceNumber, At: now,
-		}})
-		if err != nil {
-			return "", err
-		}
-		sealed, err := s.d.Vault.Seal(plain, complaintAAD(pl.ID))
-		if err != nil {
-			return "", fmt.Errorf("case %s: seal complaint: %w", c.Ref, err)
-		}
 		cv := Conversion{
-			PPID: c.ID, PL: pl, PLSalt: salt, PLPerson: sealed, At: now,
+			PPID: c.ID, PPAllowed: allowed, PL: pl, PLSalt: salt, PLPerson: sealed, At: now,
 			PLEvents: []casefile.Event{s.event(pl.ID, casefile.EventCreated, p, now, true, map[string]string{
-				"pre_complaint": c.Ref, "unit": c.UnitID, "category": c.Category, "content": contentDigest(plain),
+				"pre_complaint": c.Ref, "unit": c.UnitID, "category": c.Category, "content": digest,
 			})},
 			PPEvents: []casefile.Event{
 				s.event(c.ID, casefile.EventConverted, p, now, true, map[string]string{"complaint": pl.Ref}),
 				statusEvent(s, c, p, now, casefile.StatusConfirmed),
 			},
 		}
-		err = s.d.Store.ConvertCase(ctx, cv)
-		if errors.Is(err, guichet.ErrConflict) && attempt < 3 {
+		err := s.d.Store.ConvertCase(ctx, cv)
+		if errors.Is(err, guichet.ErrConflict) {
 			// A reference collision draws again; a PP converted meanwhile
 			// is reported as such.
 			if cur, _, lerr := s.d.Store.CaseByRef(ctx, c.Ref); lerr == nil && (cur.LinkedRef != "" || cur.Status.Final()) {
-				return "", fmt.Errorf("case %s: already converted or %s: %w", c.Ref, cur.Status, guichet.ErrConflict)
+				return fmt.Errorf("case %s: already converted or %s: %w", c.Ref, cur.Status, errConverted)
 			}
-			continue
 		}
-		if err != nil {
-			return "", fmt.Errorf("case %s: convert: %w", c.Ref, err)
-		}
-		s.d.Committed()
-		s.d.Logger.InfoContext(ctx, "pre-complaint converted", "ref", c.Ref, "complaint", pl.Ref, "agent", p.Pseudonym)
-		return pl.Ref, nil
+		return err
+	})
+	if errors.Is(err, errConverted) {
+		return "", fmt.Errorf("%w: %w", err, guichet.ErrConflict)
 	}
+	if err != nil {
+		return "", fmt.Errorf("case %s: convert: %w", c.Ref, err)
+	}
+	s.d.Logger.InfoContext(ctx, "pre-complaint converted", "ref", c.Ref, "complaint", plRef.String(), "agent", p.Pseudonym)
+	return plRef.String(), nil
 }
 
+// errConverted stops reference minting when the pre-complaint was
+// converted meanwhile (not a collision of references).
+var errConverted = errors.New("converted meanwhile")
+
 func (s *Service) personalForm(ctx context.Context, c casefile.Case) (*complaint.Form, error) {
-	_, f, _, err := s.openPersonal(ctx, c)
-	return f, err
+	_, pers, err := s.openPersonal(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if f := complaintForm(pers); f != nil {
+		return f, nil
+	}
+	return nil, fmt.Errorf("case %s: %s has no complaint form: %w", c.Ref, c.Kind, guichet.ErrConflict)
 }
 
 // Close closes a pre-complaint without complaint: a "closed" event
@@ -677,12 +694,16 @@ func (s *Service) Close(ctx context.Context, p account.Principal, ref string, re
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if c.Status.Final() || c.Erased() || c.Kind != caseref.PreComplaint {
-		return fmt.Errorf("case %s: %s: %w", c.Ref, c.Status, guichet.ErrConflict)
+	if c.Erased() {
+		return fmt.Errorf("case %s: erased: %w", c.Ref, guichet.ErrConflict)
+	}
+	allowed, err := s.transition(c, p, casefile.StatusClosed)
+	if err != nil {
+		return err
 	}
 	now := s.d.Clock.Now()
 	err = s.d.Store.ChangeCase(ctx, Change{
-		CaseID: c.ID, Allowed: openStatuses, Status: casefile.StatusClosed, SetExpiry: true,
+		CaseID: c.ID, Allowed: allowed, Status: casefile.StatusClosed, SetExpiry: true,
 		ExpiresAt: now.Add(s.cfg.ClosedRetention), At: now,
 		Events: []casefile.Event{
 			s.event(c.ID, casefile.EventClosed, p, now, true, map[string]string{"reason": string(reason), "redirect": redirect}),
@@ -692,7 +713,6 @@ func (s *Service) Close(ctx context.Context, p account.Principal, ref string, re
 	if err != nil {
 		return fmt.Errorf("case %s: close: %w", c.Ref, err)
 	}
-	s.d.Committed()
 	s.d.Logger.InfoContext(ctx, "case closed", "ref", c.Ref, "reason", string(reason), "agent", p.Pseudonym)
 	return nil
 }
@@ -848,7 +868,6 @@ func (s *Service) Reschedule(ctx context.Context, p account.Principal, ref, slot
 		}
 		return fmt.Errorf("case %s: reschedule: %w", c.Ref, err)
 	}
-	s.d.Committed()
 	s.d.Logger.InfoContext(ctx, "appointment rescheduled by agent", "ref", c.Ref, "agent", p.Pseudonym)
 	return nil
 }
@@ -885,7 +904,7 @@ func (s *Service) Deadlines(ctx context.Context, p account.Principal, within tim
 		return nil, notFound("deadlines")
 	}
 	rows, err := s.d.Store.QueueCases(ctx, QueueQuery{
-		UnitIDs: p.Units, Kind: caseref.PreComplaint, Statuses: openStatuses,
+		UnitIDs: p.Units, Kind: caseref.PreComplaint, Statuses: complaint.PreComplaint.Open(),
 		ExpiresBefore: s.d.Clock.Now().Add(within), Limit: maxReport,
 	})
 	if err != nil {

@@ -86,6 +86,9 @@ type Change struct {
 // Conversion turns a pre-complaint into a formal complaint at once.
 type Conversion struct {
 	PPID string
+	// PPAllowed lists the statuses the PP must be in (the kernel's guard for
+	// its move to confirmed); otherwise the store fails with ErrConflict.
+	PPAllowed []casefile.Status
 	// PL is the new complaint case (Kind PL, LinkedRef the PP's reference).
 	PL       casefile.Case
 	PLSalt   []byte
@@ -132,10 +135,10 @@ type Store interface {
 	// ChangeCase applies c atomically (see Change).
 	ChangeCase(ctx context.Context, c Change) error
 	// ConvertCase sets the PP's LinkedRef to the PL's reference, its status
-	// to confirmed and clears its ExpiresAt, and creates the PL with its
+	// to confirmed (from one of PPAllowed) and clears its ExpiresAt, and creates the PL with its
 	// secrets (ledger salt only) and personal part, recording both cases'
-	// events, all in one transaction. A PP already linked, in a final status
-	// or erased fails with guichet.ErrConflict and changes nothing; of two
+	// events, all in one transaction. A PP already linked, in a status not
+	// in PPAllowed or erased fails with guichet.ErrConflict and changes nothing; of two
 	// concurrent conversions of one PP exactly one succeeds.
 	ConvertCase(ctx context.Context, c Conversion) error
 	// SlotBookings returns, for each slot of the unit starting in

@@ -2,7 +2,6 @@ package complaint
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -19,14 +18,11 @@ func (s *Service) ContactEmail(ctx context.Context, caseID string) (string, erro
 	if err != nil {
 		return "", fmt.Errorf("case %s: contact: %w", caseID, err)
 	}
-	plain, err := s.d.Vault.Open(sealed, personalAAD(caseID))
+	p, err := PreComplaint.OpenPersonal(s.d.Vault, caseID, sealed)
 	if err != nil {
-		return "", fmt.Errorf("case %s: contact: open: %w", caseID, err)
+		return "", fmt.Errorf("case %s: contact: %w", caseID, err)
 	}
-	var f Form
-	if err := json.Unmarshal(plain, &f); err != nil {
-		return "", fmt.Errorf("case %s: contact: decode: %w", caseID, err)
-	}
+	f := p.(*Form)
 	if strings.TrimSpace(f.Email) == "" {
 		return "", fmt.Errorf("case %s: contact: no address: %w", caseID, guichet.ErrNotFound)
 	}

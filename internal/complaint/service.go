@@ -12,7 +12,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -27,11 +26,7 @@ import (
 )
 
 // Sealer seals and opens personal data (see internal/vault).
-type Sealer interface {
-	Seal(plaintext, aad []byte) (casefile.Sealed, error)
-	SealWith(wrappedKey, plaintext, aad []byte) (casefile.Sealed, error)
-	Open(s casefile.Sealed, aad []byte) ([]byte, error)
-}
+type Sealer = casefile.Sealer
 
 // Blobs keeps evidence files (already sealed by the service).
 type Blobs interface {
@@ -66,7 +61,7 @@ type Config struct {
 // DefaultConfig returns the rules of the real service.
 func DefaultConfig() Config {
 	return Config{
-		TTL:             30 * 24 * time.Hour,
+		TTL:             PreComplaint.Retention.Open,
 		DraftTTL:        30 * 24 * time.Hour,
 		MaxCodeFailures: 5,
 		CodeLockout:     15 * time.Minute,
@@ -88,9 +83,6 @@ type Deps struct {
 	Rand   io.Reader
 	IDs    *uuid7.Generator
 	Logger *slog.Logger
-	// Committed, if set, is called after each commit that recorded events
-	// (the ledger's sequencer wakes up on it). It MUST NOT block.
-	Committed func()
 }
 
 // Service runs the pre-complaint journey. It is safe for concurrent use.
@@ -103,9 +95,6 @@ type Service struct {
 func New(cfg Config, d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
-	}
-	if d.Committed == nil {
-		d.Committed = func() {}
 	}
 	return &Service{cfg: cfg, d: d}
 }
@@ -129,19 +118,6 @@ type DraftState struct {
 	ExpiresAt time.Time
 }
 
-func personalAAD(ownerID string) []byte { return []byte("guichet/personal/v1/" + ownerID) }
-func evidenceAAD(ownerID, id string) []byte {
-	return []byte("guichet/evidence/v1/" + ownerID + "/" + id)
-}
-
-// PersonalAAD is the additional data sealing the personal part (Form) of
-// the draft or case ownerID; the back-office opens it with the same.
-func PersonalAAD(ownerID string) []byte { return personalAAD(ownerID) }
-
-// EvidenceAAD is the additional data sealing evidence file id of the draft
-// or case ownerID (under the owner's data key).
-func EvidenceAAD(ownerID, id string) []byte { return evidenceAAD(ownerID, id) }
-
 // StartDraft opens a new draft holding f (the eligibility answers) and
 // returns the secret draft code that resumes it.
 func (s *Service) StartDraft(ctx context.Context, f Form) (caseref.Code, *DraftState, error) {
@@ -156,11 +132,7 @@ func (s *Service) StartDraft(ctx context.Context, f Form) (caseref.Code, *DraftS
 	}
 	now := s.d.Clock.Now()
 	id := s.d.IDs.New()
-	plain, err := json.Marshal(f)
-	if err != nil {
-		return "", nil, err
-	}
-	sealed, err := s.d.Vault.Seal(plain, personalAAD(id))
+	sealed, _, err := PreComplaint.Seal(s.d.Vault, id, nil, &f)
 	if err != nil {
 		return "", nil, fmt.Errorf("start draft: seal: %w", err)
 	}
@@ -183,14 +155,12 @@ func (s *Service) loadDraft(ctx context.Context, code caseref.Code) (Draft, *Dra
 	if !d.ExpiresAt.After(s.d.Clock.Now()) {
 		return Draft{}, nil, fmt.Errorf("draft %s expired: %w", d.ID, guichet.ErrNotFound)
 	}
-	plain, err := s.d.Vault.Open(d.Sealed, personalAAD(d.ID))
+	p, err := PreComplaint.OpenPersonal(s.d.Vault, d.ID, d.Sealed)
 	if err != nil {
-		return Draft{}, nil, fmt.Errorf("draft %s: open: %w", d.ID, err)
+		return Draft{}, nil, fmt.Errorf("draft: %w", err)
 	}
 	st := &DraftState{ID: d.ID, Step: Step(d.Step), Version: d.Version, UpdatedAt: d.UpdatedAt, ExpiresAt: d.ExpiresAt}
-	if err := json.Unmarshal(plain, &st.Form); err != nil {
-		return Draft{}, nil, fmt.Errorf("draft %s: decode: %w", d.ID, err)
-	}
+	st.Form = *p.(*Form)
 	return d, st, nil
 }
 
@@ -201,11 +171,7 @@ func (s *Service) Draft(ctx context.Context, code caseref.Code) (*DraftState, er
 }
 
 func (s *Service) saveDraft(ctx context.Context, d Draft, st *DraftState) error {
-	plain, err := json.Marshal(st.Form)
-	if err != nil {
-		return err
-	}
-	sealed, err := s.d.Vault.SealWith(d.Sealed.WrappedKey, plain, personalAAD(d.ID))
+	sealed, _, err := PreComplaint.Seal(s.d.Vault, d.ID, d.Sealed.WrappedKey, &st.Form)
 	if err != nil {
 		return fmt.Errorf("draft %s: seal: %w", d.ID, err)
 	}
@@ -295,7 +261,7 @@ func (s *Service) AddEvidence(ctx context.Context, code caseref.Code, name strin
 		return st, v.Err()
 	}
 	id := s.d.IDs.New()
-	sealed, err := s.d.Vault.SealWith(d.Sealed.WrappedKey, data, evidenceAAD(d.ID, id))
+	sealed, err := s.d.Vault.SealWith(d.Sealed.WrappedKey, data, casefile.EvidenceAAD(d.ID, id))
 	if err != nil {
 		return st, fmt.Errorf("draft %s: seal evidence: %w", d.ID, err)
 	}
@@ -482,69 +448,60 @@ func (s *Service) submit(ctx context.Context, d Draft, st *DraftState) (*Submitt
 		return nil, "", err
 	}
 	st.Form.Consent = true
-	plain, err := json.Marshal(st.Form)
+	personal, digest, err := PreComplaint.Seal(s.d.Vault, d.ID, d.Sealed.WrappedKey, &st.Form)
 	if err != nil {
 		return nil, "", err
 	}
-	personal, err := s.d.Vault.SealWith(d.Sealed.WrappedKey, plain, personalAAD(d.ID))
-	if err != nil {
-		return nil, "", fmt.Errorf("draft %s: seal: %w", d.ID, err)
-	}
-	for attempt := 0; ; attempt++ {
-		ref, err := caseref.New(caseref.PreComplaint, now.In(Paris).Year(), s.d.Rand)
-		if err != nil {
-			return nil, "", err
-		}
+	var sub Submission
+	_, err = casefile.MintRef(s.d.Rand, caseref.PreComplaint, now.In(Paris).Year(), func(ref caseref.Ref) error {
 		c := casefile.Case{
 			ID: d.ID, Ref: ref.String(), Kind: caseref.PreComplaint, Category: string(st.Form.Category),
-			Status: casefile.StatusSubmitted, UnitID: st.Form.UnitID,
+			Status: PreComplaint.Initial, UnitID: st.Form.UnitID,
 			CreatedAt: d.CreatedAt, SubmittedAt: now, UpdatedAt: now, ExpiresAt: now.Add(s.cfg.TTL),
 		}
-		sub := Submission{
+		sub = Submission{
 			Case:     c,
 			Secrets:  casefile.Secrets{TrackingHash: s.d.Codes.Sum(purposeTracking, track), LedgerSalt: salt},
 			Personal: personal, DraftID: d.ID, SlotID: slot.ID,
 			Events: []casefile.Event{
 				s.event(c.ID, casefile.EventSubmitted, "citizen", now, map[string]string{
-					"category": c.Category, "unit": slot.UnitID, "content": contentDigest(plain),
+					"category": c.Category, "unit": slot.UnitID, "content": digest,
 				}),
 				s.event(c.ID, casefile.EventAppointmentBooked, "citizen", now, map[string]string{
 					"unit": slot.UnitID, "start": slot.Start.UTC().Format(time.RFC3339), "end": slot.End.UTC().Format(time.RFC3339),
 				}),
 			},
 		}
-		err = s.d.Store.SubmitCase(ctx, sub)
-		if errors.Is(err, guichet.ErrConflict) && attempt < 3 {
+		err := s.d.Store.SubmitCase(ctx, sub)
+		if errors.Is(err, guichet.ErrConflict) {
 			// Either the reference collided (draw another) or the slot is
-			// full (which the next attempt reports the same way).
+			// full, which says so.
 			if sl, serr := s.d.Store.Slot(ctx, slot.ID); serr == nil && sl.Free() <= 0 {
 				var v guichet.ValidationError
 				v.Add("slot_id", "err.slot.full")
-				return nil, StepStation, v.Err()
+				return v.Err()
 			}
-			continue
 		}
-		if err != nil {
-			return nil, "", fmt.Errorf("draft %s: submit: %w", d.ID, err)
-		}
-		s.d.Committed()
-		s.d.Logger.InfoContext(ctx, "pre-complaint submitted", "ref", c.Ref, "category", c.Category, "unit", c.UnitID)
-		form := st.Form
-		view := &CaseView{
-			Case: c, Events: sub.Events, Form: &form, Salt: salt,
-			Appointment: &station.Appointment{CaseID: c.ID, SlotID: slot.ID, UnitID: slot.UnitID, Start: slot.Start, End: slot.End},
-		}
-		if u, err := s.d.Store.Unit(ctx, slot.UnitID); err == nil {
-			view.Unit = &u
-		}
-		return &Submitted{Ref: c.Ref, TrackingCode: track, Case: c, View: view}, "", nil
+		return err
+	})
+	var verr *guichet.ValidationError
+	if errors.As(err, &verr) {
+		return nil, StepStation, err
 	}
-}
-
-// contentDigest commits to the submitted answers without revealing them.
-func contentDigest(plain []byte) string {
-	sum := sha256.Sum256(plain)
-	return hex.EncodeToString(sum[:])
+	if err != nil {
+		return nil, "", fmt.Errorf("draft %s: submit: %w", d.ID, err)
+	}
+	c := sub.Case
+	s.d.Logger.InfoContext(ctx, "pre-complaint submitted", "ref", c.Ref, "category", c.Category, "unit", c.UnitID)
+	form := st.Form
+	view := &CaseView{
+		Case: c, Events: sub.Events, Form: &form, Salt: salt,
+		Appointment: &station.Appointment{CaseID: c.ID, SlotID: slot.ID, UnitID: slot.UnitID, Start: slot.Start, End: slot.End},
+	}
+	if u, err := s.d.Store.Unit(ctx, slot.UnitID); err == nil {
+		view.Unit = &u
+	}
+	return &Submitted{Ref: c.Ref, TrackingCode: track, Case: c, View: view}, "", nil
 }
 
 func (s *Service) event(caseID, typ, actor string, at time.Time, data map[string]string) casefile.Event {
@@ -632,14 +589,11 @@ func (s *Service) View(ctx context.Context, ref string) (*CaseView, error) {
 		if err != nil {
 			return nil, fmt.Errorf("case %s: personal: %w", ref, err)
 		}
-		plain, err := s.d.Vault.Open(sealed, personalAAD(c.ID))
+		p, err := PreComplaint.OpenPersonal(s.d.Vault, c.ID, sealed)
 		if err != nil {
-			return nil, fmt.Errorf("case %s: open: %w", ref, err)
+			return nil, fmt.Errorf("case %s: %w", ref, err)
 		}
-		v.Form = new(Form)
-		if err := json.Unmarshal(plain, v.Form); err != nil {
-			return nil, fmt.Errorf("case %s: decode: %w", ref, err)
-		}
+		v.Form = p.(*Form)
 	}
 	return v, nil
 }
@@ -678,7 +632,6 @@ func (s *Service) Reschedule(ctx context.Context, ref, slotID string) error {
 		}
 		return fmt.Errorf("case %s: reschedule: %w", ref, err)
 	}
-	s.d.Committed()
 	s.d.Logger.InfoContext(ctx, "appointment rescheduled", "ref", ref)
 	return nil
 }
@@ -697,7 +650,6 @@ func (s *Service) CancelAppointment(ctx context.Context, ref string) error {
 	if err := s.d.Store.CancelAppointment(ctx, c.ID, []casefile.Event{ev}); err != nil {
 		return fmt.Errorf("case %s: cancel appointment: %w", ref, err)
 	}
-	s.d.Committed()
 	s.d.Logger.InfoContext(ctx, "appointment cancelled", "ref", ref)
 	return nil
 }
@@ -754,7 +706,6 @@ func (s *Service) RunRetention(ctx context.Context) (Retention, error) {
 			s.deleteBlobs(ctx, keys)
 			s.d.Logger.InfoContext(ctx, "pre-complaint expired and erased", "ref", c.Ref)
 		}
-		s.d.Committed()
 		if len(cases) < 100 {
 			break
 		}

@@ -57,7 +57,9 @@ func (s *Store) SubmitCase(ctx context.Context, sub complaint.Submission) error 
 			b.Queue(`UPDATE slots SET booked = booked + 1 WHERE id = $1 AND booked < capacity`, sub.SlotID)
 			b.Queue(`INSERT INTO appointments (case_id, slot_id) VALUES ($1, $2)`, c.ID, sub.SlotID)
 		}
-		queueEvents(b, c.ID, events)
+		if err := queueEvents(tx, b, c.ID, c.Ref, events); err != nil {
+			return err
+		}
 		br := tx.SendBatch(ctx, b)
 		err := submitResults(br, sub, events)
 		if cerr := br.Close(); err == nil && cerr != nil {
@@ -140,15 +142,18 @@ func eventRows(caseID, ref string, salt []byte, events []casefile.Event) ([]even
 }
 
 // queueEvents adds to b, for each event, its row (numbered after the case's
-// last event) and its outbox entry.
-func queueEvents(b *pgx.Batch, caseID string, events []eventRow) {
+// last event), and to tx its outbox entry, which Transact writes last.
+func queueEvents(tx pgx.Tx, b *pgx.Batch, caseID, ref string, events []eventRow) error {
 	for _, r := range events {
 		e := r.e
 		b.Queue(`INSERT INTO case_events (id, case_id, seq, type, at, actor, visible, data)
 			SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7 FROM case_events WHERE case_id = $2`,
 			e.ID, caseID, e.Type, e.At, e.Actor, e.Visible, r.data)
-		b.Queue(`INSERT INTO outbox (event_id, leaf, created_at) VALUES ($1, $2, $3)`, e.ID, r.leaf, e.At)
+		if err := addOutbox(tx, r, caseID, ref); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // eventResults reads the results of the statements queueEvents added.
@@ -156,9 +161,6 @@ func eventResults(br pgx.BatchResults, ref string, events []eventRow) error {
 	for _, r := range events {
 		if _, err := br.Exec(); err != nil {
 			return fmt.Errorf("case %s: event %s: %w", ref, r.e.ID, classify(err))
-		}
-		if _, err := br.Exec(); err != nil {
-			return fmt.Errorf("case %s: event %s: outbox: %w", ref, r.e.ID, classify(err))
 		}
 	}
 	return nil
@@ -172,7 +174,9 @@ func writeEvents(ctx context.Context, tx pgx.Tx, caseID, ref string, salt []byte
 		return err
 	}
 	b := &pgx.Batch{}
-	queueEvents(b, caseID, rows)
+	if err := queueEvents(tx, b, caseID, ref, rows); err != nil {
+		return err
+	}
 	br := tx.SendBatch(ctx, b)
 	err = eventResults(br, ref, rows)
 	if cerr := br.Close(); err == nil && cerr != nil {

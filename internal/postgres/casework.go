@@ -198,6 +198,15 @@ func (s *Store) ChangeCase(ctx context.Context, c casework.Change) error {
 	return nil
 }
 
+// statusStrings is list as a text[] parameter.
+func statusStrings(list []casefile.Status) []string {
+	out := make([]string, len(list))
+	for i, st := range list {
+		out[i] = string(st)
+	}
+	return out
+}
+
 func statusIn(list []casefile.Status, st casefile.Status) bool {
 	for _, v := range list {
 		if v == st {
@@ -213,17 +222,17 @@ func statusIn(list []casefile.Status, st casefile.Status) bool {
 // guichet.ErrConflict.
 func (s *Store) ConvertCase(ctx context.Context, cv casework.Conversion) error {
 	pl := cv.PL
-	if pl.ID == "" || pl.Ref == "" || len(cv.PLSalt) == 0 {
-		return fmt.Errorf("postgres: convert %s: complaint id, ref and salt are required: %w", cv.PPID, guichet.ErrInvalid)
+	if pl.ID == "" || pl.Ref == "" || len(cv.PLSalt) == 0 || len(cv.PPAllowed) == 0 {
+		return fmt.Errorf("postgres: convert %s: complaint id, ref, salt and guard are required: %w", cv.PPID, guichet.ErrInvalid)
 	}
 	err := s.Transact(ctx, func(tx pgx.Tx) error {
 		ppRef, ppSalt, err := liveCase(ctx, tx, cv.PPID)
 		if err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `UPDATE cases SET linked_ref = $1, status = 'confirmed', expires_at = NULL, updated_at = $2
-			WHERE id = $3 AND linked_ref IS NULL AND status NOT IN ('confirmed', 'referred', 'closed', 'expired')`,
-			pl.Ref, dbTime(cv.At), cv.PPID)
+		tag, err := tx.Exec(ctx, `UPDATE cases SET status = $4, linked_ref = $1, expires_at = NULL, updated_at = $2
+			WHERE id = $3 AND linked_ref IS NULL AND status = ANY($5)`,
+			pl.Ref, dbTime(cv.At), cv.PPID, string(casefile.StatusConfirmed), statusStrings(cv.PPAllowed))
 		if err != nil {
 			return classify(err)
 		}

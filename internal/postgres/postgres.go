@@ -24,6 +24,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -33,6 +34,7 @@ import (
 
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/hub"
 )
 
 var _ complaint.Store = (*Store)(nil)
@@ -48,6 +50,10 @@ const migrateLock int64 = 0x6775696368657401
 // concurrent use, and several processes may share the database.
 type Store struct {
 	pool *pgxpool.Pool
+	url  string // for the listener's own connection
+	// publish receives the outbox records of each committed transaction
+	// (see SetPublisher); nil until set.
+	publish atomic.Pointer[func(...hub.Record)]
 }
 
 // Open connects to the database at url (postgres://…; pgxpool parameters
@@ -67,7 +73,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, url: url}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: open: %w", err)
@@ -133,11 +139,19 @@ func (s *Store) transactOnce(ctx context.Context, fn func(tx pgx.Tx) error) (err
 			_ = tx.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
-	if err := fn(tx); err != nil {
+	otx := &outboxTx{Tx: tx}
+	if err := fn(otx); err != nil {
+		return err
+	}
+	recs, err := flushOutbox(ctx, tx, otx.outbox)
+	if err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", classify(err))
+	}
+	if p := s.publish.Load(); p != nil && len(recs) > 0 {
+		(*p)(recs...)
 	}
 	return nil
 }

@@ -75,6 +75,10 @@ func TestNotifyContract(t *testing.T) {
 	storetest.RunNotify(t, func(t *testing.T) storetest.NotifyStore { return open(t) })
 }
 
+func TestHubContract(t *testing.T) {
+	storetest.RunHub(t, func(t *testing.T) storetest.HubStore { return open(t) })
+}
+
 func TestAccountContract(t *testing.T) {
 	storetest.RunAccounts(t, func(t *testing.T) storetest.AccountStore { return open(t) })
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/guichet/guichet/internal/casefile"
 	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/hub"
 	"github.com/guichet/guichet/internal/station"
 )
 
@@ -103,12 +104,57 @@ func (s *Store) writeEvents(ctx context.Context, tx *sql.Tx, caseID, ref string,
 			return fmt.Errorf("case %s: event %s: %w", ref, e.ID, classify(err))
 		}
 		leaf := casefile.NewLeaf(salt, ref, e).MarshalCanonical()
-		if _, err := s.exec(ctx, tx, qInsertOutbox,
-			e.ID, leaf, dbTime(e.At)); err != nil {
+		res, err := s.exec(ctx, tx, qInsertOutbox, e.ID, leaf, dbTime(e.At))
+		if err != nil {
 			return fmt.Errorf("case %s: event %s: outbox: %w", ref, e.ID, classify(err))
 		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return fmt.Errorf("case %s: event %s: outbox: %w", ref, e.ID, err)
+		}
+		s.written = append(s.written, hub.Record{ID: id, EventID: e.ID, CaseID: caseID, Kind: refKind(ref), Type: e.Type})
 	}
 	return nil
+}
+
+// refKind is the kind a reference names: its prefix.
+func refKind(ref string) caseref.Kind {
+	if len(ref) < 2 {
+		return ""
+	}
+	return caseref.Kind(ref[:2])
+}
+
+// OutboxSince returns up to limit committed outbox records after the
+// position after, in ID order (hub.Source).
+func (s *Store) OutboxSince(ctx context.Context, after int64, limit int) ([]hub.Record, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT o.id, o.event_id, e.case_id, c.kind, e.type
+		FROM outbox o JOIN case_events e ON e.id = o.event_id JOIN cases c ON c.id = e.case_id
+		WHERE o.id > ? ORDER BY o.id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: outbox since %d: %w", after, err)
+	}
+	defer rows.Close()
+	out := []hub.Record{}
+	for rows.Next() {
+		var r hub.Record
+		var kind string
+		if err := rows.Scan(&r.ID, &r.EventID, &r.CaseID, &kind, &r.Type); err != nil {
+			return nil, fmt.Errorf("sqlite: outbox since %d: %w", after, err)
+		}
+		r.Kind = caseref.Kind(kind)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// OutboxHead returns the greatest committed outbox ID, 0 when none.
+func (s *Store) OutboxHead(ctx context.Context) (int64, error) {
+	var id int64
+	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM outbox`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("sqlite: outbox head: %w", err)
+	}
+	return id, nil
 }
 
 // liveCase reads, inside a write transaction, what recording events on a

@@ -21,9 +21,6 @@ var (
 	_ casework.KeyStore = (*Store)(nil)
 )
 
-// finalStatuses is the SQL list of statuses no transition leaves.
-const finalStatuses = `('confirmed', 'referred', 'closed', 'expired')`
-
 // queueKey is the queue's sort key: cases with an appointment first (0),
 // by start; the others (1) by submission; then by ID.
 const queueKey = `(ap.case_id IS NULL), COALESCE(sl.start_at, c.submitted_at, c.created_at, 0), c.id`
@@ -228,16 +225,17 @@ func allowed(list []casefile.Status, st casefile.Status) bool {
 // PP already linked and fails with guichet.ErrConflict.
 func (s *Store) ConvertCase(ctx context.Context, cv casework.Conversion) error {
 	pl := cv.PL
-	if pl.ID == "" || pl.Ref == "" || len(cv.PLSalt) == 0 {
-		return fmt.Errorf("sqlite: convert %s: complaint id, ref and salt are required: %w", cv.PPID, guichet.ErrInvalid)
+	if pl.ID == "" || pl.Ref == "" || len(cv.PLSalt) == 0 || len(cv.PPAllowed) == 0 {
+		return fmt.Errorf("sqlite: convert %s: complaint id, ref, salt and guard are required: %w", cv.PPID, guichet.ErrInvalid)
 	}
 	err := s.Transact(ctx, func(tx *sql.Tx) error {
 		ppRef, ppSalt, err := liveCase(ctx, tx, cv.PPID)
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE cases SET linked_ref = ?, status = 'confirmed', expires_at = NULL, updated_at = ?
-			WHERE id = ? AND linked_ref IS NULL AND status NOT IN `+finalStatuses, pl.Ref, dbTime(norm(cv.At)), cv.PPID)
+		args := append([]any{string(casefile.StatusConfirmed), pl.Ref, dbTime(norm(cv.At)), cv.PPID}, anys(cv.PPAllowed)...)
+		res, err := tx.ExecContext(ctx, `UPDATE cases SET status = ?, linked_ref = ?, expires_at = NULL, updated_at = ?
+			WHERE id = ? AND linked_ref IS NULL AND status IN (`+marks(len(cv.PPAllowed))+`)`, args...)
 		if err != nil {
 			return classify(err)
 		}

@@ -25,6 +25,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -32,6 +33,7 @@ import (
 
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/hub"
 )
 
 var _ complaint.Store = (*Store)(nil)
@@ -51,6 +53,13 @@ type Store struct {
 
 	prepared map[string]*sql.Stmt // on the writer connection; see prepare
 	reads    map[string]*sql.Stmt // on the reader pool; see prepareReads
+
+	// publish receives the outbox records of each committed transaction
+	// (see SetPublisher); nil until set.
+	publish atomic.Pointer[func(...hub.Record)]
+	// written collects the outbox records of the transaction the writer
+	// goroutine is running, which alone touches it.
+	written []hub.Record
 
 	reqs       chan *writeReq // unbuffered: a request is taken or not
 	closing    chan struct{}  // closed by Close
@@ -260,10 +269,12 @@ func (s *Store) runBatch(batch []*writeReq) {
 				_ = tx.Rollback()
 				return err
 			}
+			mark := len(s.written)
 			res := call(r.fn, tx)
 			undo := "RELEASE w"
 			if res.err != nil || res.panicked {
 				undo = "ROLLBACK TO w; RELEASE w"
+				s.written = s.written[:mark]
 			}
 			if _, err := tx.ExecContext(ctx, undo); err != nil {
 				_ = tx.Rollback()
@@ -273,6 +284,7 @@ func (s *Store) runBatch(batch []*writeReq) {
 		}
 		return tx.Commit()
 	}()
+	s.committed(err == nil)
 	for i, r := range batch {
 		switch {
 		case err == nil || (ran[i] && (results[i].err != nil || results[i].panicked)):
@@ -294,16 +306,36 @@ func (s *Store) runOne(r *writeReq) writeResult {
 	if err != nil {
 		return writeResult{err: fmt.Errorf("begin: %w", classify(err))}
 	}
+	s.written = s.written[:0]
 	res := call(r.fn, tx)
 	if res.err != nil || res.panicked {
 		_ = tx.Rollback()
+		s.committed(false)
 		return res
 	}
 	if err := tx.Commit(); err != nil {
+		s.committed(false)
 		return writeResult{err: fmt.Errorf("commit: %w", classify(err))}
 	}
+	s.committed(true)
 	return res
 }
+
+// committed ends the writer's transaction: its outbox records go to the
+// publisher when it committed, and are forgotten otherwise.
+func (s *Store) committed(ok bool) {
+	if ok && len(s.written) > 0 {
+		if p := s.publish.Load(); p != nil {
+			(*p)(s.written...)
+		}
+	}
+	s.written = s.written[:0]
+}
+
+// SetPublisher makes the store hand p the outbox records of every
+// transaction once it has committed, in commit order (the event hub's
+// Publish). p MUST NOT block.
+func (s *Store) SetPublisher(p func(...hub.Record)) { s.publish.Store(&p) }
 
 // call runs fn, turning a panic into a result.
 func call(fn func(tx *sql.Tx) error, tx *sql.Tx) (res writeResult) {

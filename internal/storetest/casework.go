@@ -214,8 +214,10 @@ func (f *fixture) conversion(pp complaint.Submission) casework.Conversion {
 	pl := casefile.Case{ID: f.ids.New(), Ref: r.String(), Kind: caseref.Complaint, Category: pp.Case.Category,
 		Status: casefile.StatusConfirmed, UnitID: pp.Case.UnitID, CreatedAt: f.now, SubmittedAt: f.now, UpdatedAt: f.now,
 		LinkedRef: pp.Case.Ref}
+	guard, err := complaint.PreComplaint.From(casefile.StatusConfirmed, casefile.ActorAgent)
+	ok(f.t, err)
 	return casework.Conversion{
-		PPID: pp.Case.ID, PL: pl, PLSalt: randBytes(32), At: f.now,
+		PPID: pp.Case.ID, PPAllowed: guard, PL: pl, PLSalt: randBytes(32), At: f.now,
 		PLPerson: casefile.Sealed{WrappedKey: randBytes(60), Ciphertext: randBytes(500)},
 		PLEvents: []casefile.Event{f.event(pl.ID, casefile.EventCreated, f.now, map[string]string{"pre_complaint": pp.Case.Ref})},
 		PPEvents: []casefile.Event{f.event(pp.Case.ID, casefile.EventConverted, f.now, map[string]string{"complaint": pl.Ref})},
@@ -266,7 +268,18 @@ func testConvertCase(t *testing.T, f *fixture, s CaseworkStore) {
 	if n := len(f.pending()); n != before {
 		t.Errorf("refused conversions wrote %d outbox rows", n-before)
 	}
-	is(t, s.ConvertCase(ctx, casework.Conversion{PPID: "nope", PL: f.conversion(pp).PL, PLSalt: randBytes(32)}), guichet.ErrNotFound)
+	is(t, s.ConvertCase(ctx, casework.Conversion{PPID: "nope", PPAllowed: cv.PPAllowed, PL: f.conversion(pp).PL, PLSalt: randBytes(32)}), guichet.ErrNotFound)
+	// The store keeps the kernel's guard: a pre-complaint whose status is
+	// not among the allowed ones is refused even though it is open.
+	open := f.submitted("")
+	cv3 := f.conversion(open)
+	cv3.PPAllowed = []casefile.Status{casefile.StatusInProgress}
+	is(t, s.ConvertCase(ctx, cv3), guichet.ErrConflict)
+	cv3.PPAllowed = nil
+	is(t, s.ConvertCase(ctx, cv3), guichet.ErrInvalid)
+	if c, _, err := s.CaseByRef(ctx, open.Case.Ref); err != nil || c.Status != casefile.StatusSubmitted || c.LinkedRef != "" {
+		t.Errorf("refused conversion changed the pre-complaint: %+v, %v", c, err)
+	}
 }
 
 func testRaceConvert(t *testing.T, f *fixture, s CaseworkStore) {
