@@ -82,3 +82,20 @@ func TestHubContract(t *testing.T) {
 func TestAccountContract(t *testing.T) {
 	storetest.RunAccounts(t, func(t *testing.T) storetest.AccountStore { return open(t) })
 }
+
+func TestHubAcrossNodes(t *testing.T) {
+	storetest.RunHubNodes(t, func(t *testing.T) (a, b storetest.NodeStore) {
+		url := freshDatabase(t)
+		sa, err := Open(t.Context(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = sa.Close() })
+		sb, err := Open(t.Context(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = sb.Close() })
+		return sa, sb
+	})
+}

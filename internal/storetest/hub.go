@@ -178,3 +178,91 @@ func testHubCommitOrder(t *testing.T, f *fixture, s HubStore) {
 		t.Errorf("published %d records, want %d", len(pub), len(all))
 	}
 }
+
+// NodeStore is a store shared by several nodes, which hear each other's
+// commits.
+type NodeStore interface {
+	HubStore
+	// Listen calls wake with the outbox ID each commit of any node
+	// announces, and wake(0) after (re)connecting, until ctx ends.
+	Listen(ctx context.Context, wake func(id int64)) error
+}
+
+// RunHubNodes checks the fan-out of committed events across nodes: open
+// returns two stores on the same database, as two nodes would hold.
+func RunHubNodes(t *testing.T, open func(t *testing.T) (a, b NodeStore)) {
+	a, b := open(t)
+	f := newFixture(t, a)
+	ctx := f.ctx()
+	hubOf := func(s NodeStore) *hub.Hub {
+		// No poll: only notifications may bring another node's events.
+		h := hub.New(s, hub.Config{Poll: time.Hour})
+		ok(t, h.Start(ctx))
+		s.SetPublisher(h.Publish)
+		go func() { _ = h.Run(ctx) }()
+		return h
+	}
+	ha, hb := hubOf(a), hubOf(b)
+	listen := func(s NodeStore, h *hub.Hub) context.CancelFunc {
+		lctx, cancel := context.WithCancel(ctx)
+		ready := make(chan struct{})
+		var once sync.Once
+		go func() {
+			_ = s.Listen(lctx, func(id int64) {
+				if id == 0 {
+					once.Do(func() { close(ready) })
+				}
+				h.Wake(id)
+			})
+		}()
+		select {
+		case <-ready:
+		case <-time.After(10 * time.Second):
+			t.Fatal("listener never connected")
+		}
+		return cancel
+	}
+	listen(a, ha)
+	stopB := listen(b, hb)
+	onB := hb.Subscribe(ctx, nil, 0)
+	onA := ha.Subscribe(ctx, func(r hub.Record) bool { return r.Type == casefile.EventSubmitted }, 0)
+
+	receive := func(ch <-chan hub.Record, want []casefile.Event, where string) {
+		t.Helper()
+		for i, e := range want {
+			select {
+			case r := <-ch:
+				if r.EventID != e.ID {
+					t.Fatalf("%s: record %d is event %s, want %s", where, i, r.EventID, e.ID)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("%s: event %d (%s) never arrived", where, i, e.Type)
+			}
+		}
+	}
+	var first []casefile.Event
+	var submitted []casefile.Event
+	for range 3 {
+		sub := f.submitted("")
+		first = append(first, sub.Events...)
+		submitted = append(submitted, sub.Events[0])
+	}
+	receive(onB, first, "node B")
+	receive(onA, submitted, "node A (filtered)")
+
+	// Node B loses its connection: what A commits meanwhile reaches B
+	// when it is back, from the table.
+	stopB()
+	var missed []casefile.Event
+	for range 2 {
+		missed = append(missed, f.submitted("").Events...)
+	}
+	time.Sleep(50 * time.Millisecond)
+	select {
+	case r := <-onB:
+		t.Fatalf("node B got record %d without a listener or a poll", r.ID)
+	default:
+	}
+	listen(b, hb)
+	receive(onB, missed, "node B after reconnecting")
+}
