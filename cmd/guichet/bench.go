@@ -30,6 +30,8 @@ Figures:
            with latency percentiles (SQLite by default; --database postgres://…)
   case     latency of opening a case page (decrypt + access event), p50/p99
   login    agents' argon2id parameters, hash/verify time (p50/p99), sign-ins per second
+  hub      commit → subscriber latency of the event hub (p50/p99) at a steady rate,
+           and node A → node B over LISTEN/NOTIFY with --database postgres://…
   ledger   transparency-log appends per second, inclusion-proof time at 1M and
            10M entries, checkpoint publication latency
 `
@@ -46,6 +48,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		return benchCase(ctx, args[1:], stdout, stderr)
 	case "login":
 		return benchLogin(ctx, args[1:], stdout, stderr)
+	case "hub":
+		return benchHub(ctx, args[1:], stdout, stderr)
 	case "ledger":
 		return ledger.Bench(ctx, stdout, ledger.BenchOptions{})
 	case "-h", "--help", "help":

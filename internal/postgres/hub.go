@@ -61,11 +61,14 @@ func flushOutbox(ctx context.Context, tx pgx.Tx, rows []pendingOutbox) ([]hub.Re
 	if len(rows) == 0 {
 		return nil, nil
 	}
+	// One round trip: the lock, every row, and the notification of the
+	// last ID this session drew (delivered at commit).
 	b := &pgx.Batch{}
 	b.Queue(`SELECT pg_advisory_xact_lock($1)`, outboxLock)
 	for _, r := range rows {
 		b.Queue(`INSERT INTO outbox (event_id, leaf, created_at) VALUES ($1, $2, $3) RETURNING id`, r.rec.EventID, r.leaf, r.at)
 	}
+	b.Queue(`SELECT pg_notify($1, currval(pg_get_serial_sequence('outbox', 'id'))::text)`, NotifyChannel)
 	br := tx.SendBatch(ctx, b)
 	recs, err := func() ([]hub.Record, error) {
 		if _, err := br.Exec(); err != nil {
@@ -78,6 +81,9 @@ func flushOutbox(ctx context.Context, tx pgx.Tx, rows []pendingOutbox) ([]hub.Re
 				return nil, fmt.Errorf("event %s: outbox: %w", r.rec.EventID, classify(err))
 			}
 		}
+		if _, err := br.Exec(); err != nil {
+			return nil, fmt.Errorf("outbox notify: %w", classify(err))
+		}
 		return out, nil
 	}()
 	if cerr := br.Close(); err == nil && cerr != nil {
@@ -85,10 +91,6 @@ func flushOutbox(ctx context.Context, tx pgx.Tx, rows []pendingOutbox) ([]hub.Re
 	}
 	if err != nil {
 		return nil, err
-	}
-	last := recs[len(recs)-1].ID
-	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, strconv.FormatInt(last, 10)); err != nil {
-		return nil, fmt.Errorf("outbox notify: %w", classify(err))
 	}
 	return recs, nil
 }
