@@ -389,39 +389,58 @@ func (s *Service) Submit(ctx context.Context, code caseref.Code) (*Submitted, St
 	return s.submit(ctx, d, st)
 }
 
+// ReviewOutcome is what the review page's post came to: exactly one of
+// Submitted, Stale or Invalid is set.
+type ReviewOutcome struct {
+	// Submitted is the new case, when the pre-complaint was submitted.
+	Submitted *Submitted
+	// Draft is the draft as saved, when it was not submitted.
+	Draft *DraftState
+	// Stale: the page was built from an older version of the draft, saved
+	// elsewhere since; nothing was saved.
+	Stale bool
+	// Step is the first step to correct, and Invalid its errors, when the
+	// draft failed validation or consent was not given; the consent as
+	// typed was saved, so nothing typed is lost.
+	Step    Step
+	Invalid *guichet.ValidationError
+}
+
 // SubmitReview is the review page's post in one step: it records the
 // citizen's consent and, when given, submits the draft (see Submit),
 // reading and decrypting the draft once. version is the draft version the
-// page was built from; a stale one fails with guichet.ErrConflict, saves
-// nothing and returns the draft as saved. Without consent, or when the
-// draft fails validation, the draft is saved with the consent as typed and
-// returned with the failing step and its *guichet.ValidationError, so
-// nothing typed is lost.
-func (s *Service) SubmitReview(ctx context.Context, code caseref.Code, consent bool, version int) (*Submitted, *DraftState, Step, error) {
+// page was built from (0: any). Errors are for what the citizen cannot
+// correct: a draft gone (guichet.ErrNotFound) or a failure of the service.
+func (s *Service) SubmitReview(ctx context.Context, code caseref.Code, consent bool, version int) (ReviewOutcome, error) {
 	d, st, err := s.loadDraft(ctx, code)
 	if err != nil {
-		return nil, nil, "", err
+		return ReviewOutcome{}, err
 	}
 	if version != 0 && version != d.Version {
-		return nil, st, "", fmt.Errorf("draft %s: saved elsewhere since (version %d, page %d): %w", d.ID, d.Version, version, guichet.ErrConflict)
+		return ReviewOutcome{Draft: st, Stale: true}, nil
 	}
 	MergeStep(&st.Form, StepReview, Form{Consent: consent})
-	if verr := ValidateStep(StepReview, &st.Form, s.d.Clock.Now()); verr != nil {
-		if err := s.saveDraft(ctx, d, st); err != nil {
-			return nil, nil, "", err
+	invalid := func(step Step, err error) (ReviewOutcome, error) {
+		// Keep the consent given; the citizen fixes the failing step.
+		if serr := s.saveDraft(ctx, d, st); serr != nil {
+			return ReviewOutcome{}, serr
 		}
-		return nil, st, StepReview, verr
+		var verr *guichet.ValidationError
+		errors.As(err, &verr)
+		return ReviewOutcome{Draft: st, Step: step, Invalid: verr}, nil
+	}
+	if verr := ValidateStep(StepReview, &st.Form, s.d.Clock.Now()); verr != nil {
+		return invalid(StepReview, verr)
 	}
 	sub, failed, err := s.submit(ctx, d, st)
 	var verr *guichet.ValidationError
 	if err != nil && failed != "" && errors.As(err, &verr) {
-		// Keep the consent given; the citizen fixes the failing step.
-		if serr := s.saveDraft(ctx, d, st); serr != nil {
-			return nil, nil, "", serr
-		}
-		return nil, st, failed, err
+		return invalid(failed, err)
 	}
-	return sub, st, failed, err
+	if err != nil {
+		return ReviewOutcome{}, err
+	}
+	return ReviewOutcome{Submitted: sub}, nil
 }
 
 // submit turns the loaded draft d, whose answers are st, into a case.

@@ -15,13 +15,13 @@ import (
 
 // outboxLock is the pg_advisory_xact_lock key held from the moment a
 // transaction writes its outbox rows until it commits ("guichet" in ASCII,
-// then 2). Outbox IDs are therefore allocated in commit order: once a row
+// then 3). Outbox IDs are therefore allocated in commit order: once a row
 // is visible, every row with a lower ID is visible too or belongs to a
 // transaction that rolled back. The event hub and its subscribers rely on
 // it to read the outbox by ID without missing a late commit. The lock is
 // taken last, after every row lock the transaction needs, so it cannot be
 // part of a deadlock, and held for the outbox insert and the commit only.
-const outboxLock int64 = 0x6775696368657402
+const outboxLock int64 = 0x6775696368657403
 
 // NotifyChannel is the LISTEN/NOTIFY channel on which every commit that
 // wrote outbox rows announces its greatest outbox ID (the payload is that

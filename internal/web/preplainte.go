@@ -404,25 +404,25 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 		}
 		return redirect(w, r, "/preplainte/code?enregistre=1")
 	}
-	sub, st, failed, err := s.d.Complaints.SubmitReview(r.Context(), code, consent, version)
-	var verr *guichet.ValidationError
+	out, err := s.d.Complaints.SubmitReview(r.Context(), code, consent, version)
 	switch {
-	case errors.Is(err, guichet.ErrNotFound) && st == nil:
+	case errors.Is(err, guichet.ErrNotFound):
 		s.clearDraft(w)
 		return noDraft(w, r, errNoDraft)
-	case errors.Is(err, guichet.ErrConflict) && st != nil:
-		st.Form.Consent = consent
-		p, perr := s.stepPage(r, complaint.StepReview, st, nil)
+	case err != nil:
+		return err
+	case out.Stale:
+		out.Draft.Form.Consent = consent
+		p, perr := s.stepPage(r, complaint.StepReview, out.Draft, nil)
 		if perr != nil {
 			return perr
 		}
 		p.Notice = "notice.conflict"
 		return s.render(w, r, http.StatusConflict, "step_review", p)
-	case err != nil && failed != "" && st != nil && errors.As(err, &verr):
-		return s.renderStepErrors(w, r, failed, st, verr)
-	case err != nil:
-		return err
+	case out.Invalid != nil:
+		return s.renderStepErrors(w, r, out.Step, out.Draft, out.Invalid)
 	}
+	sub := out.Submitted
 	s.clearDraft(w)
 	s.grantAccess(w, sub.Ref)
 	p := s.newPage(r)
