@@ -160,17 +160,18 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 	if err != nil {
 		return nil, err
 	}
-	var tiles ledger.TileStore // nil: a directory in the data directory
-	if cfg.LogBlob != "" {
-		var bs *ledger.BlobStore
-		if bs, a.closeTiles, err = ledger.OpenBlobStore(ctx, cfg.LogBlob); err != nil {
-			return nil, fmt.Errorf("transparency log storage: %w", err)
-		}
-		tiles = bs
+	tiles, where, closeTiles, err := openLogStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.closeTiles = closeTiles
+	elector, err := logElector(ctx, a.store, tiles, where, logger) // multinode.go
+	if err != nil {
+		return nil, err
 	}
 	if a.lg, err = ledger.Open(ctx, ledger.Config{
 		DataDir: cfg.DataDir, PublicURL: logURL(cfg), Key: getenv("GUICHET_LOG_KEY"), ExtraKeys: logExtraKeys(getenv),
-		Outbox: a.store, Logger: logger, Clock: clock, Store: tiles,
+		Outbox: a.store, Logger: logger, Clock: clock, Store: tiles, Elector: elector,
 	}); err != nil {
 		return nil, fmt.Errorf("transparency log: %w", err)
 	}
@@ -222,7 +223,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 			if err != nil {
 				return -1, "", err
 			}
-			return i, string(a.lg.Checkpoint()), nil
+			return i, string(a.lg.CheckpointCovering(ctx, i)), nil
 		},
 		// The status page shows citizens the notes agents wrote to them.
 		CitizenNotes: a.cases.CitizenNotes,

@@ -215,6 +215,13 @@ func independentCheck(t *testing.T, file []byte, vkey, ref string, index int64) 
 // reference and tracking code. The browser then holds access to the case.
 func fileCase(t *testing.T, c *citizen, n int) (ref, code string) {
 	t.Helper()
+	return fileCaseAt(t, c, n, "")
+}
+
+// fileCaseAt is fileCase at the unit of ID unitID (the first offered if
+// empty).
+func fileCaseAt(t *testing.T, c *citizen, n int, unitID string) (ref, code string) {
+	t.Helper()
 	steps := []struct {
 		path string
 		form url.Values
@@ -243,7 +250,10 @@ func fileCase(t *testing.T, c *citizen, n int) (ref, code string) {
 		p = c.post(st.path, st.form)
 		expect(t, p, http.StatusOK, st.next)
 	}
-	unit := find(t, p, unitRE, "a unit to choose")
+	unit := unitID
+	if unit == "" {
+		unit = find(t, p, unitRE, "a unit to choose")
+	}
 	p = c.post("/preplainte/commissariat", withVersion(t, p, url.Values{"action": {"choose-unit"}, "unit_id": {unit}, "q": {"69001"}}))
 	expect(t, p, http.StatusOK, "/preplainte/commissariat")
 	slots := slotRE.FindAllStringSubmatch(p.body, -1)

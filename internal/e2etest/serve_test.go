@@ -148,8 +148,16 @@ func (b *syncBuffer) String() string {
 // when t ends.
 func launch(t *testing.T, dataDir, db string) *server {
 	t.Helper()
-	cmd := exec.Command(binary(t), "serve", "--addr", "127.0.0.1:0", "--data", dataDir, "--database", db, "--log-format", "json")
-	cmd.Env = append(cleanEnv(), "GUICHET_RETENTION_EVERY=1h")
+	return launchWith(t, dataDir, db, nil)
+}
+
+// launchWith is launch with more environment variables (NAME=value) and
+// more flags.
+func launchWith(t *testing.T, dataDir, db string, env []string, flags ...string) *server {
+	t.Helper()
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dataDir, "--database", db, "--log-format", "json"}, flags...)
+	cmd := exec.Command(binary(t), args...)
+	cmd.Env = append(append(cleanEnv(), "GUICHET_RETENTION_EVERY=1h"), env...)
 	// An os.Pipe, not StderrPipe: Wait must not close it under the reader.
 	r, w, err := os.Pipe()
 	if err != nil {

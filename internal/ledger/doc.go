@@ -44,11 +44,15 @@
 // signed by the new key). If the old key leaked, rotate at once: witness
 // cosignatures are what stops a forged fork signed with the old key.
 //
-// # Deployment limits
+// # Several processes
 //
-// One process sequences a log directory (flock on DataDir/ledger.lock).
-// With PostgreSQL and several nodes, exactly one node MUST run the
-// sequencer and serve /log/ until leader election (pg_try_advisory_lock)
-// and a shared TileStore (blob storage) are added; both are left to a
-// later issue.
+// One process uses a data directory (flock on DataDir/ledger.lock).
+// Processes sharing one TileStore (a bucket) and one Outbox (PostgreSQL)
+// elect their sequencer through an Elector (Config.Elector;
+// internal/postgres implements it with a session advisory lock): the
+// holder appends, the others serve the read API and proofs from the
+// store. Every write to the store is fenced by a fresh check of the lease
+// and bounded by Config.WriteWindow; a new holder waits twice that long
+// before reading the log; and no checkpoint is signed unless the stored
+// one is the tree it extends. See docs/ledger.md, "Several nodes".
 package ledger

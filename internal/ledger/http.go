@@ -31,7 +31,7 @@ func (l *Log) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-cache")
 		w.Header().Set("Access-Control-Allow-Origin", "*")
-		w.Write(l.Checkpoint())
+		w.Write(l.latest(r.Context(), 0).note)
 	})
 	mux.HandleFunc("GET /log/key", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -51,11 +51,13 @@ func (l *Log) serveTile(w http.ResponseWriter, r *http.Request) {
 	}
 	// Only what a published checkpoint covers: tiles beyond it may be
 	// leftovers of an append that crashed before its checkpoint.
-	size := l.Size()
 	level := p.Level
 	if level == EntriesLevel {
 		level = 0
 	}
+	// A node that is not the sequencer reads the checkpoint again if
+	// the tile is beyond the one it has.
+	size := l.latest(r.Context(), (p.N<<TileHeight+int64(p.W))<<(TileHeight*level)).cp.Size
 	levelSize := size >> (TileHeight * level)
 	if p.N > levelSize>>TileHeight || p.N<<TileHeight+int64(p.W) > levelSize {
 		http.Error(w, "tile not in the published tree", http.StatusNotFound)

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -97,7 +98,8 @@ type Config struct {
 	// MaxBatch is the most leaves appended per checkpoint (default 4096).
 	MaxBatch int
 	// Interval is how often Run looks at the outbox without being
-	// notified (default 1s).
+	// notified (default 1s, or 250ms with an Elector: commits made on
+	// other nodes do not call this node's Notify).
 	Interval time.Duration
 	// Gather is how long Run lets commits accumulate after a round that
 	// appended something, so that a busy outbox is appended in larger
@@ -108,6 +110,22 @@ type Config struct {
 	// MaxLag is how long the sequencer may stay behind (or failing)
 	// before Admit sheds load (default 10s).
 	MaxLag time.Duration
+	// Elector, when set, elects the one sequencer among several processes
+	// sharing the Store (and the Outbox): Run campaigns and sequences only
+	// while it holds the lease; the others serve the read API and proofs
+	// from the Store. When nil, the log is sequenced by this process only,
+	// under the file lock DataDir/ledger.lock taken by Open. The file lock
+	// is taken in both cases when DataDir is set: one process per data
+	// directory.
+	Elector Elector
+	// WriteWindow is how long after confirming its lease a sequencer may
+	// still write to the Store (default 500ms); a newly elected one waits
+	// twice as long before reading the log. Only used with an Elector.
+	WriteWindow time.Duration
+	// ReadTTL is how long a node that is not the sequencer serves a
+	// checkpoint it read from the Store before reading it again (default
+	// 100ms). Only used with an Elector.
+	ReadTTL time.Duration
 
 	Logger     *slog.Logger
 	Clock      guichet.Clock
@@ -120,9 +138,11 @@ type Config struct {
 //
 // Exactly one sequencer appends at a time: Sequence calls are serialized
 // by a mutex, and with a DataDir a file lock (flock on DataDir/ledger.lock)
-// keeps other processes out. PostgreSQL deployments running several nodes
-// MUST also elect a single sequencing node (pg_try_advisory_lock); that
-// election is not part of this package yet.
+// keeps other processes out. Several processes sharing one Store and one
+// Outbox (nodes on PostgreSQL with their tiles in one bucket) MUST be given
+// an Elector: only the holder of its lease appends; before each write to
+// the Store it confirms the lease, and before signing it re-reads the
+// stored checkpoint and refuses to sign unless it is the one it built on.
 //
 // Crash safety comes from the order of each append: (1) write the new
 // tiles and entry bundles, (2) write and fsync the new signed checkpoint,
@@ -146,12 +166,16 @@ type Log struct {
 	mu     sync.Mutex
 	b      *builder // the tree at the durable checkpoint
 	marked int64    // outbox rows known marked; -1 when unknown
+	lease  Lease    // the current term's lease, with an Elector; nil when not elected
 	// crash, in tests, fails a step at the named stage.
 	crash func(stage string) error
 	// onPublish, in benchmarks, learns each published size.
 	onPublish func(size int64)
 
 	pub      atomic.Pointer[published]
+	holding  atomic.Bool // with an Elector: this process sequences, pub is its own
+	readMu   sync.Mutex  // serializes re-reads of the stored checkpoint by non-holders
+	readAt   time.Time   // when a non-holder last read it (guarded by readMu)
 	notify   chan struct{}
 	health   sync.Mutex
 	failing  error     // last Sequence error, nil when healthy
@@ -188,6 +212,15 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	}
 	if cfg.Interval <= 0 {
 		cfg.Interval = time.Second
+		if cfg.Elector != nil {
+			cfg.Interval = 250 * time.Millisecond
+		}
+	}
+	if cfg.WriteWindow <= 0 {
+		cfg.WriteWindow = 500 * time.Millisecond
+	}
+	if cfg.ReadTTL <= 0 {
+		cfg.ReadTTL = 100 * time.Millisecond
 	}
 	if cfg.Gather == 0 {
 		cfg.Gather = 20 * time.Millisecond
@@ -215,11 +248,11 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("ledger: data directory: %w", err)
 		}
-		unlock, err := lockFile(filepath.Join(cfg.DataDir, "ledger.lock"))
+		lease, err := FileLock(filepath.Join(cfg.DataDir, "ledger.lock")).Acquire(ctx)
 		if err != nil {
 			return nil, err
 		}
-		l.unlock = unlock
+		l.unlock = lease.Release
 	}
 	if err := l.open(ctx); err != nil {
 		l.unlock()
@@ -269,20 +302,38 @@ func (l *Log) open(ctx context.Context) error {
 		l.witnesses = append(l.witnesses, ws)
 	}
 
+	// With an Elector, only the elected sequencer writes (see term).
+	return l.load(ctx, cfg.Elector == nil)
+}
+
+// load reads the stored checkpoint, verifies it and rebuilds the tree's
+// edge from the stored tiles, and publishes it. A log without a
+// checkpoint is new: with write, load stores the empty tree's checkpoint
+// (so that there is always one to serve); without, it only serves it.
+// Caller holds l.mu, or is Open.
+func (l *Log) load(ctx context.Context, write bool) error {
+	l.marked = -1
 	raw, err := l.store.Get(ctx, CheckpointPath)
 	if errors.Is(err, guichet.ErrNotFound) {
-		// A new log: publish the empty tree so there is always a
-		// checkpoint to serve.
 		l.b = &builder{keepEntries: true}
-		signed, err := l.sign(checkpoint.Checkpoint{Origin: l.origin, Size: 0, Hash: emptyRoot})
+		cp := checkpoint.Checkpoint{Origin: l.origin, Size: 0, Hash: emptyRoot}
+		signed, err := l.sign(cp)
 		if err != nil {
 			return err
 		}
-		if err := l.store.Put(ctx, []Object{{CheckpointPath, signed}}); err != nil {
-			return err
+		if write {
+			wctx, cancel, err := l.fence(ctx)
+			if err != nil {
+				return err
+			}
+			err = l.store.Put(wctx, []Object{{CheckpointPath, signed}})
+			cancel()
+			if err != nil {
+				return err
+			}
+			l.log.InfoContext(ctx, "ledger: new log", "origin", l.origin, "key", l.vkeys[0])
 		}
-		l.pub.Store(&published{note: signed, cp: checkpoint.Checkpoint{Origin: l.origin, Hash: emptyRoot}})
-		l.log.InfoContext(ctx, "ledger: new log", "origin", l.origin, "key", l.vkeys[0])
+		l.pub.Store(&published{note: signed, cp: cp})
 		return nil
 	}
 	if err != nil {
@@ -397,11 +448,64 @@ func (l *Log) VerifierKey() string { return l.vkeys[0] }
 func (l *Log) VerifierKeys() []string { return append([]string(nil), l.vkeys...) }
 
 // Checkpoint returns the latest published checkpoint: the signed note with
-// the witnesses' cosignatures it collected.
-func (l *Log) Checkpoint() []byte { return bytes.Clone(l.pub.Load().note) }
+// the witnesses' cosignatures it collected. On a node that is not the
+// sequencer it is read from the Store (at most ReadTTL old).
+func (l *Log) Checkpoint() []byte { return bytes.Clone(l.latest(context.Background(), 0).note) }
+
+// CheckpointCovering returns the latest checkpoint, read again from the
+// Store on a node that is not the sequencer if what it has does not cover
+// index (so that the index of an event the database says is sequenced
+// comes with a checkpoint including it).
+func (l *Log) CheckpointCovering(ctx context.Context, index int64) []byte {
+	return bytes.Clone(l.latest(ctx, index+1).note)
+}
 
 // Size returns the tree size of the latest published checkpoint.
-func (l *Log) Size() int64 { return l.pub.Load().cp.Size }
+func (l *Log) Size() int64 { return l.latest(context.Background(), 0).cp.Size }
+
+// latest returns the checkpoint to serve. The sequencer (or a log
+// without an Elector) serves its own; any other node serves the stored
+// one, read again when its copy is older than ReadTTL or smaller than
+// want. A stored checkpoint that does not verify, or that would roll the
+// served one back, is not served (and is logged).
+func (l *Log) latest(ctx context.Context, want int64) *published {
+	p := l.pub.Load()
+	if l.cfg.Elector == nil || l.holding.Load() {
+		return p
+	}
+	l.readMu.Lock()
+	defer l.readMu.Unlock()
+	if p = l.pub.Load(); p.cp.Size >= want && time.Since(l.readAt) < l.cfg.ReadTTL {
+		return p // read meanwhile by another request
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	raw, err := l.store.Get(ctx, CheckpointPath)
+	if errors.Is(err, guichet.ErrNotFound) {
+		l.readAt = time.Now() // no log yet: the empty tree Open signed
+		return p
+	}
+	if err != nil {
+		l.log.WarnContext(ctx, "ledger: read stored checkpoint", "err", err)
+		return p
+	}
+	v, err := l.policy.Open(raw)
+	switch {
+	case err != nil:
+		l.log.ErrorContext(ctx, "ledger: stored checkpoint does not verify", "err", err)
+		return p
+	case v.Size < p.cp.Size || (v.Size == p.cp.Size && v.Hash != p.cp.Hash):
+		l.log.ErrorContext(ctx, "ledger: stored checkpoint does not extend the one served", "stored", v.Size, "served", p.cp.Size)
+		return p
+	}
+	l.readAt = time.Now()
+	np := &published{note: raw, cp: v.Checkpoint}
+	if l.holding.Load() {
+		return l.pub.Load() // elected meanwhile: its own is authoritative
+	}
+	l.pub.Store(np)
+	return np
+}
 
 // Notify wakes the sequencer (Run) up: call it after committing a
 // transaction that wrote outbox rows. It never blocks.
@@ -445,6 +549,9 @@ func (l *Log) Sequence(ctx context.Context) (int, error) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.cfg.Elector != nil && l.lease == nil {
+		return 0, ErrNotSequencer
+	}
 	if l.marked != l.b.size {
 		if err := l.reconcile(ctx); err != nil {
 			return 0, err
@@ -460,7 +567,7 @@ func (l *Log) Sequence(ctx context.Context) (int, error) {
 	if len(rows) > l.cfg.MaxBatch {
 		rows = rows[:l.cfg.MaxBatch]
 	}
-	old := l.b.size
+	old, oldRoot := l.b.size, l.b.root()
 	nb := l.b.clone()
 	var objs []Object
 	ids := make([]int64, len(rows))
@@ -480,21 +587,51 @@ func (l *Log) Sequence(ctx context.Context) (int, error) {
 	if err := l.stage("tiles"); err != nil {
 		return 0, err
 	}
-	if err := l.store.Put(ctx, objs); err != nil {
-		return 0, fmt.Errorf("ledger: write tiles: %w", err)
+	// Not over another process's append (see checkStored below); then in
+	// chunks, each under a fresh confirmation of the lease.
+	wctx, cancel, err := l.fence(ctx)
+	if err != nil {
+		return 0, err
 	}
-	// (2) The checkpoint: from here on the entries are in the log.
+	err = l.checkStored(wctx, old, oldRoot)
+	cancel()
+	if err != nil {
+		return 0, err
+	}
+	for chunk := range slices.Chunk(objs, tileChunk) {
+		wctx, cancel, err := l.fence(ctx)
+		if err != nil {
+			return 0, err
+		}
+		err = l.store.Put(wctx, chunk)
+		cancel()
+		if err != nil {
+			return 0, fmt.Errorf("ledger: write tiles: %w", err)
+		}
+	}
+	// (2) The checkpoint: from here on the entries are in the log. It is
+	// signed only over the stored checkpoint this append built on: a
+	// log never forks, even if two processes believed they sequence.
+	if err := l.stage("checkpoint"); err != nil {
+		return 0, err
+	}
+	wctx, cancel, err = l.fence(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer cancel()
+	if err := l.checkStored(wctx, old, oldRoot); err != nil {
+		return 0, err
+	}
 	cp := checkpoint.Checkpoint{Origin: l.origin, Size: nb.size, Hash: nb.root()}
 	signed, err := l.sign(cp)
 	if err != nil {
 		return 0, err
 	}
-	if err := l.stage("checkpoint"); err != nil {
-		return 0, err
-	}
-	if err := l.store.Put(ctx, []Object{{CheckpointPath, signed}}); err != nil {
+	if err := l.store.Put(wctx, []Object{{CheckpointPath, signed}}); err != nil {
 		return 0, fmt.Errorf("ledger: write checkpoint: %w", err)
 	}
+	cancel()
 	l.b, l.marked = nb, -1
 	if len(l.witnesses) == 0 {
 		l.publish(&published{note: signed, cp: cp})
@@ -515,6 +652,27 @@ func (l *Log) Sequence(ctx context.Context) (int, error) {
 	}
 	l.log.DebugContext(ctx, "ledger: appended", "count", len(rows), "size", nb.size)
 	return len(rows), nil
+}
+
+// tileChunk is how many objects of an append are written under one
+// confirmation of the lease.
+const tileChunk = 16
+
+// checkStored fails with ErrNotSequencer unless the stored checkpoint is
+// the tree of the given size and root, the one an append builds on.
+func (l *Log) checkStored(ctx context.Context, size int64, root tlog.Hash) error {
+	raw, err := l.store.Get(ctx, CheckpointPath)
+	if err != nil {
+		return fmt.Errorf("ledger: re-read checkpoint before signing: %w", err)
+	}
+	v, err := l.policy.Open(raw)
+	if err != nil {
+		return fmt.Errorf("%w: stored checkpoint: %v", ErrCorrupt, err)
+	}
+	if v.Size != size || v.Hash != root {
+		return fmt.Errorf("%w: the stored checkpoint (size %d) is not the one this sequencer built on (size %d): another process appended", ErrNotSequencer, v.Size, size)
+	}
+	return nil
 }
 
 // reconcile brings the database in line with the durable checkpoint: if
@@ -613,11 +771,28 @@ func checkLeaf(b []byte) error {
 // per batch. Transient errors are logged and retried with backoff; it
 // returns only when ctx is done (nil) or on ErrDiverged, ErrCorrupt or
 // ErrBadLeaf, which need an operator.
+//
+// With an Elector, Run first campaigns for the lease, and sequences only
+// while it holds it; when the lease is lost it stops appending at once
+// and campaigns again.
 func (l *Log) Run(ctx context.Context) error {
 	if l.cfg.Outbox == nil {
 		return errors.New("ledger: read-only log (no outbox): nothing to sequence")
 	}
+	if l.cfg.Elector != nil {
+		return l.runElected(ctx)
+	}
 	l.log.InfoContext(ctx, "ledger: sequencer running", "origin", l.origin, "size", l.Size())
+	err := l.sequenceLoop(ctx, nil)
+	if errors.Is(err, ErrNotSequencer) {
+		// Someone else wrote this log despite the file lock.
+		return fmt.Errorf("%w: %w", ErrDiverged, err)
+	}
+	return err
+}
+
+// sequenceLoop is Run's loop, until ctx is done or lost is closed.
+func (l *Log) sequenceLoop(ctx context.Context, lost <-chan struct{}) error {
 	tick := time.NewTicker(l.cfg.Interval)
 	defer tick.Stop()
 	backoff := 100 * time.Millisecond
@@ -628,6 +803,9 @@ func (l *Log) Run(ctx context.Context) error {
 		}
 		l.record(n, err)
 		if err != nil {
+			if errors.Is(err, ErrNotSequencer) {
+				return err
+			}
 			l.log.ErrorContext(ctx, "ledger: sequencing failed", "err", err)
 			if errors.Is(err, ErrDiverged) || errors.Is(err, ErrCorrupt) || errors.Is(err, ErrBadLeaf) {
 				return err
@@ -635,6 +813,8 @@ func (l *Log) Run(ctx context.Context) error {
 			select {
 			case <-ctx.Done():
 				return nil
+			case <-lost:
+				return ErrNotSequencer
 			case <-time.After(backoff):
 			}
 			backoff = min(2*backoff, 10*time.Second)
@@ -649,12 +829,16 @@ func (l *Log) Run(ctx context.Context) error {
 			select {
 			case <-ctx.Done():
 				return nil
+			case <-lost:
+				return ErrNotSequencer
 			case <-time.After(l.cfg.Gather):
 			}
 		}
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-lost:
+			return ErrNotSequencer
 		case <-l.notify:
 		case <-tick.C:
 		}

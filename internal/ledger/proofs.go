@@ -120,8 +120,8 @@ func (l *Log) hashReader(ctx context.Context, size int64) tlog.HashReader {
 // the tree of size treeSize, which MUST NOT exceed the published size.
 // Errors wrap guichet.ErrInvalid for impossible arguments.
 func (l *Log) InclusionProof(ctx context.Context, index, treeSize int64) (tlog.RecordProof, error) {
-	if index < 0 || treeSize > l.Size() || index >= treeSize {
-		return nil, fmt.Errorf("ledger: inclusion of %d in %d (published %d): %w", index, treeSize, l.Size(), guichet.ErrInvalid)
+	if pub := l.latest(ctx, treeSize).cp.Size; index < 0 || treeSize > pub || index >= treeSize {
+		return nil, fmt.Errorf("ledger: inclusion of %d in %d (published %d): %w", index, treeSize, pub, guichet.ErrInvalid)
 	}
 	p, err := tlog.ProveRecord(treeSize, index, l.hashReader(ctx, treeSize))
 	if err != nil {
@@ -134,8 +134,8 @@ func (l *Log) InclusionProof(ctx context.Context, index, treeSize int64) (tlog.R
 // of size oldSize to the tree of size newSize, which MUST NOT exceed the
 // published size.
 func (l *Log) ConsistencyProof(ctx context.Context, oldSize, newSize int64) (tlog.TreeProof, error) {
-	if oldSize < 0 || oldSize > newSize || newSize > l.Size() {
-		return nil, fmt.Errorf("ledger: consistency %d→%d (published %d): %w", oldSize, newSize, l.Size(), guichet.ErrInvalid)
+	if pub := l.latest(ctx, newSize).cp.Size; oldSize < 0 || oldSize > newSize || newSize > pub {
+		return nil, fmt.Errorf("ledger: consistency %d→%d (published %d): %w", oldSize, newSize, pub, guichet.ErrInvalid)
 	}
 	return l.proveTree(ctx, oldSize, newSize)
 }
@@ -154,8 +154,8 @@ func (l *Log) proveTree(ctx context.Context, oldSize, newSize int64) (tlog.TreeP
 // TreeHash returns the root hash of the tree of the given size (not more
 // than the published size).
 func (l *Log) TreeHash(ctx context.Context, size int64) (tlog.Hash, error) {
-	if size < 0 || size > l.Size() {
-		return tlog.Hash{}, fmt.Errorf("ledger: tree hash of %d (published %d): %w", size, l.Size(), guichet.ErrInvalid)
+	if pub := l.latest(ctx, size).cp.Size; size < 0 || size > pub {
+		return tlog.Hash{}, fmt.Errorf("ledger: tree hash of %d (published %d): %w", size, pub, guichet.ErrInvalid)
 	}
 	return tlog.TreeHash(size, l.hashReader(ctx, size))
 }
@@ -163,7 +163,7 @@ func (l *Log) TreeHash(ctx context.Context, size int64) (tlog.Hash, error) {
 // Entry returns the leaf at index (which MUST be below the published
 // size).
 func (l *Log) Entry(ctx context.Context, index int64) ([]byte, error) {
-	size := l.Size()
+	size := l.latest(ctx, index+1).cp.Size
 	if index < 0 || index >= size {
 		return nil, fmt.Errorf("ledger: entry %d (published %d): %w", index, size, guichet.ErrNotFound)
 	}

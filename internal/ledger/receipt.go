@@ -75,7 +75,7 @@ type Receipt struct {
 // It checks that the log really holds leaf at index. An index not yet
 // published fails with guichet.ErrNotFound.
 func (l *Log) BuildReceipt(ctx context.Context, ref string, salt, leaf []byte, index int64) (*Receipt, error) {
-	pub := l.pub.Load()
+	pub := l.latest(ctx, index+1)
 	size := pub.cp.Size
 	if index < 0 || index >= size {
 		return nil, fmt.Errorf("ledger: receipt for %s: index %d not in the published log (size %d): %w", ref, index, size, guichet.ErrNotFound)

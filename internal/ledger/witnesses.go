@@ -68,12 +68,27 @@ func (l *Log) collectCosignatures(ctx context.Context, cp checkpoint.Checkpoint,
 	}
 	if n > 0 {
 		// Keep the cosignatures across restarts. The checkpoint body is
-		// unchanged, so readers see the same tree either way.
-		if err := l.store.Put(context.WithoutCancel(ctx), []Object{{CheckpointPath, full}}); err != nil {
+		// unchanged, so readers see the same tree either way; but only
+		// over our own checkpoint, while still the sequencer.
+		if err := l.storeCosigned(context.WithoutCancel(ctx), cp, full); err != nil {
 			l.log.WarnContext(ctx, "ledger: store cosigned checkpoint", "err", err)
 		}
 	}
 	l.publish(&published{note: full, cp: cp})
+}
+
+// storeCosigned rewrites the stored checkpoint cp with its cosignatures,
+// after confirming the lease and that the stored one is still cp.
+func (l *Log) storeCosigned(ctx context.Context, cp checkpoint.Checkpoint, full []byte) error {
+	wctx, cancel, err := l.fence(ctx)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	if err := l.checkStored(wctx, cp.Size, cp.Hash); err != nil {
+		return err
+	}
+	return l.store.Put(wctx, []Object{{CheckpointPath, full}})
 }
 
 func (l *Log) cosignWith(ctx context.Context, ws *witnessState, cp checkpoint.Checkpoint, signed []byte) ([]byte, error) {
