@@ -15,6 +15,7 @@ import (
 
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/account"
+	"github.com/guichet/guichet/internal/problem"
 )
 
 // AgentAuth is what the back-office needs from the account service.
@@ -278,19 +279,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	return nil
 }
 
-// jsonError answers a failed ceremony step with a message the script
-// shows (in the page's language); server faults go to the error page.
+// jsonError answers a failed ceremony step with problem details whose
+// detail is a message the script shows (in the page's language); server
+// faults go to fail, which answers the script with problem details too.
 func (h *agentAuthPages) jsonError(w http.ResponseWriter, r *http.Request, err error) error {
-	status := classify(err).status
-	if status >= 500 {
+	pt := problem.Of(err)
+	if pt.Status >= 500 {
 		return err
 	}
-	p := h.s.newPage(r)
 	key := "agent.passkey.failed"
-	if status == http.StatusUnauthorized {
+	if pt == problem.Unauthenticated {
 		key = "agent.passkey.session_gone"
 	}
-	return writeJSON(w, status, map[string]string{"error": p.cat.T(key)})
+	h.s.problems.Write(w, r, problem.Explain(err, key))
+	return nil
 }
 
 func readCeremony(r *http.Request) ([]byte, error) {
