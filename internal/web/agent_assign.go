@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,6 +10,12 @@ import (
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/account"
 )
+
+// assignDesk is what assigning a case needs of the case desk (a refusal
+// shows the summary again, through casePageDesk).
+type assignDesk interface {
+	Assign(ctx context.Context, p account.Principal, ref, agentID string) error
+}
 
 func (s *Server) agentAssign(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
 	if err := casesOnly(pr); err != nil {

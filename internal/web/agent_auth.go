@@ -31,6 +31,14 @@ type AgentAuth interface {
 // pages are served; otherwise only Authenticate is used.
 type AgentSignIn interface {
 	AgentAuth
+	signInDesk
+	enrolDesk
+	securityDesk
+}
+
+// signInDesk is what the sign-in steps (password, code or passkey) and
+// signing out need.
+type signInDesk interface {
 	Login(ctx context.Context, serviceNumber, password string) (string, error)
 	PreAuth(ctx context.Context, token string) (account.PreAuth, error)
 	VerifyCode(ctx context.Context, token, code string) (string, error)
@@ -38,11 +46,18 @@ type AgentSignIn interface {
 	FinishPasskeyLogin(ctx context.Context, token string, body []byte) (string, error)
 	Logout(ctx context.Context, token string) error
 	LogoutEverywhere(ctx context.Context, p account.Principal) (int, error)
+}
 
+// enrolDesk is what the activation of a new account needs.
+type enrolDesk interface {
 	Enrolment(ctx context.Context, token string) (account.EnrolmentView, error)
 	EnrolPassword(ctx context.Context, token, password, confirm string) error
 	EnrolTOTP(ctx context.Context, token, code string) ([]string, string, error)
+}
 
+// securityDesk is what the agent's security page (recovery codes,
+// passkeys) needs.
+type securityDesk interface {
 	Security(ctx context.Context, p account.Principal) (account.SecurityView, error)
 	RegenerateRecoveryCodes(ctx context.Context, p account.Principal) ([]string, error)
 	BeginPasskeyRegistration(ctx context.Context, p account.Principal) ([]byte, error)

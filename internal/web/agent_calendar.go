@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,6 +15,16 @@ import (
 	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/station"
 )
+
+// calendarDesk is what the unit's calendar and the rescheduling of an
+// appointment need of the case desk.
+type calendarDesk interface {
+	Calendar(ctx context.Context, p account.Principal, unitID string, from, to time.Time) ([]casework.SlotView, error)
+	OpenSlot(ctx context.Context, p account.Principal, unitID string, start, end time.Time, capacity int) (*casework.SlotView, error)
+	SetCapacity(ctx context.Context, p account.Principal, slotID string, capacity int) error
+	CloseSlot(ctx context.Context, p account.Principal, slotID string) error
+	Reschedule(ctx context.Context, p account.Principal, ref, slotID string) error
+}
 
 // rescheduleWindow is how far ahead the back-office offers slots to move
 // an appointment to.

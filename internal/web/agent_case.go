@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"mime"
 	"net/http"
@@ -15,6 +16,16 @@ import (
 	"github.com/guichet/guichet/internal/casework"
 	"github.com/guichet/guichet/internal/station"
 )
+
+// casePageDesk is what the case's summary, its opened file and the
+// evidence downloads need of the case desk. The summary also lists the
+// free slots the appointment can move to (calendarDesk).
+type casePageDesk interface {
+	Summary(ctx context.Context, p account.Principal, ref string) (*casework.Summary, error)
+	Open(ctx context.Context, p account.Principal, ref string, purpose casework.Purpose) (*casework.CaseFile, error)
+	Evidence(ctx context.Context, p account.Principal, ref, evidenceID string) (*casework.File, error)
+	Assignees(ctx context.Context, p account.Principal, ref string) ([]casework.Agent, error)
+}
 
 // summaryData is the case summary page's data.
 type summaryData struct {

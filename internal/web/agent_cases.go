@@ -1,9 +1,7 @@
 package web
 
 import (
-	"context"
 	"fmt"
-	"time"
 
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/account"
@@ -15,26 +13,22 @@ import (
 // and answers an error wrapping guichet.ErrNotFound for anything out of
 // scope; the pages rely on it and add no check of their own beyond
 // HandlesCases.
+//
+// It is the union of what each area of the desk needs, declared beside
+// that area's pages (queueDesk in agent_queue.go, and so on), so that a
+// page's dependencies are read where the page is.
 type CaseDesk interface {
-	Queue(ctx context.Context, p account.Principal, f casework.Filter) (*casework.Page, error)
-	Summary(ctx context.Context, p account.Principal, ref string) (*casework.Summary, error)
-	Open(ctx context.Context, p account.Principal, ref string, purpose casework.Purpose) (*casework.CaseFile, error)
-	Evidence(ctx context.Context, p account.Principal, ref, evidenceID string) (*casework.File, error)
-	AddNote(ctx context.Context, p account.Principal, ref, text string, toCitizen bool) (string, error)
-	CitizenNotes(ctx context.Context, ref string) ([]casework.Note, error)
-	Assignees(ctx context.Context, p account.Principal, ref string) ([]casework.Agent, error)
-	Assign(ctx context.Context, p account.Principal, ref, agentID string) error
-	Convert(ctx context.Context, p account.Principal, ref string, in casework.ConvertInput) (string, error)
-	ComplaintRecord(ctx context.Context, p account.Principal, plRef string) ([]byte, error)
-	Close(ctx context.Context, p account.Principal, ref string, reason casework.CloseReason, redirect string) error
-	Calendar(ctx context.Context, p account.Principal, unitID string, from, to time.Time) ([]casework.SlotView, error)
-	OpenSlot(ctx context.Context, p account.Principal, unitID string, start, end time.Time, capacity int) (*casework.SlotView, error)
-	SetCapacity(ctx context.Context, p account.Principal, slotID string, capacity int) error
-	CloseSlot(ctx context.Context, p account.Principal, slotID string) error
-	Reschedule(ctx context.Context, p account.Principal, ref, slotID string) error
-	AccessReport(ctx context.Context, p account.Principal, from, to time.Time) ([]casework.AccessEntry, error)
-	Deadlines(ctx context.Context, p account.Principal, within time.Duration) ([]casework.QueueItem, error)
+	queueDesk
+	casePageDesk
+	noteDesk
+	assignDesk
+	convertDesk
+	closeDesk
+	calendarDesk
+	supervisionDesk
 }
+
+var _ CaseDesk = (*casework.Service)(nil)
 
 // caseRoutes registers the back-office case pages.
 func (s *Server) caseRoutes() {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +11,12 @@ import (
 	"github.com/guichet/guichet/internal/account"
 	"github.com/guichet/guichet/internal/casework"
 )
+
+// closeDesk is what closing a case needs of the case desk, besides its
+// summary (casePageDesk).
+type closeDesk interface {
+	Close(ctx context.Context, p account.Principal, ref string, reason casework.CloseReason, redirect string) error
+}
 
 // closeData is the closing form's data.
 type closeData struct {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +11,13 @@ import (
 	"github.com/guichet/guichet/internal/casework"
 	"github.com/guichet/guichet/internal/complaint"
 )
+
+// convertDesk is what the conversion into a complaint needs of the case
+// desk, besides opening the case (casePageDesk).
+type convertDesk interface {
+	Convert(ctx context.Context, p account.Principal, ref string, in casework.ConvertInput) (string, error)
+	ComplaintRecord(ctx context.Context, p account.Principal, plRef string) ([]byte, error)
+}
 
 // convertData is the conversion form's data.
 type convertData struct {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,6 +10,11 @@ import (
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/account"
 )
+
+// noteDesk is what the note form needs of the case desk.
+type noteDesk interface {
+	AddNote(ctx context.Context, p account.Principal, ref, text string, toCitizen bool) (string, error)
+}
 
 // noteData is the note form shown again with its error.
 type noteData struct {

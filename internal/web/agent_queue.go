@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -14,6 +15,11 @@ import (
 	"github.com/guichet/guichet/internal/casework"
 	"github.com/guichet/guichet/internal/complaint"
 )
+
+// queueDesk is what the queue page needs of the case desk.
+type queueDesk interface {
+	Queue(ctx context.Context, p account.Principal, f casework.Filter) (*casework.Page, error)
+}
 
 // queueData is the queue page's data.
 type queueData struct {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -9,6 +10,13 @@ import (
 	"github.com/guichet/guichet/internal/casework"
 	"github.com/guichet/guichet/internal/complaint"
 )
+
+// supervisionDesk is what the deadlines and the access report need of
+// the case desk.
+type supervisionDesk interface {
+	AccessReport(ctx context.Context, p account.Principal, from, to time.Time) ([]casework.AccessEntry, error)
+	Deadlines(ctx context.Context, p account.Principal, within time.Duration) ([]casework.QueueItem, error)
+}
 
 func (s *Server) agentDeadlines(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
 	days := 7
