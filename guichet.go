@@ -89,6 +89,24 @@ func (v *ValidationError) Error() string {
 // Unwrap makes errors.Is(err, ErrInvalid) true.
 func (v *ValidationError) Unwrap() error { return ErrInvalid }
 
+// RetryError says when a refused request (ErrRateLimited, ErrUnavailable)
+// may be tried again. It wraps the refusal, so errors.Is still finds the
+// kind; the HTTP layers send After as Retry-After.
+type RetryError struct {
+	Err   error
+	After time.Duration
+}
+
+// RetryAfter wraps err with the delay after which a retry may succeed.
+func RetryAfter(err error, after time.Duration) error {
+	return &RetryError{Err: err, After: after}
+}
+
+func (e *RetryError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the refusal.
+func (e *RetryError) Unwrap() error { return e.Err }
+
 // Clock tells the time. Services take one so tests can move time.
 type Clock interface {
 	Now() time.Time

@@ -18,11 +18,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
 	"runtime"
-	"sort"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -35,6 +32,7 @@ import (
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/hub"
+	"github.com/guichet/guichet/internal/migrate"
 )
 
 var _ complaint.Store = (*Store)(nil)
@@ -169,76 +167,42 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.Transact(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLock); err != nil {
-			return fmt.Errorf("migrate: lock: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-			version    integer PRIMARY KEY,
-			name       text NOT NULL,
-			applied_at timestamptz NOT NULL DEFAULT now()
-		)`); err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		}
-		var current int
-		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
-			return fmt.Errorf("migrate: read version: %w", err)
-		}
-		if last := steps[len(steps)-1].version; current > last {
-			return fmt.Errorf("migrate: database is at version %d, this binary knows up to %d", current, last)
-		}
-		for _, m := range steps {
-			if m.version <= current {
-				continue
-			}
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
-				return fmt.Errorf("migrate: %s: %w", m.name, err)
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
-				return fmt.Errorf("migrate: record %s: %w", m.name, err)
-			}
-		}
-		return nil
-	})
+	return s.Transact(ctx, func(tx pgx.Tx) error { return migrate.Apply(ctx, migrateTx{tx}, steps) })
 }
 
-type migration struct {
-	version int
-	name    string
-	sql     string
+func loadMigrations() ([]migrate.Migration, error) { return migrate.Load(migrations, "migrations") }
+
+// migrateTx is PostgreSQL's side of a migration run.
+type migrateTx struct{ tx pgx.Tx }
+
+// Prepare takes the migration lock, held until the transaction ends, so
+// that nodes starting together migrate one after the other.
+func (m migrateTx) Prepare(ctx context.Context) error {
+	if _, err := m.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLock); err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	_, err := m.tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    integer PRIMARY KEY,
+		name       text NOT NULL,
+		applied_at timestamptz NOT NULL DEFAULT now()
+	)`)
+	return err
 }
 
-// loadMigrations reads the embedded migrations, named NNNN_what.sql and
-// numbered 1, 2, 3… without gaps.
-func loadMigrations() ([]migration, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return nil, fmt.Errorf("migrations: %w", err)
-	}
-	var out []migration
-	for _, p := range names {
-		name := strings.TrimPrefix(p, "migrations/")
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migrations: %s: name must be NNNN_what.sql", name)
-		}
-		b, err := migrations.ReadFile(p)
-		if err != nil {
-			return nil, fmt.Errorf("migrations: %w", err)
-		}
-		out = append(out, migration{version: v, name: name, sql: string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migrations: %s: expected version %d", m.name, i+1)
-		}
-	}
-	if len(out) == 0 {
-		return nil, errors.New("migrations: none embedded")
-	}
-	return out, nil
+func (m migrateTx) Applied(ctx context.Context) (int, error) {
+	var v int
+	err := m.tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
+	return v, err
+}
+
+func (m migrateTx) Exec(ctx context.Context, sql string) error {
+	_, err := m.tx.Exec(ctx, sql)
+	return err
+}
+
+func (m migrateTx) Record(ctx context.Context, mg migrate.Migration) error {
+	_, err := m.tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, mg.Version, mg.Name)
+	return err
 }
 
 // classify wraps err with the guichet error kind its SQLSTATE stands for,

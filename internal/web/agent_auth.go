@@ -15,6 +15,7 @@ import (
 
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/account"
+	"github.com/guichet/guichet/internal/problem"
 )
 
 // AgentAuth is what the back-office needs from the account service.
@@ -30,6 +31,14 @@ type AgentAuth interface {
 // pages are served; otherwise only Authenticate is used.
 type AgentSignIn interface {
 	AgentAuth
+	signInDesk
+	enrolDesk
+	securityDesk
+}
+
+// signInDesk is what the sign-in steps (password, code or passkey) and
+// signing out need.
+type signInDesk interface {
 	Login(ctx context.Context, serviceNumber, password string) (string, error)
 	PreAuth(ctx context.Context, token string) (account.PreAuth, error)
 	VerifyCode(ctx context.Context, token, code string) (string, error)
@@ -37,11 +46,18 @@ type AgentSignIn interface {
 	FinishPasskeyLogin(ctx context.Context, token string, body []byte) (string, error)
 	Logout(ctx context.Context, token string) error
 	LogoutEverywhere(ctx context.Context, p account.Principal) (int, error)
+}
 
+// enrolDesk is what the activation of a new account needs.
+type enrolDesk interface {
 	Enrolment(ctx context.Context, token string) (account.EnrolmentView, error)
 	EnrolPassword(ctx context.Context, token, password, confirm string) error
 	EnrolTOTP(ctx context.Context, token, code string) ([]string, string, error)
+}
 
+// securityDesk is what the agent's security page (recovery codes,
+// passkeys) needs.
+type securityDesk interface {
 	Security(ctx context.Context, p account.Principal) (account.SecurityView, error)
 	RegenerateRecoveryCodes(ctx context.Context, p account.Principal) ([]string, error)
 	BeginPasskeyRegistration(ctx context.Context, p account.Principal) ([]byte, error)
@@ -278,19 +294,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	return nil
 }
 
-// jsonError answers a failed ceremony step with a message the script
-// shows (in the page's language); server faults go to the error page.
+// jsonError answers a failed ceremony step with problem details whose
+// detail is a message the script shows (in the page's language); server
+// faults go to fail, which answers the script with problem details too.
 func (h *agentAuthPages) jsonError(w http.ResponseWriter, r *http.Request, err error) error {
-	status := classify(err).status
-	if status >= 500 {
+	pt := problem.Of(err)
+	if pt.Status >= 500 {
 		return err
 	}
-	p := h.s.newPage(r)
 	key := "agent.passkey.failed"
-	if status == http.StatusUnauthorized {
+	if pt == problem.Unauthenticated {
 		key = "agent.passkey.session_gone"
 	}
-	return writeJSON(w, status, map[string]string{"error": p.cat.T(key)})
+	h.s.problems.Write(w, r, problem.Explain(err, key))
+	return nil
 }
 
 func readCeremony(r *http.Request) ([]byte, error) {

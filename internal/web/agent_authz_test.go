@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -271,19 +272,34 @@ func (rt authzRoute) allowed(role account.Role, sc scope) bool {
 func (rt authzRoute) method() string { return strings.Fields(rt.pattern)[0] }
 
 // TestAuthzTableCoversEveryRoute: the table above lists exactly the
-// routes caseRoutes registers (read from agent_cases.go), so a new page
-// cannot be added without its authorisation being tested.
+// routes caseRoutes registers (read from the package's source, whichever
+// file holds it), so a new page cannot be added without its authorisation
+// being tested.
 func TestAuthzTableCoversEveryRoute(t *testing.T) {
-	file, err := parser.ParseFile(token.NewFileSet(), "agent_cases.go", nil, 0)
+	sources, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
+	var decls []ast.Decl
+	fset := token.NewFileSet()
+	for _, name := range sources {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		decls = append(decls, file.Decls...)
+	}
 	var registered []string
-	for _, d := range file.Decls {
+	found := 0
+	for _, d := range decls {
 		fn, ok := d.(*ast.FuncDecl)
 		if !ok || fn.Name.Name != "caseRoutes" {
 			continue
 		}
+		found++
 		ast.Inspect(fn, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok || len(call.Args) == 0 {
@@ -302,6 +318,9 @@ func TestAuthzTableCoversEveryRoute(t *testing.T) {
 			}
 			return true
 		})
+	}
+	if found != 1 {
+		t.Fatalf("found %d functions named caseRoutes, want 1", found)
 	}
 	if len(registered) < 10 {
 		t.Fatalf("found %d routes in caseRoutes: the scan is broken", len(registered))

@@ -20,6 +20,7 @@ func (s *Server) routes() {
 	s.handle("GET /readyz", s.readyz)
 	s.handle("GET /static/", s.assets.serve)
 	s.handle("GET /commissariats", s.units)
+	s.problemRoutes()
 
 	s.handle("GET /preplainte", s.eligibilityForm)
 	s.handle("POST /preplainte", s.eligibilitySubmit)

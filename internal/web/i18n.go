@@ -94,6 +94,9 @@ func (c *catalogue) T(key string, args ...any) string {
 	return strings.NewReplacer(pairs...).Replace(m)
 }
 
+// Lang is the catalogue's language code.
+func (c *catalogue) Lang() string { return c.lang }
+
 // Has reports whether key is in the catalogue.
 func (c *catalogue) Has(key string) bool {
 	_, ok := c.msgs[key]

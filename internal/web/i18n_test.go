@@ -15,6 +15,7 @@ import (
 
 	"github.com/guichet/guichet/internal/casefile"
 	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/problem"
 	"github.com/guichet/guichet/internal/station"
 	"golang.org/x/text/language"
 )
@@ -124,6 +125,9 @@ func usedKeys(t *testing.T) map[string]bool {
 	for _, k := range []string{"not_found", "invalid", "conflict", "unauthenticated", "forbidden", "rate_limited", "unavailable", "internal", "too_large"} {
 		keys["error."+k+".title"], keys["error."+k+".body"] = true, true
 	}
+	for _, pt := range problem.Types() {
+		keys[problemAboutKey(pt)] = true
+	}
 	for _, o := range []string{"yes", "no"} {
 		keys["opt."+o] = true
 	}
@@ -150,12 +154,17 @@ func TestCatalogueHasEveryKey(t *testing.T) {
 }
 
 func TestClassifyKeysExist(t *testing.T) {
-	// classify's pages must be among those the key scan knows.
+	// The problem table's pages must be among those the key scan knows.
 	used := usedKeys(t)
 	for _, err := range []error{errNotFound, http.ErrBodyNotAllowed, &http.MaxBytesError{}} {
-		k := classify(err).key
+		k := problem.Of(err).Key
 		if !used[k+".title"] {
 			t.Errorf("%s.title not covered", k)
+		}
+	}
+	for _, pt := range problem.Types() {
+		if !used[pt.Key+".title"] || !used[pt.Key+".body"] {
+			t.Errorf("%s (problem %s) not covered", pt.Key, pt.Slug)
 		}
 	}
 }

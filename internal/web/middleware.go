@@ -129,7 +129,7 @@ func (s *Server) rateLimit(next http.Handler) http.Handler {
 			return
 		}
 		if ok, after := s.limit.allow(s.clientKey(r)); !ok {
-			s.fail(w, r, retryAfter(fmt.Errorf("request rate: %w", guichet.ErrRateLimited), after))
+			s.fail(w, r, guichet.RetryAfter(fmt.Errorf("request rate: %w", guichet.ErrRateLimited), after))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -140,7 +140,7 @@ func (s *Server) rateLimit(next http.Handler) http.Handler {
 // wrapping guichet.ErrRateLimited when none is left.
 func (s *Server) allowCode(r *http.Request) error {
 	if ok, after := s.codes.allow(s.clientKey(r)); !ok {
-		return retryAfter(fmt.Errorf("code attempts: %w", guichet.ErrRateLimited), after)
+		return guichet.RetryAfter(fmt.Errorf("code attempts: %w", guichet.ErrRateLimited), after)
 	}
 	return nil
 }

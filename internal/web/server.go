@@ -17,11 +17,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/problem"
 	"github.com/guichet/guichet/internal/receipt"
 	"golang.org/x/text/language"
 )
@@ -115,8 +115,10 @@ type Server struct {
 	limit   *limiter
 	codes   *limiter
 	public  *url.URL // nil when PublicURL is empty
-	mux     *http.ServeMux
-	handler http.Handler
+	// problems writes errors as problem details (JSON answers).
+	problems *problem.Writer
+	mux      *http.ServeMux
+	handler  http.Handler
 }
 
 // New builds the server: it loads the catalogues and parses every template,
@@ -164,6 +166,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if s.pages, err = s.parseTemplates(templateFS); err != nil {
 		return nil, err
 	}
+	s.problems = &problem.Writer{Base: s.public, Logger: d.Logger, Messages: func(r *http.Request) problem.Messages {
+		return s.cats[chooseLang(r, s.matcher)]
+	}}
 	s.limit = newLimiter(cfg.RateLimit, d.Clock.Now)
 	s.codes = newLimiter(cfg.CodeRateLimit, d.Clock.Now)
 	s.mux = http.NewServeMux()
@@ -216,54 +221,6 @@ func (s *Server) handleLimit(pattern string, limit int64, h handlerFunc) {
 	}))
 }
 
-// errorPage is how one kind of error is shown.
-type errorPage struct {
-	status int
-	key    string // catalogue prefix: <key>.title, <key>.body
-}
-
-// classify maps an error to its status and page. It is the one place where
-// error kinds meet HTTP.
-func classify(err error) errorPage {
-	var mbe *http.MaxBytesError
-	var verr *guichet.ValidationError
-	switch {
-	case errors.As(err, &mbe):
-		return errorPage{http.StatusRequestEntityTooLarge, "error.too_large"}
-	case errors.As(err, &verr):
-		return errorPage{http.StatusUnprocessableEntity, "error.invalid"}
-	case errors.Is(err, guichet.ErrNotFound):
-		return errorPage{http.StatusNotFound, "error.not_found"}
-	case errors.Is(err, guichet.ErrInvalid):
-		return errorPage{http.StatusBadRequest, "error.invalid"}
-	case errors.Is(err, guichet.ErrConflict):
-		return errorPage{http.StatusConflict, "error.conflict"}
-	case errors.Is(err, guichet.ErrUnauthenticated):
-		return errorPage{http.StatusUnauthorized, "error.unauthenticated"}
-	case errors.Is(err, guichet.ErrForbidden):
-		return errorPage{http.StatusForbidden, "error.forbidden"}
-	case errors.Is(err, guichet.ErrRateLimited):
-		return errorPage{http.StatusTooManyRequests, "error.rate_limited"}
-	case errors.Is(err, guichet.ErrUnavailable):
-		return errorPage{http.StatusServiceUnavailable, "error.unavailable"}
-	}
-	return errorPage{http.StatusInternalServerError, "error.internal"}
-}
-
-// retryError tells when a refused request may be tried again.
-type retryError struct {
-	err   error
-	after time.Duration
-}
-
-func (e *retryError) Error() string { return e.err.Error() }
-func (e *retryError) Unwrap() error { return e.err }
-
-// retryAfter wraps err with the delay after which a retry may succeed.
-func retryAfter(err error, after time.Duration) error {
-	return &retryError{err: err, after: after}
-}
-
 // errorData is the data of the error page.
 type errorData struct {
 	Key    string
@@ -271,40 +228,41 @@ type errorData struct {
 	Detail string // Dev only
 }
 
-// fail shows err as an error page. Server faults are logged with the
-// request's context; their text never reaches the citizen (unless Dev).
+// fail shows err as an error page, or as RFC 9457 problem details when
+// the client asks for JSON (see problem.Wanted). The status and the page
+// come from the one table in internal/problem. Server faults are logged
+// with the request's context; their text never reaches the citizen
+// (unless Dev, on the HTML page only).
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	ep := classify(err)
+	pt := problem.Of(err)
 	info := infoFrom(r.Context())
 	if info != nil && info.rec != nil && info.rec.status != 0 {
 		// Too late for a page: something was written already.
 		s.d.Logger.ErrorContext(r.Context(), "error after response started", "route", info.route, "err", err)
 		return
 	}
-	if ep.status >= 500 {
+	w.Header().Add("Vary", "Accept")
+	if problem.Wanted(r) {
+		s.problems.Write(w, r, err)
+		return
+	}
+	if pt.Status >= 500 {
 		route := ""
 		if info != nil {
 			route = info.route
 		}
 		s.d.Logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "route", route, "err", err)
 	}
-	if ep.status == http.StatusTooManyRequests || ep.status == http.StatusServiceUnavailable {
-		after := time.Minute
-		var re *retryError
-		if errors.As(err, &re) && re.after > 0 {
-			after = re.after
-		}
-		w.Header().Set("Retry-After", strconv.Itoa(int((after+time.Second-1)/time.Second)))
-	}
-	data := errorData{Key: ep.key, Status: ep.status}
+	problem.SetRetryAfter(w.Header(), pt, err)
+	data := errorData{Key: pt.Key, Status: pt.Status}
 	if s.cfg.Dev {
 		data.Detail = err.Error()
 	}
 	p := s.newPage(r)
 	p.Data = data
-	if rerr := s.render(w, r, ep.status, "error", p); rerr != nil {
+	if rerr := s.render(w, r, pt.Status, "error", p); rerr != nil {
 		s.d.Logger.ErrorContext(r.Context(), "error page failed", "err", rerr)
-		http.Error(w, http.StatusText(ep.status), ep.status)
+		http.Error(w, http.StatusText(pt.Status), pt.Status)
 	}
 }
 

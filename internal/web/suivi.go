@@ -70,7 +70,7 @@ func (s *Server) trackSubmit(w http.ResponseWriter, r *http.Request) error {
 	c, err := s.d.Complaints.Authenticate(r.Context(), ref.String(), typedCode)
 	switch {
 	case errors.Is(err, guichet.ErrRateLimited):
-		return retryAfter(err, s.d.Complaints.Config().CodeLockout)
+		return guichet.RetryAfter(err, s.d.Complaints.Config().CodeLockout)
 	case errors.Is(err, guichet.ErrUnauthenticated):
 		p.addError("code", "err.track.wrong")
 		return s.render(w, r, http.StatusUnauthorized, "track", p)

@@ -3,7 +3,8 @@
 // their authenticator app's code. No inline script: this file is loaded
 // with defer (after site.js, which reveals .js-only blocks) and finds its
 // buttons by id. Every message shown comes from the page (translated):
-// the server's JSON "error", or the error element's data-failed.
+// the "detail" of the server's problem details (RFC 9457), or the error
+// element's data-failed.
 (function () {
   "use strict";
 
@@ -36,11 +37,11 @@
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", "Accept": "application/json, application/problem+json" },
       body: body === undefined ? "{}" : JSON.stringify(body)
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (j) {
-        if (!r.ok || typeof j !== "object" || j === null) { throw new ServerError(j && j.error); }
+        if (!r.ok || typeof j !== "object" || j === null) { throw new ServerError(j && j.detail); }
         return j;
       });
     });
