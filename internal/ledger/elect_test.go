@@ -104,7 +104,7 @@ func openNode(t *testing.T, shared, skey string, ob Outbox, e Elector) *Log {
 		t.Fatal(err)
 	}
 	return openTest(t, t.TempDir(), skey, ob, func(c *Config) {
-		c.Store, c.Elector, c.WriteWindow, c.Interval, c.Gather = st, e, 10*time.Millisecond, 5*time.Millisecond, -1
+		c.Store, c.Elector, c.WriteWindow, c.Interval, c.Gather = st, e, 250*time.Millisecond, 5*time.Millisecond, -1
 	})
 }
 
