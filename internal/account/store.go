@@ -98,15 +98,28 @@ type Passkey struct {
 	LastUsed  time.Time
 }
 
-// Store is what the account service needs from a database. Every method
-// MUST be atomic. Errors wrap guichet kinds: an unknown row
-// guichet.ErrNotFound, a duplicate guichet.ErrConflict.
+// Store is what the account service needs from a database, one part per
+// area of the service. Every method MUST be atomic. Errors wrap guichet
+// kinds: an unknown row guichet.ErrNotFound, a duplicate
+// guichet.ErrConflict.
 type Store interface {
+	UnitDirectory
+	AgentStore
+	EnrolmentStore
+	PasskeyStore
+	SessionStore
+}
+
+// UnitDirectory is what accounts read of units: codes and scopes.
+type UnitDirectory interface {
 	// ListUnits returns every unit (for unit codes and supervisors' scopes).
 	ListUnits(ctx context.Context) ([]station.Unit, error)
 	// Unit returns one unit by ID.
 	Unit(ctx context.Context, id string) (station.Unit, error)
+}
 
+// AgentStore keeps agents, their passwords and sign-in failures.
+type AgentStore interface {
 	// CreateAgent stores a new agent with its first enrolment. A duplicate
 	// ID, service number or pseudonym fails with guichet.ErrConflict, an
 	// unknown unit with guichet.ErrNotFound.
@@ -137,7 +150,11 @@ type Store interface {
 	// with guichet.ErrConflict, changing nothing, unless step is greater
 	// than the last step recorded: each code is accepted once.
 	UseTOTPStep(ctx context.Context, id string, step int64) error
+}
 
+// EnrolmentStore keeps activation links, TOTP secrets being set up and
+// recovery codes.
+type EnrolmentStore interface {
 	// Enrolment returns the pending enrolment whose token hashes to
 	// tokenHash (expired ones included: the caller checks ExpiresAt).
 	Enrolment(ctx context.Context, tokenHash string) (Enrolment, error)
@@ -156,7 +173,10 @@ type Store interface {
 	UseRecoveryCode(ctx context.Context, agentID, hash string, at time.Time) error
 	// RecoveryCodesLeft counts the agent's unused recovery codes.
 	RecoveryCodesLeft(ctx context.Context, agentID string) (int, error)
+}
 
+// PasskeyStore keeps agents' WebAuthn credentials.
+type PasskeyStore interface {
 	// AddPasskey stores a credential; a duplicate ID fails with
 	// guichet.ErrConflict.
 	AddPasskey(ctx context.Context, p Passkey) error
@@ -167,7 +187,10 @@ type Store interface {
 	UpdatePasskey(ctx context.Context, agentID string, id, data []byte, at time.Time) error
 	// DeletePasskey removes one of the agent's credentials.
 	DeletePasskey(ctx context.Context, agentID string, id []byte) error
+}
 
+// SessionStore keeps agents' server-side sessions.
+type SessionStore interface {
 	// CreateSession stores a new session.
 	CreateSession(ctx context.Context, s Session) error
 	// Session returns a session by ID.

@@ -44,7 +44,20 @@ type Submission struct {
 // (canonical encoding), where salt is the case's current ledger salt.
 // Lookups of a missing object MUST return an error wrapping
 // guichet.ErrNotFound, never a zero value and nil.
+//
+// It has one part per area of the service, which the other services of
+// guichet embed where they need the same.
 type Store interface {
+	StationReader
+	DraftStore
+	EvidenceStore
+	CaseStore
+	AppointmentStore
+	RetentionStore
+}
+
+// StationReader reads units and their appointment slots.
+type StationReader interface {
 	// ListUnits returns every unit, ordered by name.
 	ListUnits(ctx context.Context) ([]station.Unit, error)
 	// Unit returns one unit by ID.
@@ -53,7 +66,10 @@ type Store interface {
 	ListSlots(ctx context.Context, unitID string, from, to time.Time) ([]station.Slot, error)
 	// Slot returns one slot by ID.
 	Slot(ctx context.Context, id string) (station.Slot, error)
+}
 
+// DraftStore keeps the sealed drafts being written.
+type DraftStore interface {
 	// CreateDraft stores a new draft (Version 1). A duplicate CodeHash
 	// fails with guichet.ErrConflict.
 	CreateDraft(ctx context.Context, d Draft) error
@@ -66,14 +82,20 @@ type Store interface {
 	// DeleteExpiredDrafts deletes drafts whose ExpiresAt is at or before
 	// now, with their evidence rows, and returns the blob keys to delete.
 	DeleteExpiredDrafts(ctx context.Context, now time.Time) (blobKeys []string, err error)
+}
 
+// EvidenceStore keeps the records of uploaded files.
+type EvidenceStore interface {
 	// AddEvidence records an uploaded file.
 	AddEvidence(ctx context.Context, e casefile.Evidence) error
 	// ListEvidence returns the owner's files, oldest first.
 	ListEvidence(ctx context.Context, ownerID string) ([]casefile.Evidence, error)
 	// DeleteEvidence removes one file record of the owner.
 	DeleteEvidence(ctx context.Context, ownerID, id string) error
+}
 
+// CaseStore makes cases and reads them back for their citizen.
+type CaseStore interface {
 	// SubmitCase makes a draft a case (see Submission). A Case.Ref already
 	// used fails with guichet.ErrConflict and changes nothing.
 	SubmitCase(ctx context.Context, s Submission) error
@@ -88,7 +110,10 @@ type Store interface {
 	RecordCodeFailure(ctx context.Context, caseID string, at time.Time) (int, error)
 	// ResetCodeFailures sets the failure count back to zero.
 	ResetCodeFailures(ctx context.Context, caseID string) error
+}
 
+// AppointmentStore books, moves and cancels appointments.
+type AppointmentStore interface {
 	// Appointment returns the case's current appointment.
 	Appointment(ctx context.Context, caseID string) (station.Appointment, error)
 	// Reschedule moves the case's appointment (or books one if it has none)
@@ -98,7 +123,10 @@ type Store interface {
 	// CancelAppointment frees the case's place and records events;
 	// ErrNotFound when it has none.
 	CancelAppointment(ctx context.Context, caseID string, events []casefile.Event) error
+}
 
+// RetentionStore finds and erases expired cases.
+type RetentionStore interface {
 	// ExpirableCases returns up to limit cases whose ExpiresAt is set and at
 	// or before now and whose personal data is not yet erased, oldest first.
 	ExpirableCases(ctx context.Context, now time.Time, limit int) ([]casefile.Case, error)
