@@ -217,6 +217,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 		Ready:      a.store.Ping,
 		Receipt:    func(_ context.Context, r web.Receipt) ([]byte, error) { return receipt.PDF(r) },
 		Log:        a.lg.Handler(),
+		LogState:   a.lg,
 		LogReceipt: a.logReceipt,
 		LogEntry: func(ctx context.Context, eventID string) (int64, string, error) {
 			i, err := a.store.EventLogIndex(ctx, eventID)

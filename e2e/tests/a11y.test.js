@@ -4,12 +4,14 @@
 // the pre-complaint, for the README when GUICHET_UPDATE_SCREENSHOT=1).
 
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { AxeAudit } from '../lib/axe.js';
-import { REPO_DIR, SCREENSHOT_DIR, browserSupport, suite } from '../lib/harness.js';
+import { REPO_DIR, SCREENSHOT_DIR, browserSupport, guichetBinary, suite } from '../lib/harness.js';
 import {
   DISGUISED_EXE,
   contextOptions,
@@ -27,7 +29,7 @@ import {
 const support = await browserSupport();
 
 // Pages worth a picture, by the label the journey gives them.
-const SCREENSHOTS = new Set(['accueil', 'eligibilite', 'identite-erreurs', 'creneaux', 'recapitulatif', 'confirmation', 'suivi', 'preuves-refus']);
+const SCREENSHOTS = new Set(['accueil', 'eligibilite', 'identite-erreurs', 'creneaux', 'recapitulatif', 'confirmation', 'suivi', 'preuves-refus', 'journal']);
 
 describe('accessibility (axe-core, WCAG 2.1 A and AA)', { skip: support.skip }, () => {
   const env = suite({ before, after }, support);
@@ -120,15 +122,79 @@ describe('accessibility (axe-core, WCAG 2.1 A and AA)', { skip: support.skip }, 
       await check('reprendre-code-inconnu');
       await goto('/commissariats', 'commissariats');
       await goto('/cette-page-n-existe-pas', 'page-introuvable');
+      // The transparency log's page, reached from the footer, and its
+      // disclosure for specialists once open.
+      await page.getByRole('contentinfo').getByRole('link', { name: 'Journal de transparence' }).click();
+      await expectHeading(page, 'Journal de transparence');
+      await check('journal');
+      await page.getByText('Pour les spécialistes', { exact: true }).click();
+      await check('journal-specialistes');
       // And the home page in English.
       await goto('/langue/en', 'accueil-en');
       await expectHeading(page, /police/i);
       assert.equal(await page.locator('html').getAttribute('lang'), 'en', 'the switch leads to the English page');
+      await goto('/log/', 'journal-en');
+      await expectHeading(page, 'Transparency log');
+      await page.getByText('For specialists', { exact: true }).click();
+      await check('journal-specialistes-en');
     } finally {
       await ctx.close();
     }
     const pages = audit.pages.map((p) => p.label);
     assert.ok(pages.length >= 25, `axe ran on ${pages.length} pages: ${pages.join(', ')}`);
     assert.equal(audit.count(), 0, `axe found violations:\n${audit.report()}`);
+  });
+
+  // The log page on a phone: long hashes, keys and commands wrap instead of
+  // making the page scroll sideways, in French and in English, with the
+  // specialists' details open; the commands copy as one line each.
+  test('the transparency log page fits a 390 px wide phone', async () => {
+    for (const [locale, heading, details, copy, copied] of [
+      ['fr-FR', 'Journal de transparence', 'Pour les spécialistes', 'Copier la commande', 'Commande copiée.'],
+      ['en-GB', 'Transparency log', 'For specialists', 'Copy the command', 'Command copied.'],
+    ]) {
+      const ctx = await env.context(contextOptions({ locale, viewport: { width: 390, height: 844 } }));
+      await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.url });
+      try {
+        const page = await ctx.newPage();
+        await page.goto(env.url + '/log/');
+        await expectHeading(page, heading);
+        await page.getByText(details, { exact: true }).click();
+        const widths = await page.evaluate(() => ({
+          page: document.documentElement.scrollWidth,
+          view: document.documentElement.clientWidth,
+          wide: [...document.querySelectorAll('main *')]
+            .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+            .map((el) => el.tagName + '.' + el.className),
+        }));
+        assert.ok(widths.page <= widths.view, `${locale}: the page is ${widths.page} px wide in a ${widths.view} px viewport`);
+        assert.deepEqual(widths.wide, [], `${locale}: elements past the right edge`);
+        for (const id of ['cmd-receipt', 'cmd-log']) {
+          const text = await page.locator('#' + id).textContent();
+          assert.match(text, /^guichet verify (receipt|log) \S.* --key '[^'\s]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+'/, `${id}: ${text}`);
+          assert.ok(!text.includes('\n'), `${id} is one line`);
+        }
+        // The copy button copies the command as shown and says so.
+        await page.getByRole('button', { name: copy }).last().click();
+        await page.getByRole('status').filter({ hasText: copied }).waitFor();
+        const logCmd = await page.locator('#cmd-log').textContent();
+        assert.equal(await page.evaluate(() => navigator.clipboard.readText()), logCmd);
+        // And the command, run as copied, verifies this very log.
+        const dir = mkdtempSync(join(tmpdir(), 'guichet-verify-'));
+        try {
+          const out = execFileSync('sh', ['-c', logCmd], {
+            cwd: dir, encoding: 'utf8', env: { ...process.env, PATH: `${dirname(guichetBinary())}:${process.env.PATH}` },
+          });
+          assert.match(out, /^OK: log /, out);
+          assert.ok(existsSync(join(dir, 'journal.state')), 'the state is saved where the command says');
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+        mkdirSync(SCREENSHOT_DIR, { recursive: true });
+        await page.screenshot({ path: join(SCREENSHOT_DIR, `journal-telephone-${locale}.png`), fullPage: true });
+      } finally {
+        await ctx.close();
+      }
+    }
   });
 });

@@ -22,6 +22,18 @@ type witnessState struct {
 	retryAt time.Time
 }
 
+// WitnessKeys returns the cosignature/v1 verifier keys of the witnesses
+// the log asks to cosign its checkpoints, in the order configured; none
+// when no witness is configured. The served checkpoint carries the
+// cosignatures of those that answered.
+func (l *Log) WitnessKeys() []string {
+	keys := make([]string, len(l.cfg.Witnesses))
+	for i, w := range l.cfg.Witnesses {
+		keys[i] = w.Key
+	}
+	return keys
+}
+
 func newWitnessState(w WitnessConfig, hc *http.Client) (*witnessState, error) {
 	c, err := witness.NewClient(w.URL, w.Key, hc)
 	if err != nil {

@@ -53,6 +53,8 @@ func (s *Server) routes() {
 		s.caseRoutes()
 	}
 
+	// The page explaining the log; the rest of /log/ is the log's own.
+	s.handle("GET /log/{$}", s.logPage)
 	if s.d.Log != nil {
 		log := s.d.Log
 		s.mux.Handle("/log/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -72,6 +72,7 @@ func (s *Server) funcs(lang string) template.FuncMap {
 		"iso":      d.ISO,
 		"isoday":   d.ISODay,
 		"add":      func(a, b int) int { return a + b },
+		"num":      func(n int64) string { return groupDigits(lang, n) },
 		"tel":      telURI,
 	}
 }

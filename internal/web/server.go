@@ -91,8 +91,12 @@ type Deps struct {
 	// serves its receipt as /suivi/{ref}/recu.json and refreshes the proof
 	// on demand (POST /suivi/{ref}/preuve).
 	LogReceipt LogReceiptFunc
-	// Log serves the transparency log under /log/; nil leaves it out.
+	// Log serves the transparency log's read API under /log/ (checkpoint,
+	// key, tiles); nil leaves it out.
 	Log http.Handler
+	// LogState, if set, is read by the page /log/ itself, which explains
+	// the log and shows its latest checkpoint; nil: /log/ is not found.
+	LogState LogState
 	// Agents authenticates back-office agents; nil leaves /agent/ out.
 	Agents AgentAuth
 	// Cases serves the back-office case pages; it needs Agents.

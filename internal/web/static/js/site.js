@@ -19,6 +19,24 @@
     b.addEventListener("click", function () { window.print(); });
   });
 
+  // Copy buttons (transparency log page): copy a command's text and say
+  // so in the live region beside the button. Without a clipboard (an
+  // insecure origin) the button stays hidden and the text is selectable.
+  document.querySelectorAll("[data-copy]").forEach(function (b) {
+    var src = document.getElementById(b.getAttribute("data-copy"));
+    var row = b.parentNode;
+    if (!src || !navigator.clipboard) {
+      row.hidden = true;
+      return;
+    }
+    var status = row.querySelector("[role=status]");
+    b.addEventListener("click", function () {
+      navigator.clipboard.writeText(src.textContent).then(function () {
+        if (status) { status.textContent = b.getAttribute("data-copied"); }
+      });
+    });
+  });
+
   // "Use my location" on the station search: fill the hidden lat/lon and
   // submit the search form. Nothing leaves the browser but to this site.
   var geo = document.getElementById("geo-button");
