@@ -81,7 +81,7 @@ func scanAgentRow(row pgx.Row) (account.Agent, error) {
 	var a account.Agent
 	var role string
 	err := row.Scan(&a.ID, &a.ServiceNumber, &a.Pseudonym, &a.Name, &a.UnitID, &role, &a.PasswordHash,
-		&a.TOTP.WrappedKey, &a.TOTP.Ciphertext, &a.TOTPStep, &a.Disabled, &a.Failures, tm{&a.LockedUntil}, tm{&a.CreatedAt})
+		&a.TOTP.WrappedKey, &a.TOTP.Ciphertext, &a.TOTPStep, &a.Disabled, &a.Failures, tm(&a.LockedUntil), tm(&a.CreatedAt))
 	a.Role = account.Role(role)
 	return a, err
 }
@@ -184,7 +184,7 @@ func (s *Store) Enrolment(ctx context.Context, tokenHash string) (account.Enrolm
 	var e account.Enrolment
 	if err := s.pool.QueryRow(ctx, `SELECT token_hash, agent_id, expires_at, totp_key, totp_secret
 		FROM agent_enrolments WHERE token_hash = $1`, tokenHash).
-		Scan(&e.TokenHash, &e.AgentID, tm{&e.ExpiresAt}, &e.TOTP.WrappedKey, &e.TOTP.Ciphertext); err != nil {
+		Scan(&e.TokenHash, &e.AgentID, tm(&e.ExpiresAt), &e.TOTP.WrappedKey, &e.TOTP.Ciphertext); err != nil {
 		return account.Enrolment{}, fmt.Errorf("postgres: enrolment: %w", classify(err))
 	}
 	return e, nil
@@ -263,7 +263,7 @@ func (s *Store) Passkeys(ctx context.Context, agentID string) ([]account.Passkey
 	}
 	out, err := collect(rows, func(row pgx.Row) (account.Passkey, error) {
 		var p account.Passkey
-		err := row.Scan(&p.ID, &p.AgentID, &p.Name, &p.Data, tm{&p.CreatedAt}, tm{&p.LastUsed})
+		err := row.Scan(&p.ID, &p.AgentID, &p.Name, &p.Data, tm(&p.CreatedAt), tm(&p.LastUsed))
 		return p, err
 	})
 	if err != nil {
@@ -301,7 +301,7 @@ func (s *Store) Session(ctx context.Context, id string) (account.Session, error)
 	var sess account.Session
 	var stage string
 	if err := s.pool.QueryRow(ctx, `SELECT id, agent_id, stage, created_at, last_seen, challenge FROM agent_sessions WHERE id = $1`, id).
-		Scan(&sess.ID, &sess.AgentID, &stage, tm{&sess.CreatedAt}, tm{&sess.LastSeen}, &sess.Challenge); err != nil {
+		Scan(&sess.ID, &sess.AgentID, &stage, tm(&sess.CreatedAt), tm(&sess.LastSeen), &sess.Challenge); err != nil {
 		return account.Session{}, fmt.Errorf("postgres: session: %w", classify(err))
 	}
 	sess.Stage = account.Stage(stage)
@@ -355,7 +355,7 @@ func (s *Store) AgentSessions(ctx context.Context, agentID string) ([]account.Se
 	out, err := collect(rows, func(row pgx.Row) (account.Session, error) {
 		var sess account.Session
 		var stage string
-		err := row.Scan(&sess.ID, &sess.AgentID, &stage, tm{&sess.CreatedAt}, tm{&sess.LastSeen}, &sess.Challenge)
+		err := row.Scan(&sess.ID, &sess.AgentID, &stage, tm(&sess.CreatedAt), tm(&sess.LastSeen), &sess.Challenge)
 		sess.Stage = account.Stage(stage)
 		return sess, err
 	})

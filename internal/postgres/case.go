@@ -14,6 +14,7 @@ import (
 	"github.com/guichet/guichet/internal/casefile"
 	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/sqlrow"
 	"github.com/guichet/guichet/internal/station"
 )
 
@@ -203,14 +204,6 @@ func liveCase(ctx context.Context, tx pgx.Tx, caseID string) (ref string, salt [
 	return ref, salt, nil
 }
 
-const caseColumns = `c.id, c.ref, c.kind, c.category, c.status, c.unit_id, c.created_at, c.submitted_at,
-	c.updated_at, c.expires_at, c.erased_at, c.linked_ref`
-
-func caseDest(c *casefile.Case, kind, status *string) []any {
-	return []any{&c.ID, &c.Ref, kind, &c.Category, status, str{&c.UnitID}, tm{&c.CreatedAt}, tm{&c.SubmittedAt},
-		tm{&c.UpdatedAt}, tm{&c.ExpiresAt}, tm{&c.ErasedAt}, str{&c.LinkedRef}}
-}
-
 // CaseByRef returns a case's metadata and secrets by exact reference, or
 // fails with guichet.ErrNotFound.
 func (s *Store) CaseByRef(ctx context.Context, ref string) (casefile.Case, casefile.Secrets, error) {
@@ -219,8 +212,8 @@ func (s *Store) CaseByRef(ctx context.Context, ref string) (casefile.Case, casef
 		sec          casefile.Secrets
 		kind, status string
 	)
-	dest := append(caseDest(&c, &kind, &status), &sec.TrackingHash, &sec.LedgerSalt, &sec.CodeFailures, tm{&sec.LastCodeFailure})
-	err := s.pool.QueryRow(ctx, `SELECT `+caseColumns+`,
+	dest := append(sqlrow.CaseDest(&c, &kind, &status), &sec.TrackingHash, &sec.LedgerSalt, &sec.CodeFailures, tm(&sec.LastCodeFailure))
+	err := s.pool.QueryRow(ctx, `SELECT `+sqlrow.CaseColumns+`,
 			s.tracking_hash, s.ledger_salt, COALESCE(s.code_failures, 0), s.last_code_failure
 		FROM cases c LEFT JOIN case_secrets s ON s.case_id = c.id WHERE c.ref = $1`, ref).Scan(dest...)
 	if err != nil {
@@ -255,7 +248,7 @@ func (s *Store) CaseEvents(ctx context.Context, caseID string) ([]casefile.Event
 			e    casefile.Event
 			data string
 		)
-		if err := r.Scan(&e.ID, &e.CaseID, &e.Type, tm{&e.At}, &e.Actor, &e.Visible, &data); err != nil {
+		if err := r.Scan(&e.ID, &e.CaseID, &e.Type, tm(&e.At), &e.Actor, &e.Visible, &data); err != nil {
 			return e, err
 		}
 		if err := json.Unmarshal([]byte(data), &e.Data); err != nil {
@@ -302,7 +295,7 @@ func (s *Store) Appointment(ctx context.Context, caseID string) (station.Appoint
 	var a station.Appointment
 	err := s.pool.QueryRow(ctx, `SELECT a.case_id, a.slot_id, s.unit_id, s.start_at, s.end_at
 		FROM appointments a JOIN slots s ON s.id = a.slot_id WHERE a.case_id = $1`, caseID).
-		Scan(&a.CaseID, &a.SlotID, &a.UnitID, tm{&a.Start}, tm{&a.End})
+		Scan(&a.CaseID, &a.SlotID, &a.UnitID, tm(&a.Start), tm(&a.End))
 	if err != nil {
 		return station.Appointment{}, fmt.Errorf("postgres: case %s: appointment: %w", caseID, classify(err))
 	}
@@ -397,7 +390,7 @@ func (s *Store) ExpirableCases(ctx context.Context, now time.Time, limit int) ([
 	if limit <= 0 {
 		return nil, fmt.Errorf("postgres: expirable cases: limit %d: %w", limit, guichet.ErrInvalid)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases c
+	rows, err := s.pool.Query(ctx, `SELECT `+sqlrow.CaseColumns+` FROM cases c
 		WHERE c.expires_at IS NOT NULL AND c.expires_at <= $1 AND c.erased_at IS NULL
 		ORDER BY c.expires_at, c.id LIMIT $2`, norm(now), limit)
 	if err != nil {
@@ -408,7 +401,7 @@ func (s *Store) ExpirableCases(ctx context.Context, now time.Time, limit int) ([
 			c            casefile.Case
 			kind, status string
 		)
-		err := r.Scan(caseDest(&c, &kind, &status)...)
+		err := r.Scan(sqlrow.CaseDest(&c, &kind, &status)...)
 		c.Kind, c.Status = caseref.Kind(kind), casefile.Status(status)
 		return c, err
 	})

@@ -15,6 +15,7 @@ import (
 	"github.com/guichet/guichet/internal/casefile"
 	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/casework"
+	"github.com/guichet/guichet/internal/sqlrow"
 	"github.com/guichet/guichet/internal/station"
 )
 
@@ -80,7 +81,7 @@ func (s *Store) QueueCases(ctx context.Context, q casework.QueueQuery) ([]casewo
 		add("("+queueKey+") > (?::boolean, ?::timestamptz, ?::text)", k.NoAppointment, norm(k.At), k.ID)
 	}
 	args = append(args, q.Limit)
-	rows, err := s.pool.Query(ctx, `SELECT `+caseColumns+`, sl.id, sl.unit_id, sl.start_at, sl.end_at,
+	rows, err := s.pool.Query(ctx, `SELECT `+sqlrow.CaseColumns+`, sl.id, sl.unit_id, sl.start_at, sl.end_at,
 			a.agent_id, a.agent_pseudonym, a.assigned_at
 		FROM cases c
 		LEFT JOIN appointments ap ON ap.case_id = c.id
@@ -98,8 +99,8 @@ func (s *Store) QueueCases(ctx context.Context, q casework.QueueQuery) ([]casewo
 			ap           station.Appointment
 			as           casework.Assignment
 		)
-		dest := append(caseDest(&r.Case, &kind, &status), str{&ap.SlotID}, str{&ap.UnitID}, tm{&ap.Start}, tm{&ap.End},
-			str{&as.AgentID}, str{&as.Pseudonym}, tm{&as.At})
+		dest := append(sqlrow.CaseDest(&r.Case, &kind, &status), str(&ap.SlotID), str(&ap.UnitID), tm(&ap.Start), tm(&ap.End),
+			str(&as.AgentID), str(&as.Pseudonym), tm(&as.At))
 		if err := row.Scan(dest...); err != nil {
 			return r, err
 		}
@@ -124,7 +125,7 @@ func (s *Store) QueueCases(ctx context.Context, q casework.QueueQuery) ([]casewo
 func (s *Store) CaseAssignment(ctx context.Context, caseID string) (casework.Assignment, error) {
 	var a casework.Assignment
 	err := s.pool.QueryRow(ctx, `SELECT agent_id, agent_pseudonym, assigned_at FROM case_assignments WHERE case_id = $1`, caseID).
-		Scan(&a.AgentID, &a.Pseudonym, tm{&a.At})
+		Scan(&a.AgentID, &a.Pseudonym, tm(&a.At))
 	if err != nil {
 		return casework.Assignment{}, fmt.Errorf("postgres: case %s: assignment: %w", caseID, classify(err))
 	}
@@ -140,7 +141,7 @@ func (s *Store) CaseNotes(ctx context.Context, caseID string) ([]casework.Stored
 	}
 	out, err := collect(rows, func(row pgx.Row) (casework.StoredNote, error) {
 		var n casework.StoredNote
-		err := row.Scan(&n.ID, &n.CaseID, &n.Ciphertext, &n.ToCitizen, &n.AuthorID, &n.Author, tm{&n.At})
+		err := row.Scan(&n.ID, &n.CaseID, &n.Ciphertext, &n.ToCitizen, &n.AuthorID, &n.Author, tm(&n.At))
 		return n, err
 	})
 	if err != nil {
@@ -297,8 +298,8 @@ func (s *Store) SetSlotCapacity(ctx context.Context, slotID string, capacity int
 	var sl station.Slot
 	err := s.Transact(ctx, func(tx pgx.Tx) error {
 		var err error
-		sl, err = scanSlot(tx.QueryRow(ctx, `UPDATE slots SET capacity = CASE WHEN $1::int < 0 THEN booked ELSE $1::int END
-			WHERE id = $2 AND ($1::int < 0 OR booked <= $1::int) RETURNING `+slotColumns, capacity, slotID))
+		sl, err = sqlrow.ScanSlot(tx.QueryRow(ctx, `UPDATE slots SET capacity = CASE WHEN $1::int < 0 THEN booked ELSE $1::int END
+			WHERE id = $2 AND ($1::int < 0 OR booked <= $1::int) RETURNING `+sqlrow.SlotColumns, capacity, slotID))
 		if err == nil {
 			return nil
 		} else if !errors.Is(err, pgx.ErrNoRows) {
@@ -337,7 +338,7 @@ func (s *Store) AccessEvents(ctx context.Context, unitIDs []string, from, to tim
 			r    casework.AccessRecord
 			data string
 		)
-		if err := row.Scan(&r.Ref, &r.Event.ID, &r.Event.CaseID, &r.Event.Type, tm{&r.Event.At}, &r.Event.Actor, &r.Event.Visible, &data); err != nil {
+		if err := row.Scan(&r.Ref, &r.Event.ID, &r.Event.CaseID, &r.Event.Type, tm(&r.Event.At), &r.Event.Actor, &r.Event.Visible, &data); err != nil {
 			return r, err
 		}
 		return r, json.Unmarshal([]byte(data), &r.Event.Data)

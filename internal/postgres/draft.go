@@ -11,6 +11,7 @@ import (
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/casefile"
 	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/sqlrow"
 )
 
 // CreateDraft stores a new draft at Version 1, whatever d.Version says. A
@@ -40,7 +41,7 @@ func (s *Store) DraftByCode(ctx context.Context, codeHash []byte) (complaint.Dra
 	err := s.pool.QueryRow(ctx, `SELECT id, code_hash, step, wrapped_key, ciphertext, created_at, updated_at, expires_at, version
 		FROM drafts WHERE code_hash = $1`, codeHash).
 		Scan(&d.ID, &d.CodeHash, &d.Step, &d.Sealed.WrappedKey, &d.Sealed.Ciphertext,
-			tm{&d.CreatedAt}, tm{&d.UpdatedAt}, tm{&d.ExpiresAt}, &d.Version)
+			tm(&d.CreatedAt), tm(&d.UpdatedAt), tm(&d.ExpiresAt), &d.Version)
 	if err != nil {
 		return complaint.Draft{}, fmt.Errorf("postgres: draft by code: %w", classify(err))
 	}
@@ -155,16 +156,12 @@ func ownerLive(ctx context.Context, tx pgx.Tx, ownerID string) error {
 // ListEvidence returns the owner's files, oldest first (then by ID); an
 // owner without files, or unknown, has none.
 func (s *Store) ListEvidence(ctx context.Context, ownerID string) ([]casefile.Evidence, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, owner_id, blob_key, content_type, size, sha256, created_at
+	rows, err := s.pool.Query(ctx, `SELECT `+sqlrow.EvidenceColumns+`
 		FROM evidence WHERE owner_id = $1 ORDER BY created_at, id`, ownerID)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list evidence of %s: %w", ownerID, err)
 	}
-	out, err := collect(rows, func(r pgx.Row) (casefile.Evidence, error) {
-		var e casefile.Evidence
-		err := r.Scan(&e.ID, &e.OwnerID, &e.BlobKey, &e.ContentType, &e.Size, &e.SHA256, tm{&e.CreatedAt})
-		return e, err
-	})
+	out, err := collect(rows, func(r pgx.Row) (casefile.Evidence, error) { return sqlrow.ScanEvidence(r) })
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list evidence of %s: %w", ownerID, err)
 	}

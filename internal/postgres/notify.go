@@ -52,7 +52,7 @@ func (s *Store) NotifyEventsAfter(ctx context.Context, after int64, limit int) (
 		}
 		out, err = collect(rows, func(r pgx.Row) (notify.Event, error) {
 			var e notify.Event
-			err := r.Scan(&e.Pos, &e.CaseID, &e.Type, &e.Actor, &e.Visible, tm{&e.At})
+			err := r.Scan(&e.Pos, &e.CaseID, &e.Type, &e.Actor, &e.Visible, tm(&e.At))
 			return e, err
 		})
 		return err
@@ -101,7 +101,7 @@ const notificationColumns = `n.id, n.case_id, c.ref, COALESCE(c.unit_id, ''), n.
 func scanNotification(r pgx.Row) (notify.Notification, error) {
 	var n notify.Notification
 	err := r.Scan(&n.ID, &n.CaseID, &n.CaseRef, &n.UnitID, &n.Status, &n.Attempts,
-		tm{&n.NextAt}, tm{&n.CreatedAt}, tm{&n.UpdatedAt}, &n.LastError)
+		tm(&n.NextAt), tm(&n.CreatedAt), tm(&n.UpdatedAt), &n.LastError)
 	return n, err
 }
 

@@ -26,13 +26,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/hub"
 	"github.com/guichet/guichet/internal/migrate"
+	"github.com/guichet/guichet/internal/sqlrow"
 )
 
 var _ complaint.Store = (*Store)(nil)
@@ -243,20 +243,9 @@ func dbTime(t time.Time) any {
 	return norm(t)
 }
 
-// tm scans a nullable timestamptz into *t, in UTC (NULL → zero time).
-type tm struct{ t *time.Time }
-
-func (d tm) ScanTimestamptz(v pgtype.Timestamptz) error {
-	switch {
-	case !v.Valid:
-		*d.t = time.Time{}
-	case v.InfinityModifier != pgtype.Finite:
-		return errors.New("infinite time")
-	default:
-		*d.t = v.Time.UTC()
-	}
-	return nil
-}
+// tm and str scan nullable timestamptz and text columns (see sqlrow).
+func tm(t *time.Time) sqlrow.Time { return sqlrow.Time{T: t} }
+func str(s *string) sqlrow.Text   { return sqlrow.Text{S: s} }
 
 // nullStr encodes "" as NULL.
 func nullStr(s string) any {
@@ -264,12 +253,4 @@ func nullStr(s string) any {
 		return nil
 	}
 	return s
-}
-
-// str scans a nullable text into *s (NULL → "").
-type str struct{ s *string }
-
-func (d str) ScanText(v pgtype.Text) error {
-	*d.s = v.String // "" when NULL
-	return nil
 }

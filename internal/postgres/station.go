@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/guichet/guichet"
+	"github.com/guichet/guichet/internal/sqlrow"
 	"github.com/guichet/guichet/internal/station"
 )
 
@@ -42,7 +43,7 @@ func scanUnit(row pgx.Row) (station.Unit, error) {
 		u    station.Unit
 		kind string
 	)
-	err := row.Scan(&u.ID, &u.Code, &u.Name, &kind, str{&u.ParentID}, &u.Address, &u.Postcode, &u.City,
+	err := row.Scan(&u.ID, &u.Code, &u.Name, &kind, str(&u.ParentID), &u.Address, &u.Postcode, &u.City,
 		&u.Lat, &u.Lon, &u.Phone, &u.Hours, &u.AcceptsAppointments)
 	u.Kind = station.Kind(kind)
 	return u, err
@@ -89,24 +90,16 @@ func (s *Store) CreateSlot(ctx context.Context, sl station.Slot) error {
 	return nil
 }
 
-const slotColumns = `id, unit_id, start_at, end_at, capacity, booked`
-
-func scanSlot(row pgx.Row) (station.Slot, error) {
-	var sl station.Slot
-	err := row.Scan(&sl.ID, &sl.UnitID, tm{&sl.Start}, tm{&sl.End}, &sl.Capacity, &sl.Booked)
-	return sl, err
-}
-
 // ListSlots returns the unit's slots starting in [from, to), by start then
 // ID. An unknown unit fails with guichet.ErrNotFound.
 func (s *Store) ListSlots(ctx context.Context, unitID string, from, to time.Time) ([]station.Slot, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+slotColumns+` FROM slots
+	rows, err := s.pool.Query(ctx, `SELECT `+sqlrow.SlotColumns+` FROM slots
 		WHERE unit_id = $1 AND start_at >= $2 AND start_at < $3 ORDER BY start_at, id`,
 		unitID, norm(from), norm(to))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: unit %s: list slots: %w", unitID, err)
 	}
-	out, err := collect(rows, scanSlot)
+	out, err := collect(rows, func(r pgx.Row) (station.Slot, error) { return sqlrow.ScanSlot(r) })
 	if err != nil {
 		return nil, fmt.Errorf("postgres: unit %s: list slots: %w", unitID, err)
 	}
@@ -121,7 +114,7 @@ func (s *Store) ListSlots(ctx context.Context, unitID string, from, to time.Time
 
 // Slot returns one slot by ID, or an error wrapping guichet.ErrNotFound.
 func (s *Store) Slot(ctx context.Context, id string) (station.Slot, error) {
-	sl, err := scanSlot(s.pool.QueryRow(ctx, `SELECT `+slotColumns+` FROM slots WHERE id = $1`, id))
+	sl, err := sqlrow.ScanSlot(s.pool.QueryRow(ctx, `SELECT `+sqlrow.SlotColumns+` FROM slots WHERE id = $1`, id))
 	if err != nil {
 		return station.Slot{}, fmt.Errorf("postgres: slot %s: %w", id, classify(err))
 	}

@@ -56,7 +56,7 @@ func scanAgent(sc interface{ Scan(...any) error }) (account.Agent, error) {
 		disabled int
 	)
 	err := sc.Scan(&a.ID, &a.ServiceNumber, &a.Pseudonym, &a.Name, &a.UnitID, &role, &a.PasswordHash,
-		&a.TOTP.WrappedKey, &a.TOTP.Ciphertext, &a.TOTPStep, &disabled, &a.Failures, tm{&a.LockedUntil}, tm{&a.CreatedAt})
+		&a.TOTP.WrappedKey, &a.TOTP.Ciphertext, &a.TOTPStep, &disabled, &a.Failures, tm(&a.LockedUntil), tm(&a.CreatedAt))
 	a.Role, a.Disabled = account.Role(role), disabled == 1
 	return a, err
 }
@@ -181,7 +181,7 @@ func (s *Store) Enrolment(ctx context.Context, tokenHash string) (account.Enrolm
 	var e account.Enrolment
 	err := s.r.QueryRowContext(ctx, `SELECT token_hash, agent_id, expires_at, totp_key, totp_secret
 		FROM agent_enrolments WHERE token_hash = ?`, tokenHash).
-		Scan(&e.TokenHash, &e.AgentID, tm{&e.ExpiresAt}, &e.TOTP.WrappedKey, &e.TOTP.Ciphertext)
+		Scan(&e.TokenHash, &e.AgentID, tm(&e.ExpiresAt), &e.TOTP.WrappedKey, &e.TOTP.Ciphertext)
 	if err != nil {
 		return account.Enrolment{}, fmt.Errorf("sqlite: enrolment: %w", notFound(err))
 	}
@@ -263,7 +263,7 @@ func (s *Store) AddPasskey(ctx context.Context, p account.Passkey) error {
 func (s *Store) Passkeys(ctx context.Context, agentID string) ([]account.Passkey, error) {
 	return queryAll(ctx, s.r, "passkeys", func(sc interface{ Scan(...any) error }) (account.Passkey, error) {
 		var p account.Passkey
-		err := sc.Scan(&p.ID, &p.AgentID, &p.Name, &p.Data, tm{&p.CreatedAt}, tm{&p.LastUsed})
+		err := sc.Scan(&p.ID, &p.AgentID, &p.Name, &p.Data, tm(&p.CreatedAt), tm(&p.LastUsed))
 		return p, err
 	}, `SELECT id, agent_id, name, data, created_at, last_used FROM agent_passkeys WHERE agent_id = ? ORDER BY created_at, id`, agentID)
 }
@@ -301,7 +301,7 @@ func (s *Store) Session(ctx context.Context, id string) (account.Session, error)
 		stage string
 	)
 	err := s.r.QueryRowContext(ctx, `SELECT id, agent_id, stage, created_at, last_seen, challenge FROM agent_sessions WHERE id = ?`, id).
-		Scan(&sess.ID, &sess.AgentID, &stage, tm{&sess.CreatedAt}, tm{&sess.LastSeen}, &sess.Challenge)
+		Scan(&sess.ID, &sess.AgentID, &stage, tm(&sess.CreatedAt), tm(&sess.LastSeen), &sess.Challenge)
 	if err != nil {
 		return account.Session{}, fmt.Errorf("sqlite: session: %w", notFound(err))
 	}
@@ -362,7 +362,7 @@ func (s *Store) AgentSessions(ctx context.Context, agentID string) ([]account.Se
 			sess  account.Session
 			stage string
 		)
-		err := sc.Scan(&sess.ID, &sess.AgentID, &stage, tm{&sess.CreatedAt}, tm{&sess.LastSeen}, &sess.Challenge)
+		err := sc.Scan(&sess.ID, &sess.AgentID, &stage, tm(&sess.CreatedAt), tm(&sess.LastSeen), &sess.Challenge)
 		sess.Stage = account.Stage(stage)
 		return sess, err
 	}, `SELECT id, agent_id, stage, created_at, last_seen, challenge FROM agent_sessions

@@ -13,6 +13,7 @@ import (
 	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/hub"
+	"github.com/guichet/guichet/internal/sqlrow"
 	"github.com/guichet/guichet/internal/station"
 )
 
@@ -173,14 +174,6 @@ func liveCase(ctx context.Context, tx *sql.Tx, caseID string) (ref string, salt 
 	return ref, salt, nil
 }
 
-const caseColumns = `c.id, c.ref, c.kind, c.category, c.status, c.unit_id, c.created_at, c.submitted_at,
-	c.updated_at, c.expires_at, c.erased_at, c.linked_ref`
-
-func caseDest(c *casefile.Case, kind, status *string) []any {
-	return []any{&c.ID, &c.Ref, kind, &c.Category, status, str{&c.UnitID}, tm{&c.CreatedAt}, tm{&c.SubmittedAt},
-		tm{&c.UpdatedAt}, tm{&c.ExpiresAt}, tm{&c.ErasedAt}, str{&c.LinkedRef}}
-}
-
 // CaseByRef returns a case's metadata and secrets by exact reference, or
 // fails with guichet.ErrNotFound.
 func (s *Store) CaseByRef(ctx context.Context, ref string) (casefile.Case, casefile.Secrets, error) {
@@ -189,7 +182,7 @@ func (s *Store) CaseByRef(ctx context.Context, ref string) (casefile.Case, casef
 		sec          casefile.Secrets
 		kind, status string
 	)
-	dest := append(caseDest(&c, &kind, &status), &sec.TrackingHash, &sec.LedgerSalt, &sec.CodeFailures, tm{&sec.LastCodeFailure})
+	dest := append(sqlrow.CaseDest(&c, &kind, &status), &sec.TrackingHash, &sec.LedgerSalt, &sec.CodeFailures, tm(&sec.LastCodeFailure))
 	err := s.readRow(ctx, qCaseByRef, ref).Scan(dest...)
 	if err != nil {
 		return casefile.Case{}, casefile.Secrets{}, fmt.Errorf("sqlite: case %s: %w", ref, notFound(err))
@@ -226,7 +219,7 @@ func (s *Store) CaseEvents(ctx context.Context, caseID string) ([]casefile.Event
 			visible int
 			data    string
 		)
-		if err := rows.Scan(&e.ID, &e.CaseID, &e.Type, tm{&e.At}, &e.Actor, &visible, &data); err != nil {
+		if err := rows.Scan(&e.ID, &e.CaseID, &e.Type, tm(&e.At), &e.Actor, &visible, &data); err != nil {
 			return nil, fmt.Errorf("sqlite: case %s: events: %w", caseID, err)
 		}
 		e.Visible = visible == 1
@@ -280,7 +273,7 @@ func (s *Store) Appointment(ctx context.Context, caseID string) (station.Appoint
 	var a station.Appointment
 	err := s.r.QueryRowContext(ctx, `SELECT a.case_id, a.slot_id, s.unit_id, s.start_at, s.end_at
 		FROM appointments a JOIN slots s ON s.id = a.slot_id WHERE a.case_id = ?`, caseID).
-		Scan(&a.CaseID, &a.SlotID, &a.UnitID, tm{&a.Start}, tm{&a.End})
+		Scan(&a.CaseID, &a.SlotID, &a.UnitID, tm(&a.Start), tm(&a.End))
 	if err != nil {
 		return station.Appointment{}, fmt.Errorf("sqlite: case %s: appointment: %w", caseID, notFound(err))
 	}
@@ -358,7 +351,7 @@ func (s *Store) ExpirableCases(ctx context.Context, now time.Time, limit int) ([
 	if limit <= 0 {
 		return nil, fmt.Errorf("sqlite: expirable cases: limit %d: %w", limit, guichet.ErrInvalid)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+caseColumns+` FROM cases c
+	rows, err := s.r.QueryContext(ctx, `SELECT `+sqlrow.CaseColumns+` FROM cases c
 		WHERE c.expires_at IS NOT NULL AND c.expires_at <= ? AND c.erased_at IS NULL
 		ORDER BY c.expires_at, c.id LIMIT ?`, norm(now).UnixMicro(), limit)
 	if err != nil {
@@ -371,7 +364,7 @@ func (s *Store) ExpirableCases(ctx context.Context, now time.Time, limit int) ([
 			c            casefile.Case
 			kind, status string
 		)
-		if err := rows.Scan(caseDest(&c, &kind, &status)...); err != nil {
+		if err := rows.Scan(sqlrow.CaseDest(&c, &kind, &status)...); err != nil {
 			return nil, fmt.Errorf("sqlite: expirable cases: %w", err)
 		}
 		c.Kind, c.Status = caseref.Kind(kind), casefile.Status(status)

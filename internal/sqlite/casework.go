@@ -13,6 +13,7 @@ import (
 	"github.com/guichet/guichet/internal/casefile"
 	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/casework"
+	"github.com/guichet/guichet/internal/sqlrow"
 	"github.com/guichet/guichet/internal/station"
 )
 
@@ -73,7 +74,7 @@ func (s *Store) QueueCases(ctx context.Context, q casework.QueueQuery) ([]casewo
 		add("("+queueKey+") > (?, ?, ?)", boolInt(k.NoAppointment), norm(k.At).UnixMicro(), k.ID)
 	}
 	args = append(args, q.Limit)
-	rows, err := s.r.QueryContext(ctx, `SELECT `+caseColumns+`, sl.id, sl.unit_id, sl.start_at, sl.end_at,
+	rows, err := s.r.QueryContext(ctx, `SELECT `+sqlrow.CaseColumns+`, sl.id, sl.unit_id, sl.start_at, sl.end_at,
 			a.agent_id, a.agent_pseudonym, a.assigned_at
 		FROM cases c
 		LEFT JOIN appointments ap ON ap.case_id = c.id
@@ -92,8 +93,8 @@ func (s *Store) QueueCases(ctx context.Context, q casework.QueueQuery) ([]casewo
 			ap           station.Appointment
 			as           casework.Assignment
 		)
-		dest := append(caseDest(&r.Case, &kind, &status), str{&ap.SlotID}, str{&ap.UnitID}, tm{&ap.Start}, tm{&ap.End},
-			str{&as.AgentID}, str{&as.Pseudonym}, tm{&as.At})
+		dest := append(sqlrow.CaseDest(&r.Case, &kind, &status), str(&ap.SlotID), str(&ap.UnitID), tm(&ap.Start), tm(&ap.End),
+			str(&as.AgentID), str(&as.Pseudonym), tm(&as.At))
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("sqlite: queue: %w", err)
 		}
@@ -129,7 +130,7 @@ func anys[T any](v []T) []any {
 func (s *Store) CaseAssignment(ctx context.Context, caseID string) (casework.Assignment, error) {
 	var a casework.Assignment
 	err := s.r.QueryRowContext(ctx, `SELECT agent_id, agent_pseudonym, assigned_at FROM case_assignments WHERE case_id = ?`, caseID).
-		Scan(&a.AgentID, &a.Pseudonym, tm{&a.At})
+		Scan(&a.AgentID, &a.Pseudonym, tm(&a.At))
 	if err != nil {
 		return casework.Assignment{}, fmt.Errorf("sqlite: case %s: assignment: %w", caseID, notFound(err))
 	}
@@ -150,7 +151,7 @@ func (s *Store) CaseNotes(ctx context.Context, caseID string) ([]casework.Stored
 			n  casework.StoredNote
 			tc int
 		)
-		if err := rows.Scan(&n.ID, &n.CaseID, &n.Ciphertext, &tc, &n.AuthorID, &n.Author, tm{&n.At}); err != nil {
+		if err := rows.Scan(&n.ID, &n.CaseID, &n.Ciphertext, &tc, &n.AuthorID, &n.Author, tm(&n.At)); err != nil {
 			return nil, fmt.Errorf("sqlite: case %s: notes: %w", caseID, err)
 		}
 		n.ToCitizen = tc == 1
@@ -299,9 +300,9 @@ func (s *Store) SetSlotCapacity(ctx context.Context, slotID string, capacity int
 	var sl station.Slot
 	err := s.Transact(ctx, func(tx *sql.Tx) error {
 		row := tx.QueryRowContext(ctx, `UPDATE slots SET capacity = CASE WHEN ? < 0 THEN booked ELSE ? END
-			WHERE id = ? AND (? < 0 OR booked <= ?) RETURNING `+slotColumns, capacity, capacity, slotID, capacity, capacity)
+			WHERE id = ? AND (? < 0 OR booked <= ?) RETURNING `+sqlrow.SlotColumns, capacity, capacity, slotID, capacity, capacity)
 		var err error
-		if sl, err = scanSlot(row); err == nil {
+		if sl, err = sqlrow.ScanSlot(row); err == nil {
 			return nil
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return classify(err)
@@ -343,7 +344,7 @@ func (s *Store) AccessEvents(ctx context.Context, unitIDs []string, from, to tim
 			visible int
 			data    string
 		)
-		if err := rows.Scan(&r.Ref, &r.Event.ID, &r.Event.CaseID, &r.Event.Type, tm{&r.Event.At}, &r.Event.Actor, &visible, &data); err != nil {
+		if err := rows.Scan(&r.Ref, &r.Event.ID, &r.Event.CaseID, &r.Event.Type, tm(&r.Event.At), &r.Event.Actor, &visible, &data); err != nil {
 			return nil, fmt.Errorf("sqlite: access events: %w", err)
 		}
 		r.Event.Visible = visible == 1

@@ -10,6 +10,7 @@ import (
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/casefile"
 	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/sqlrow"
 )
 
 // CreateDraft stores a new draft at Version 1, whatever d.Version says. A
@@ -36,7 +37,7 @@ func (s *Store) DraftByCode(ctx context.Context, codeHash []byte) (complaint.Dra
 	var d complaint.Draft
 	err := s.readRow(ctx, qDraftByCode, codeHash).
 		Scan(&d.ID, &d.CodeHash, &d.Step, &d.Sealed.WrappedKey, &d.Sealed.Ciphertext,
-			tm{&d.CreatedAt}, tm{&d.UpdatedAt}, tm{&d.ExpiresAt}, &d.Version)
+			tm(&d.CreatedAt), tm(&d.UpdatedAt), tm(&d.ExpiresAt), &d.Version)
 	if err != nil {
 		return complaint.Draft{}, fmt.Errorf("sqlite: draft by code: %w", notFound(err))
 	}
@@ -146,7 +147,7 @@ func ownerLive(ctx context.Context, tx *sql.Tx, ownerID string) error {
 // ListEvidence returns the owner's files, oldest first (then by ID); an
 // owner without files, or unknown, has none.
 func (s *Store) ListEvidence(ctx context.Context, ownerID string) ([]casefile.Evidence, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, owner_id, blob_key, content_type, size, sha256, created_at
+	rows, err := s.r.QueryContext(ctx, `SELECT `+sqlrow.EvidenceColumns+`
 		FROM evidence WHERE owner_id = ? ORDER BY created_at, id`, ownerID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list evidence of %s: %w", ownerID, err)
@@ -154,8 +155,8 @@ func (s *Store) ListEvidence(ctx context.Context, ownerID string) ([]casefile.Ev
 	defer rows.Close()
 	out := []casefile.Evidence{}
 	for rows.Next() {
-		var e casefile.Evidence
-		if err := rows.Scan(&e.ID, &e.OwnerID, &e.BlobKey, &e.ContentType, &e.Size, &e.SHA256, tm{&e.CreatedAt}); err != nil {
+		e, err := sqlrow.ScanEvidence(rows)
+		if err != nil {
 			return nil, fmt.Errorf("sqlite: list evidence of %s: %w", ownerID, err)
 		}
 		out = append(out, e)

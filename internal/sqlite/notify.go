@@ -43,7 +43,7 @@ func (s *Store) NotifyEventsAfter(ctx context.Context, after int64, limit int) (
 			e       notify.Event
 			visible int
 		)
-		if err := rows.Scan(&e.Pos, &e.CaseID, &e.Type, &e.Actor, &visible, tm{&e.At}); err != nil {
+		if err := rows.Scan(&e.Pos, &e.CaseID, &e.Type, &e.Actor, &visible, tm(&e.At)); err != nil {
 			return nil, fmt.Errorf("sqlite: notify events: %w", err)
 		}
 		e.Visible = visible == 1
@@ -105,7 +105,7 @@ func scanNotifications(rows *sql.Rows) ([]notify.Notification, error) {
 			status string
 		)
 		if err := rows.Scan(&n.ID, &n.CaseID, &n.CaseRef, &n.UnitID, &status, &n.Attempts,
-			tm{&n.NextAt}, tm{&n.CreatedAt}, tm{&n.UpdatedAt}, &n.LastError); err != nil {
+			tm(&n.NextAt), tm(&n.CreatedAt), tm(&n.UpdatedAt), &n.LastError); err != nil {
 			return nil, err
 		}
 		n.Status = notify.Status(status)

@@ -33,6 +33,7 @@ import (
 	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/hub"
 	"github.com/guichet/guichet/internal/migrate"
+	"github.com/guichet/guichet/internal/sqlrow"
 )
 
 var _ complaint.Store = (*Store)(nil)
@@ -434,20 +435,9 @@ func dbTime(t time.Time) any {
 	return t.UnixMicro()
 }
 
-// tm scans a nullable unix-microsecond column into *t (NULL → zero time).
-type tm struct{ t *time.Time }
-
-func (d tm) Scan(v any) error {
-	switch x := v.(type) {
-	case nil:
-		*d.t = time.Time{}
-	case int64:
-		*d.t = time.UnixMicro(x).UTC()
-	default:
-		return fmt.Errorf("time column holds %T", v)
-	}
-	return nil
-}
+// tm and str scan nullable time and text columns (see sqlrow).
+func tm(t *time.Time) sqlrow.Time { return sqlrow.Time{T: t} }
+func str(s *string) sqlrow.Text   { return sqlrow.Text{S: s} }
 
 // nullStr encodes "" as NULL.
 func nullStr(s string) any {
@@ -455,23 +445,6 @@ func nullStr(s string) any {
 		return nil
 	}
 	return s
-}
-
-// str scans a nullable TEXT column into *s (NULL → "").
-type str struct{ s *string }
-
-func (d str) Scan(v any) error {
-	switch x := v.(type) {
-	case nil:
-		*d.s = ""
-	case string:
-		*d.s = x
-	case []byte:
-		*d.s = string(x)
-	default:
-		return fmt.Errorf("text column holds %T", v)
-	}
-	return nil
 }
 
 func boolInt(b bool) int {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/guichet/guichet"
+	"github.com/guichet/guichet/internal/sqlrow"
 	"github.com/guichet/guichet/internal/station"
 )
 
@@ -45,7 +46,7 @@ func scanUnit(sc interface{ Scan(...any) error }) (station.Unit, error) {
 		hours  string
 		accept int
 	)
-	if err := sc.Scan(&u.ID, &u.Code, &u.Name, &kind, str{&u.ParentID}, &u.Address, &u.Postcode, &u.City,
+	if err := sc.Scan(&u.ID, &u.Code, &u.Name, &kind, str(&u.ParentID), &u.Address, &u.Postcode, &u.City,
 		&u.Lat, &u.Lon, &u.Phone, &hours, &accept); err != nil {
 		return station.Unit{}, err
 	}
@@ -106,18 +107,10 @@ func (s *Store) CreateSlot(ctx context.Context, sl station.Slot) error {
 	return nil
 }
 
-const slotColumns = `id, unit_id, start_at, end_at, capacity, booked`
-
-func scanSlot(sc interface{ Scan(...any) error }) (station.Slot, error) {
-	var sl station.Slot
-	err := sc.Scan(&sl.ID, &sl.UnitID, tm{&sl.Start}, tm{&sl.End}, &sl.Capacity, &sl.Booked)
-	return sl, err
-}
-
 // ListSlots returns the unit's slots starting in [from, to), by start then
 // ID. An unknown unit fails with guichet.ErrNotFound.
 func (s *Store) ListSlots(ctx context.Context, unitID string, from, to time.Time) ([]station.Slot, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+slotColumns+` FROM slots
+	rows, err := s.r.QueryContext(ctx, `SELECT `+sqlrow.SlotColumns+` FROM slots
 		WHERE unit_id = ? AND start_at >= ? AND start_at < ? ORDER BY start_at, id`,
 		unitID, norm(from).UnixMicro(), norm(to).UnixMicro())
 	if err != nil {
@@ -126,7 +119,7 @@ func (s *Store) ListSlots(ctx context.Context, unitID string, from, to time.Time
 	defer rows.Close()
 	out := []station.Slot{}
 	for rows.Next() {
-		sl, err := scanSlot(rows)
+		sl, err := sqlrow.ScanSlot(rows)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: unit %s: list slots: %w", unitID, err)
 		}
@@ -147,7 +140,7 @@ func (s *Store) ListSlots(ctx context.Context, unitID string, from, to time.Time
 
 // Slot returns one slot by ID, or an error wrapping guichet.ErrNotFound.
 func (s *Store) Slot(ctx context.Context, id string) (station.Slot, error) {
-	sl, err := scanSlot(s.readRow(ctx, qSlot, id))
+	sl, err := sqlrow.ScanSlot(s.readRow(ctx, qSlot, id))
 	if err != nil {
 		return station.Slot{}, fmt.Errorf("sqlite: slot %s: %w", id, notFound(err))
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/guichet/guichet/internal/sqlrow"
 )
 
 // The statements of the intake path (drafts saved at every step, cases
@@ -74,8 +76,8 @@ const (
 	qDraftByCode = `SELECT id, code_hash, step, wrapped_key, ciphertext, created_at, updated_at, expires_at, version
 		FROM drafts WHERE code_hash = ?`
 	qUnit      = `SELECT ` + unitColumns + ` FROM units WHERE id = ?`
-	qSlot      = `SELECT ` + slotColumns + ` FROM slots WHERE id = ?`
-	qCaseByRef = `SELECT ` + caseColumns + `,
+	qSlot      = `SELECT ` + sqlrow.SlotColumns + ` FROM slots WHERE id = ?`
+	qCaseByRef = `SELECT ` + sqlrow.CaseColumns + `,
 			s.tracking_hash, s.ledger_salt, COALESCE(s.code_failures, 0), s.last_code_failure
 		FROM cases c LEFT JOIN case_secrets s ON s.case_id = c.id WHERE c.ref = ?`
 )
