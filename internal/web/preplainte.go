@@ -182,11 +182,9 @@ func (s *Server) resumeForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 // resumeSubmit opens a draft by its code and goes back to the furthest
-// step reached. Attempts are limited per client.
+// step reached. Refused attempts are limited per client (codeFailed); the
+// right code always opens the draft.
 func (s *Server) resumeSubmit(w http.ResponseWriter, r *http.Request) error {
-	if err := s.allowCode(r); err != nil {
-		return err
-	}
 	if err := r.ParseForm(); err != nil {
 		return fmt.Errorf("resume: %w: %w", guichet.ErrInvalid, err)
 	}
@@ -203,10 +201,16 @@ func (s *Server) resumeSubmit(w http.ResponseWriter, r *http.Request) error {
 		p.addError("draft_code", "err.code.format")
 	}
 	if len(p.Errors) > 0 {
+		if err := s.codeFailed(r); err != nil {
+			return err
+		}
 		return s.render(w, r, http.StatusUnprocessableEntity, "resume", p)
 	}
 	st, err := s.d.Complaints.Draft(r.Context(), code)
 	if errors.Is(err, guichet.ErrNotFound) {
+		if err := s.codeFailed(r); err != nil {
+			return err
+		}
 		p.addError("draft_code", "err.code.unknown")
 		return s.render(w, r, http.StatusUnprocessableEntity, "resume", p)
 	}

@@ -35,13 +35,11 @@ func (s *Server) trackForm(w http.ResponseWriter, r *http.Request) error {
 
 // trackSubmit opens a case with its reference and tracking code. A
 // reference with a typing mistake is caught by its check symbol and said
-// so; a wrong code or unknown reference get the same message, so that
-// references cannot be probed. Attempts are limited per client and, by the
-// complaint service, per reference.
+// so; a wrong code or unknown reference get the same answer (status, page,
+// headers, and the same work on the server), so that references cannot be
+// probed. Refused attempts are limited per client (codeFailed), never per
+// reference: the right code always opens the case, whatever others tried.
 func (s *Server) trackSubmit(w http.ResponseWriter, r *http.Request) error {
-	if err := s.allowCode(r); err != nil {
-		return err
-	}
 	if err := r.ParseForm(); err != nil {
 		return fmt.Errorf("track: %w: %w", guichet.ErrInvalid, err)
 	}
@@ -65,13 +63,17 @@ func (s *Server) trackSubmit(w http.ResponseWriter, r *http.Request) error {
 		p.addError("code", "err.required")
 	}
 	if len(p.Errors) > 0 {
+		if err := s.codeFailed(r); err != nil {
+			return err
+		}
 		return s.render(w, r, http.StatusUnprocessableEntity, "track", p)
 	}
 	c, err := s.d.Complaints.Authenticate(r.Context(), ref.String(), typedCode)
 	switch {
-	case errors.Is(err, guichet.ErrRateLimited):
-		return retryAfter(err, s.d.Complaints.Config().CodeLockout)
 	case errors.Is(err, guichet.ErrUnauthenticated):
+		if err := s.codeFailed(r); err != nil {
+			return err
+		}
 		p.addError("code", "err.track.wrong")
 		return s.render(w, r, http.StatusUnauthorized, "track", p)
 	case err != nil:
