@@ -117,6 +117,9 @@ func (s *Server) agentQueue(w http.ResponseWriter, r *http.Request, pr account.P
 	}
 	q := r.URL.Query()
 	f, ferr := decodeQueueFilter(q)
+	if bad := textOnly(q); bad != nil {
+		ferr = bad
+	}
 	p := s.newPage(r)
 	data := queueData{Filter: q, Now: s.d.Clock.Now(), Statuses: queueStatuses, Cats: queueCategories}
 	p.Values = map[string]string{}
@@ -267,14 +270,17 @@ func (s *Server) agentOpen(w http.ResponseWriter, r *http.Request, pr account.Pr
 		return err
 	}
 	ref := r.PathValue("ref")
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("open %s: %w: %w", ref, guichet.ErrInvalid, err)
 	}
 	purpose := casework.Purpose(r.PostForm.Get("purpose"))
-	if !purpose.Valid() {
+	if bad != nil || !purpose.Valid() {
 		p := s.newPage(r)
 		p.Path = "/agent/dossiers/" + ref
-		p.addError("purpose", "cases.err.purpose")
+		if !p.setErrors(bad) {
+			p.addError("purpose", "cases.err.purpose")
+		}
 		return s.renderSummary(w, r, pr, ref, http.StatusUnprocessableEntity, p)
 	}
 	cf, err := s.d.Cases.Open(r.Context(), pr, ref, purpose)
@@ -347,12 +353,15 @@ func (s *Server) agentNote(w http.ResponseWriter, r *http.Request, pr account.Pr
 		return err
 	}
 	ref := r.PathValue("ref")
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("note %s: %w: %w", ref, guichet.ErrInvalid, err)
 	}
 	text := r.PostForm.Get("note")
 	toCitizen := r.PostForm.Get("to") == "citizen"
-	_, err := s.d.Cases.AddNote(r.Context(), pr, ref, text, toCitizen)
+	if err = bad; err == nil {
+		_, err = s.d.Cases.AddNote(r.Context(), pr, ref, text, toCitizen)
+	}
 	var verr *guichet.ValidationError
 	if errors.As(err, &verr) {
 		p := s.newPage(r)
@@ -373,11 +382,14 @@ func (s *Server) agentAssign(w http.ResponseWriter, r *http.Request, pr account.
 		return err
 	}
 	ref := r.PathValue("ref")
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("assign %s: %w: %w", ref, guichet.ErrInvalid, err)
 	}
 	agent := r.PostForm.Get("agent")
-	err := s.d.Cases.Assign(r.Context(), pr, ref, agent)
+	if err = bad; err == nil {
+		err = s.d.Cases.Assign(r.Context(), pr, ref, agent)
+	}
 	var verr *guichet.ValidationError
 	if errors.As(err, &verr) {
 		p := s.newPage(r)
@@ -422,11 +434,14 @@ func (s *Server) agentReschedule(w http.ResponseWriter, r *http.Request, pr acco
 		return err
 	}
 	ref := r.PathValue("ref")
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("reschedule %s: %w: %w", ref, guichet.ErrInvalid, err)
 	}
 	slot := r.PostForm.Get("slot_id")
-	err := s.d.Cases.Reschedule(r.Context(), pr, ref, slot)
+	if err = bad; err == nil {
+		err = s.d.Cases.Reschedule(r.Context(), pr, ref, slot)
+	}
 	var verr *guichet.ValidationError
 	if errors.As(err, &verr) {
 		p := s.newPage(r)
@@ -485,7 +500,8 @@ func (s *Server) agentConvert(w http.ResponseWriter, r *http.Request, pr account
 		return err
 	}
 	ref := r.PathValue("ref")
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("convert %s: %w: %w", ref, guichet.ErrInvalid, err)
 	}
 	form := decodeForm(r.PostForm)
@@ -494,7 +510,10 @@ func (s *Server) agentConvert(w http.ResponseWriter, r *http.Request, pr account
 		IDDocument:      casework.IDDocument(r.PostForm.Get("id_document")),
 		Form:            form,
 	}
-	pl, err := s.d.Cases.Convert(r.Context(), pr, ref, in)
+	var pl string
+	if err = bad; err == nil {
+		pl, err = s.d.Cases.Convert(r.Context(), pr, ref, in)
+	}
 	var verr *guichet.ValidationError
 	if errors.As(err, &verr) {
 		p := s.convertPage(r, ref)
@@ -572,11 +591,14 @@ func (s *Server) agentClose(w http.ResponseWriter, r *http.Request, pr account.P
 		return err
 	}
 	ref := r.PathValue("ref")
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("close %s: %w: %w", ref, guichet.ErrInvalid, err)
 	}
 	reason, redir := r.PostForm.Get("reason"), r.PostForm.Get("redirect")
-	err := s.d.Cases.Close(r.Context(), pr, ref, casework.CloseReason(reason), redir)
+	if err = bad; err == nil {
+		err = s.d.Cases.Close(r.Context(), pr, ref, casework.CloseReason(reason), redir)
+	}
 	var verr *guichet.ValidationError
 	if errors.As(err, &verr) {
 		p := s.closePage(r, ref)
@@ -685,7 +707,8 @@ func (s *Server) calendarBack(w http.ResponseWriter, r *http.Request, data *cale
 }
 
 func (s *Server) agentOpenSlot(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("open slot: %w: %w", guichet.ErrInvalid, err)
 	}
 	p, data, err := s.calendarPage(r, pr)
@@ -695,6 +718,9 @@ func (s *Server) agentOpenSlot(w http.ResponseWriter, r *http.Request, pr accoun
 	f := r.PostForm
 	p.Values = map[string]string{"date": f.Get("date"), "time": f.Get("time"), "duration": f.Get("duration"), "capacity": f.Get("capacity")}
 	start, end, capacity, ferr := decodeSlotForm(f)
+	if bad != nil {
+		ferr = bad
+	}
 	if ferr == nil {
 		_, err = s.d.Cases.OpenSlot(r.Context(), pr, data.UnitID, start, end, capacity)
 		if err == nil {
@@ -714,7 +740,8 @@ func (s *Server) agentOpenSlot(w http.ResponseWriter, r *http.Request, pr accoun
 }
 
 func (s *Server) agentSetCapacity(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("set capacity: %w: %w", guichet.ErrInvalid, err)
 	}
 	p, data, err := s.calendarPage(r, pr)
@@ -722,7 +749,9 @@ func (s *Server) agentSetCapacity(w http.ResponseWriter, r *http.Request, pr acc
 		return err
 	}
 	capacity, cerr := strconv.Atoi(r.PostForm.Get("capacity"))
-	if cerr != nil {
+	if bad != nil {
+		err = bad
+	} else if cerr != nil {
 		err = (&guichet.ValidationError{Fields: []guichet.FieldError{{Field: "capacity", Key: "cases.err.capacity"}}})
 	} else {
 		err = s.d.Cases.SetCapacity(r.Context(), pr, r.PathValue("id"), capacity)
@@ -742,8 +771,13 @@ func (s *Server) agentSetCapacity(w http.ResponseWriter, r *http.Request, pr acc
 }
 
 func (s *Server) agentCloseSlot(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("close slot: %w: %w", guichet.ErrInvalid, err)
+	}
+	if bad != nil {
+		// A button without inputs of its own: nothing to show beside.
+		return fmt.Errorf("close slot: %w", bad)
 	}
 	_, data, err := s.calendarPage(r, pr)
 	if err != nil {

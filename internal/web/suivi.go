@@ -25,7 +25,7 @@ type trackData struct {
 func (s *Server) trackForm(w http.ResponseWriter, r *http.Request) error {
 	p := s.newPage(r)
 	ref := strings.TrimSpace(r.URL.Query().Get("ref"))
-	if len(ref) > 64 {
+	if len(ref) > 64 || !isText(ref) {
 		ref = ""
 	}
 	p.Values = map[string]string{"ref": ref, "code": ""}
@@ -40,7 +40,8 @@ func (s *Server) trackForm(w http.ResponseWriter, r *http.Request) error {
 // probed. Refused attempts are limited per client (codeFailed), never per
 // reference: the right code always opens the case, whatever others tried.
 func (s *Server) trackSubmit(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("track: %w: %w", guichet.ErrInvalid, err)
 	}
 	typedRef := strings.TrimSpace(r.PostForm.Get("ref"))
@@ -52,6 +53,8 @@ func (s *Server) trackSubmit(w http.ResponseWriter, r *http.Request) error {
 	p.Data = trackData{}
 	ref, err := caseref.Parse(typedRef)
 	switch {
+	case bad != nil:
+		p.setErrors(bad)
 	case typedRef == "":
 		p.addError("ref", "err.required")
 	case errors.Is(err, caseref.ErrChecksum):
@@ -59,7 +62,7 @@ func (s *Server) trackSubmit(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		p.addError("ref", "err.ref.format")
 	}
-	if typedCode == "" {
+	if typedCode == "" && bad == nil {
 		p.addError("code", "err.required")
 	}
 	if len(p.Errors) > 0 {
@@ -334,15 +337,19 @@ func (s *Server) reschedule(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return noAccess(w, r, err)
 	}
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("reschedule: %w: %w", guichet.ErrInvalid, err)
 	}
 	slot := r.PostForm.Get("slot_id")
-	if slot == "" {
+	switch {
+	case bad != nil:
+		err = bad
+	case slot == "":
 		var v guichet.ValidationError
 		v.Add("slot_id", "err.choose")
 		err = &v
-	} else {
+	default:
 		err = s.d.Complaints.Reschedule(r.Context(), view.Case.Ref, slot)
 	}
 	var verr *guichet.ValidationError
