@@ -159,7 +159,7 @@ func (s *Server) allowCode(r *http.Request) error {
 // the reference or code typed, so it tells nothing about either. This
 // slows no guesser more than the general rate limit does, which is enough
 // against codes of 80 bits and more: at 10 requests a second an address
-// needs about 10^15 years to try half of them.
+// needs some 2 × 10^15 years to try half of them (2^79 codes).
 func (s *Server) codeFailed(r *http.Request) error {
 	return s.allowCode(r)
 }
