@@ -76,19 +76,18 @@ type Sealed struct {
 
 // Event types recorded on cases.
 const (
-	EventSubmitted             = "submitted"
-	EventAppointmentBooked     = "appointment.booked"
-	EventAppointmentChanged    = "appointment.rescheduled"
-	EventAppointmentCancelled  = "appointment.cancelled"
-	EventStatusChanged         = "status.changed"
-	EventExpired               = "expired"
-	EventErased                = "erased"
-	EventAccessed              = "accessed"
-	EventNoteToCitizen         = "note.citizen"
-	EventConverted             = "converted"
-	EventClosed                = "closed"
-	EventEvidenceAdded         = "evidence.added"
-	EventTrackingCodeFailureLk = "tracking.locked"
+	EventSubmitted            = "submitted"
+	EventAppointmentBooked    = "appointment.booked"
+	EventAppointmentChanged   = "appointment.rescheduled"
+	EventAppointmentCancelled = "appointment.cancelled"
+	EventStatusChanged        = "status.changed"
+	EventExpired              = "expired"
+	EventErased               = "erased"
+	EventAccessed             = "accessed"
+	EventNoteToCitizen        = "note.citizen"
+	EventConverted            = "converted"
+	EventClosed               = "closed"
+	EventEvidenceAdded        = "evidence.added"
 	// EventNoteInternal is a note for agents only: never visible.
 	EventNoteInternal = "note.internal"
 	// EventAssigned names the agent in charge (data {"agent": pseudonym}).
@@ -192,9 +191,11 @@ type Secrets struct {
 	// LedgerSalt is mixed into the case commitment of every leaf; erasure
 	// deletes it. Nil once erased.
 	LedgerSalt []byte
-	// CodeFailures counts wrong tracking codes since the last success.
-	CodeFailures int
-	// LastCodeFailure is when the last wrong code was tried.
+	// CodeFailures and LastCodeFailure are no longer counted (zero for new
+	// cases, ignored for old ones): a count per case let a stranger lock
+	// the citizen out (see complaint.Service.Authenticate). Kept so the
+	// stores' schema stays as it is.
+	CodeFailures    int
 	LastCodeFailure time.Time
 }
 

@@ -46,9 +46,6 @@ type Config struct {
 	TTL time.Duration
 	// DraftTTL is how long an untouched draft is kept (30 days).
 	DraftTTL time.Duration
-	// MaxCodeFailures wrong tracking codes lock a reference for CodeLockout.
-	MaxCodeFailures int
-	CodeLockout     time.Duration
 	// MaxFileSize and MaxFiles bound evidence uploads.
 	MaxFileSize int64
 	MaxFiles    int
@@ -61,14 +58,12 @@ type Config struct {
 // DefaultConfig returns the rules of the real service.
 func DefaultConfig() Config {
 	return Config{
-		TTL:             PreComplaint.Retention.Open,
-		DraftTTL:        30 * 24 * time.Hour,
-		MaxCodeFailures: 5,
-		CodeLockout:     15 * time.Minute,
-		MaxFileSize:     10 << 20,
-		MaxFiles:        5,
-		SlotHorizon:     14 * 24 * time.Hour,
-		MinNotice:       time.Hour,
+		TTL:         PreComplaint.Retention.Open,
+		DraftTTL:    30 * 24 * time.Hour,
+		MaxFileSize: 10 << 20,
+		MaxFiles:    5,
+		SlotHorizon: 14 * 24 * time.Hour,
+		MinNotice:   time.Hour,
 	}
 }
 
@@ -539,43 +534,40 @@ type CaseView struct {
 	Salt []byte
 }
 
-// Authenticate checks a reference and tracking code. Wrong codes are
-// counted per reference; after MaxCodeFailures the reference is locked for
-// CodeLockout and even the right code fails with guichet.ErrRateLimited. A
-// malformed or unknown reference and a wrong code all fail with
-// guichet.ErrUnauthenticated so that references cannot be probed.
+// Authenticate checks a reference and tracking code. A malformed or
+// unknown reference and a wrong code all fail with
+// guichet.ErrUnauthenticated, and a well-formed reference costs the same
+// work whether it exists or not (one lookup, one keyed hash, one
+// constant-time comparison), so that references cannot be probed.
+//
+// Authenticate MUST NOT refuse the right code and writes nothing on a
+// failure: no per-case failure counter, no lockout, no event on the case.
+// A per-case lockout let anyone who knew a reference lock its citizen out
+// and told which references exist (locked ones answered differently);
+// with a tracking code of at least 80 bits, guessing is bounded by the
+// callers' per-client limits (see internal/web), which count failures
+// only. The stores' code-failure columns are left unused.
 func (s *Service) Authenticate(ctx context.Context, ref, code string) (casefile.Case, error) {
 	r, err := caseref.Parse(ref)
 	if err != nil {
 		return casefile.Case{}, fmt.Errorf("authenticate: %w: %w", guichet.ErrUnauthenticated, err)
 	}
 	c, sec, err := s.d.Store.CaseByRef(ctx, r.String())
-	if errors.Is(err, guichet.ErrNotFound) {
-		return casefile.Case{}, fmt.Errorf("authenticate %s: %w", r, guichet.ErrUnauthenticated)
-	}
-	if err != nil {
+	found := err == nil
+	if err != nil && !errors.Is(err, guichet.ErrNotFound) {
 		return casefile.Case{}, err
 	}
-	now := s.d.Clock.Now()
-	if sec.CodeFailures >= s.cfg.MaxCodeFailures && now.Before(sec.LastCodeFailure.Add(s.cfg.CodeLockout)) {
-		return casefile.Case{}, fmt.Errorf("authenticate %s: %w", c.Ref, guichet.ErrRateLimited)
+	want := sec.TrackingHash
+	if !found {
+		// Compared all the same, so that a missing case takes as long as
+		// a wrong code; no code's digest is all zeros.
+		want = make([]byte, sha256.Size)
 	}
 	cd, perr := caseref.ParseCode(code)
-	if perr != nil || !caseref.Equal(s.d.Codes.Sum(purposeTracking, cd), sec.TrackingHash) {
-		n, err := s.d.Store.RecordCodeFailure(ctx, c.ID, now)
-		if err != nil {
-			return casefile.Case{}, err
-		}
-		s.d.Logger.WarnContext(ctx, "wrong tracking code", "ref", c.Ref, "failures", n)
-		if n >= s.cfg.MaxCodeFailures {
-			return casefile.Case{}, fmt.Errorf("authenticate %s: %w", c.Ref, guichet.ErrRateLimited)
-		}
-		return casefile.Case{}, fmt.Errorf("authenticate %s: %w", c.Ref, guichet.ErrUnauthenticated)
-	}
-	if sec.CodeFailures > 0 {
-		if err := s.d.Store.ResetCodeFailures(ctx, c.ID); err != nil {
-			return casefile.Case{}, err
-		}
+	match := caseref.Equal(s.d.Codes.Sum(purposeTracking, cd), want)
+	if !found || perr != nil || !match {
+		s.d.Logger.InfoContext(ctx, "tracking code refused", "ref", r.String())
+		return casefile.Case{}, fmt.Errorf("authenticate %s: %w", r, guichet.ErrUnauthenticated)
 	}
 	return c, nil
 }

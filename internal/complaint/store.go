@@ -105,11 +105,6 @@ type CaseStore interface {
 	CasePersonal(ctx context.Context, caseID string) (casefile.Sealed, error)
 	// CaseEvents returns the case's events, oldest first.
 	CaseEvents(ctx context.Context, caseID string) ([]casefile.Event, error)
-	// RecordCodeFailure counts one wrong tracking code at time at and
-	// returns the count since the last reset.
-	RecordCodeFailure(ctx context.Context, caseID string, at time.Time) (int, error)
-	// ResetCodeFailures sets the failure count back to zero.
-	ResetCodeFailures(ctx context.Context, caseID string) error
 }
 
 // AppointmentStore books, moves and cancels appointments.

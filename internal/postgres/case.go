@@ -268,27 +268,6 @@ func (s *Store) CaseEvents(ctx context.Context, caseID string) ([]casefile.Event
 	return out, nil
 }
 
-// RecordCodeFailure counts one wrong tracking code at time at and returns
-// the count since the last reset; guichet.ErrNotFound for an unknown case.
-func (s *Store) RecordCodeFailure(ctx context.Context, caseID string, at time.Time) (int, error) {
-	var n int
-	err := s.Transact(ctx, func(tx pgx.Tx) error {
-		return classify(tx.QueryRow(ctx, `UPDATE case_secrets
-			SET code_failures = code_failures + 1, last_code_failure = $1
-			WHERE case_id = $2 RETURNING code_failures`, dbTime(at), caseID).Scan(&n))
-	})
-	if err != nil {
-		return 0, fmt.Errorf("postgres: case %s: record code failure: %w", caseID, err)
-	}
-	return n, nil
-}
-
-// ResetCodeFailures sets the failure count back to zero (the time of the
-// last failure is kept); guichet.ErrNotFound for an unknown case.
-func (s *Store) ResetCodeFailures(ctx context.Context, caseID string) error {
-	return s.update(ctx, "case "+caseID+": reset code failures", `UPDATE case_secrets SET code_failures = 0 WHERE case_id = $1`, caseID)
-}
-
 // Appointment returns the case's current appointment, or fails with
 // guichet.ErrNotFound when it has none.
 func (s *Store) Appointment(ctx context.Context, caseID string) (station.Appointment, error) {

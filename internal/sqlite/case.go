@@ -240,33 +240,6 @@ func (s *Store) CaseEvents(ctx context.Context, caseID string) ([]casefile.Event
 	return out, nil
 }
 
-// RecordCodeFailure counts one wrong tracking code at time at and returns
-// the count since the last reset; guichet.ErrNotFound for an unknown case.
-func (s *Store) RecordCodeFailure(ctx context.Context, caseID string, at time.Time) (int, error) {
-	var n int
-	err := s.Transact(ctx, func(tx *sql.Tx) error {
-		return notFound(tx.QueryRowContext(ctx, `UPDATE case_secrets
-			SET code_failures = code_failures + 1, last_code_failure = ?
-			WHERE case_id = ? RETURNING code_failures`, dbTime(norm(at)), caseID).Scan(&n))
-	})
-	if err != nil {
-		return 0, fmt.Errorf("sqlite: case %s: record code failure: %w", caseID, err)
-	}
-	return n, nil
-}
-
-// ResetCodeFailures sets the failure count back to zero (the time of the
-// last failure is kept); guichet.ErrNotFound for an unknown case.
-func (s *Store) ResetCodeFailures(ctx context.Context, caseID string) error {
-	err := s.Transact(ctx, func(tx *sql.Tx) error {
-		return execOne(ctx, tx, `UPDATE case_secrets SET code_failures = 0 WHERE case_id = ?`, caseID)
-	})
-	if err != nil {
-		return fmt.Errorf("sqlite: case %s: reset code failures: %w", caseID, err)
-	}
-	return nil
-}
-
 // Appointment returns the case's current appointment, or fails with
 // guichet.ErrNotFound when it has none.
 func (s *Store) Appointment(ctx context.Context, caseID string) (station.Appointment, error) {

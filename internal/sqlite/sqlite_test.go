@@ -217,3 +217,55 @@ func TestHubContract(t *testing.T) {
 func TestAccountContract(t *testing.T) {
 	storetest.RunAccounts(t, func(t *testing.T) storetest.AccountStore { return open(t) })
 }
+
+// TestFilesOwnerOnly: the database file and its -wal and -shm files are
+// created 0600, and a file left broader by an earlier version is
+// tightened on open.
+func TestFilesOwnerOnly(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "guichet.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A write, so that the WAL holds something while the store is open.
+	if _, err := s.w.ExecContext(t.Context(), "DELETE FROM units WHERE id = 'none'"); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string) {
+		t.Helper()
+		for _, name := range []string{"guichet.db", "guichet.db-wal", "guichet.db-shm"} {
+			fi, err := os.Stat(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatalf("%s: %v", when, err)
+			}
+			if m := fi.Mode().Perm(); m != 0o600 {
+				t.Errorf("%s: %s has mode %o, want 600", when, name, m)
+			}
+		}
+	}
+	check("new store")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A database file an earlier version left 0644.
+	old := filepath.Join(t.TempDir(), "guichet.db")
+	s, err = Open(t.Context(), old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir = filepath.Dir(old)
+	s, err = Open(t.Context(), old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	check("reopened")
+}

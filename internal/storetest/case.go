@@ -222,38 +222,6 @@ func testCaseLookups(t *testing.T, f *fixture) {
 	is(t, err, guichet.ErrNotFound)
 }
 
-func testCodeFailures(t *testing.T, f *fixture) {
-	ctx := f.ctx()
-	sub := f.submitted("")
-	other := f.submitted("")
-	id := sub.Case.ID
-	for i := 1; i <= 3; i++ {
-		at := f.now.Add(time.Duration(i) * time.Minute)
-		n, err := f.s.RecordCodeFailure(ctx, id, at)
-		ok(t, err)
-		same(t, "failures", n, i)
-		_, sec, err := f.s.CaseByRef(ctx, sub.Case.Ref)
-		ok(t, err)
-		same(t, "stored failures", sec.CodeFailures, i)
-		same(t, "last failure", sec.LastCodeFailure, at)
-	}
-	ok(t, f.s.ResetCodeFailures(ctx, id))
-	_, sec, err := f.s.CaseByRef(ctx, sub.Case.Ref)
-	ok(t, err)
-	same(t, "failures after reset", sec.CodeFailures, 0)
-	same(t, "tracking hash kept", sec.TrackingHash, sub.Secrets.TrackingHash)
-	n, err := f.s.RecordCodeFailure(ctx, id, f.now.Add(time.Hour))
-	ok(t, err)
-	same(t, "failures after reset and one more", n, 1)
-	_, sec, err = f.s.CaseByRef(ctx, other.Case.Ref)
-	ok(t, err)
-	same(t, "the other case's failures", sec.CodeFailures, 0)
-
-	_, err = f.s.RecordCodeFailure(ctx, f.ids.New(), f.now)
-	is(t, err, guichet.ErrNotFound)
-	is(t, f.s.ResetCodeFailures(ctx, f.ids.New()), guichet.ErrNotFound)
-}
-
 func testReschedule(t *testing.T, f *fixture) {
 	ctx := f.ctx()
 	a := f.newSlot(f.now.Add(24*time.Hour), 3)

@@ -83,7 +83,6 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"SubmitCaseAtomicity", testSubmitCaseAtomicity},
 		{"EventTimesToTheMicrosecond", testEventTimes},
 		{"CaseLookups", testCaseLookups},
-		{"CodeFailures", testCodeFailures},
 		{"Reschedule", testReschedule},
 		{"CancelAppointment", testCancelAppointment},
 		{"ExpirableCases", testExpirableCases},

@@ -22,11 +22,14 @@ func (s *Server) agentAssign(w http.ResponseWriter, r *http.Request, pr account.
 		return err
 	}
 	ref := r.PathValue("ref")
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("assign %s: %w: %w", ref, guichet.ErrInvalid, err)
 	}
 	agent := r.PostForm.Get("agent")
-	err := s.d.Cases.Assign(r.Context(), pr, ref, agent)
+	if err = bad; err == nil {
+		err = s.d.Cases.Assign(r.Context(), pr, ref, agent)
+	}
 	var verr *guichet.ValidationError
 	if errors.As(err, &verr) {
 		p := s.newPage(r)

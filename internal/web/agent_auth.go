@@ -196,7 +196,8 @@ func (h *agentAuthPages) loginSubmit(w http.ResponseWriter, r *http.Request) err
 	if err := h.s.allowCode(r); err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("agent login: %w: %w", guichet.ErrInvalid, err)
 	}
 	login := strings.TrimSpace(r.PostForm.Get("agent_login"))
@@ -205,6 +206,9 @@ func (h *agentAuthPages) loginSubmit(w http.ResponseWriter, r *http.Request) err
 	p := h.s.newPage(r)
 	p.Values = map[string]string{"agent_login": login} // never the password
 	p.Data = loginData{Return: ret}
+	if bad != nil {
+		p.setErrors(bad)
+	}
 	if login == "" {
 		p.addError("agent_login", "err.required")
 	}
@@ -248,7 +252,8 @@ func (h *agentAuthPages) codeSubmit(w http.ResponseWriter, r *http.Request) erro
 	if err := h.s.allowCode(r); err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("agent code: %w: %w", guichet.ErrInvalid, err)
 	}
 	ret := safeReturn(r.PostForm.Get("retour"))
@@ -256,8 +261,12 @@ func (h *agentAuthPages) codeSubmit(w http.ResponseWriter, r *http.Request) erro
 	p := h.s.newPage(r)
 	code := strings.TrimSpace(r.PostForm.Get("agent_code"))
 	pa, err := h.a.PreAuth(r.Context(), token)
-	if err == nil && code == "" {
-		p.addError("agent_code", "err.required")
+	if err == nil && (code == "" || bad != nil) {
+		if bad != nil {
+			p.setErrors(bad)
+		} else {
+			p.addError("agent_code", "err.required")
+		}
 		return h.codePage(w, r, http.StatusUnprocessableEntity, p, pa, ret)
 	}
 	var full string
@@ -384,11 +393,16 @@ func (h *agentAuthPages) enrolSubmit(w http.ResponseWriter, r *http.Request) err
 	if err := h.s.allowCode(r); err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("agent activation: %w: %w", guichet.ErrInvalid, err)
 	}
 	token := r.PathValue("token")
 	p := h.s.newPage(r)
+	if bad != nil {
+		p.setErrors(bad)
+		return h.enrolPage(w, r, http.StatusUnprocessableEntity, p, token)
+	}
 	if r.PostForm.Get("step") == "password" {
 		err := h.a.EnrolPassword(r.Context(), token, r.PostForm.Get("agent_new_password"), r.PostForm.Get("agent_password_confirm"))
 		if p.addAgentErrors(err, map[string]string{"password": "agent_new_password"}) {
@@ -488,7 +502,11 @@ func (h *agentAuthPages) passkeyRegister(w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		return h.jsonError(w, r, err)
 	}
-	if _, err := h.a.FinishPasskeyRegistration(r.Context(), p, r.URL.Query().Get("nom"), body); err != nil {
+	name := r.URL.Query().Get("nom")
+	if !isText(name) {
+		return h.jsonError(w, r, fmt.Errorf("passkey name: %w", guichet.ErrInvalid))
+	}
+	if _, err := h.a.FinishPasskeyRegistration(r.Context(), p, name, body); err != nil {
 		return h.jsonError(w, r, err)
 	}
 	return writeJSON(w, http.StatusOK, map[string]string{"redirect": "/agent/securite?cle=1"})

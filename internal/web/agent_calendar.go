@@ -56,11 +56,14 @@ func (s *Server) agentReschedule(w http.ResponseWriter, r *http.Request, pr acco
 		return err
 	}
 	ref := r.PathValue("ref")
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("reschedule %s: %w: %w", ref, guichet.ErrInvalid, err)
 	}
 	slot := r.PostForm.Get("slot_id")
-	err := s.d.Cases.Reschedule(r.Context(), pr, ref, slot)
+	if err = bad; err == nil {
+		err = s.d.Cases.Reschedule(r.Context(), pr, ref, slot)
+	}
 	var verr *guichet.ValidationError
 	if errors.As(err, &verr) {
 		p := s.newPage(r)
@@ -170,7 +173,8 @@ func (s *Server) calendarBack(w http.ResponseWriter, r *http.Request, data *cale
 }
 
 func (s *Server) agentOpenSlot(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("open slot: %w: %w", guichet.ErrInvalid, err)
 	}
 	p, data, err := s.calendarPage(r, pr)
@@ -180,6 +184,9 @@ func (s *Server) agentOpenSlot(w http.ResponseWriter, r *http.Request, pr accoun
 	f := r.PostForm
 	p.Values = map[string]string{"date": f.Get("date"), "time": f.Get("time"), "duration": f.Get("duration"), "capacity": f.Get("capacity")}
 	start, end, capacity, ferr := decodeSlotForm(f)
+	if bad != nil {
+		ferr = bad
+	}
 	if ferr == nil {
 		_, err = s.d.Cases.OpenSlot(r.Context(), pr, data.UnitID, start, end, capacity)
 		if err == nil {
@@ -199,7 +206,8 @@ func (s *Server) agentOpenSlot(w http.ResponseWriter, r *http.Request, pr accoun
 }
 
 func (s *Server) agentSetCapacity(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("set capacity: %w: %w", guichet.ErrInvalid, err)
 	}
 	p, data, err := s.calendarPage(r, pr)
@@ -207,7 +215,9 @@ func (s *Server) agentSetCapacity(w http.ResponseWriter, r *http.Request, pr acc
 		return err
 	}
 	capacity, cerr := strconv.Atoi(r.PostForm.Get("capacity"))
-	if cerr != nil {
+	if bad != nil {
+		err = bad
+	} else if cerr != nil {
 		err = (&guichet.ValidationError{Fields: []guichet.FieldError{{Field: "capacity", Key: "cases.err.capacity"}}})
 	} else {
 		err = s.d.Cases.SetCapacity(r.Context(), pr, r.PathValue("id"), capacity)
@@ -227,8 +237,13 @@ func (s *Server) agentSetCapacity(w http.ResponseWriter, r *http.Request, pr acc
 }
 
 func (s *Server) agentCloseSlot(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("close slot: %w: %w", guichet.ErrInvalid, err)
+	}
+	if bad != nil {
+		// A button without inputs of its own: nothing to show beside.
+		return fmt.Errorf("close slot: %w", bad)
 	}
 	_, data, err := s.calendarPage(r, pr)
 	if err != nil {

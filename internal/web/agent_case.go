@@ -131,14 +131,17 @@ func (s *Server) agentOpen(w http.ResponseWriter, r *http.Request, pr account.Pr
 		return err
 	}
 	ref := r.PathValue("ref")
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("open %s: %w: %w", ref, guichet.ErrInvalid, err)
 	}
 	purpose := casework.Purpose(r.PostForm.Get("purpose"))
-	if !purpose.Valid() {
+	if bad != nil || !purpose.Valid() {
 		p := s.newPage(r)
 		p.Path = "/agent/dossiers/" + ref
-		p.addError("purpose", "cases.err.purpose")
+		if !p.setErrors(bad) {
+			p.addError("purpose", "cases.err.purpose")
+		}
 		return s.renderSummary(w, r, pr, ref, http.StatusUnprocessableEntity, p)
 	}
 	cf, err := s.d.Cases.Open(r.Context(), pr, ref, purpose)

@@ -54,11 +54,14 @@ func (s *Server) agentClose(w http.ResponseWriter, r *http.Request, pr account.P
 		return err
 	}
 	ref := r.PathValue("ref")
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("close %s: %w: %w", ref, guichet.ErrInvalid, err)
 	}
 	reason, redir := r.PostForm.Get("reason"), r.PostForm.Get("redirect")
-	err := s.d.Cases.Close(r.Context(), pr, ref, casework.CloseReason(reason), redir)
+	if err = bad; err == nil {
+		err = s.d.Cases.Close(r.Context(), pr, ref, casework.CloseReason(reason), redir)
+	}
 	var verr *guichet.ValidationError
 	if errors.As(err, &verr) {
 		p := s.closePage(r, ref)

@@ -63,7 +63,8 @@ func (s *Server) agentConvert(w http.ResponseWriter, r *http.Request, pr account
 		return err
 	}
 	ref := r.PathValue("ref")
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("convert %s: %w: %w", ref, guichet.ErrInvalid, err)
 	}
 	form := decodeForm(r.PostForm)
@@ -72,7 +73,10 @@ func (s *Server) agentConvert(w http.ResponseWriter, r *http.Request, pr account
 		IDDocument:      casework.IDDocument(r.PostForm.Get("id_document")),
 		Form:            form,
 	}
-	pl, err := s.d.Cases.Convert(r.Context(), pr, ref, in)
+	var pl string
+	if err = bad; err == nil {
+		pl, err = s.d.Cases.Convert(r.Context(), pr, ref, in)
+	}
 	var verr *guichet.ValidationError
 	if errors.As(err, &verr) {
 		p := s.convertPage(r, ref)

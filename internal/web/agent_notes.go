@@ -26,12 +26,15 @@ func (s *Server) agentNote(w http.ResponseWriter, r *http.Request, pr account.Pr
 		return err
 	}
 	ref := r.PathValue("ref")
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("note %s: %w: %w", ref, guichet.ErrInvalid, err)
 	}
 	text := r.PostForm.Get("note")
 	toCitizen := r.PostForm.Get("to") == "citizen"
-	_, err := s.d.Cases.AddNote(r.Context(), pr, ref, text, toCitizen)
+	if err = bad; err == nil {
+		_, err = s.d.Cases.AddNote(r.Context(), pr, ref, text, toCitizen)
+	}
 	var verr *guichet.ValidationError
 	if errors.As(err, &verr) {
 		p := s.newPage(r)

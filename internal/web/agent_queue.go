@@ -47,6 +47,9 @@ func (s *Server) agentQueue(w http.ResponseWriter, r *http.Request, pr account.P
 	}
 	q := r.URL.Query()
 	f, ferr := decodeQueueFilter(q)
+	if bad := textOnly(q); bad != nil {
+		ferr = bad
+	}
 	p := s.newPage(r)
 	data := queueData{Filter: q, Now: s.d.Clock.Now(), Statuses: queueStatuses, Cats: queueCategories}
 	p.Values = map[string]string{}

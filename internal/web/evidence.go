@@ -74,6 +74,10 @@ func (s *Server) evidenceAdd(w http.ResponseWriter, r *http.Request) error {
 		if part.FileName() == "" {
 			return refuse("err.evidence.missing")
 		}
+		if !isText(part.FileName()) {
+			// The name is kept with the file and shown later: not garbled.
+			return refuse("err.evidence.name")
+		}
 		_, err = s.d.Complaints.AddEvidence(r.Context(), code, part.FileName(), part)
 		var verr *guichet.ValidationError
 		switch {

@@ -1,14 +1,95 @@
 package web
 
 import (
+	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/complaint"
 )
+
+// readForm parses the request's form (r.ParseForm: the query, and the body
+// of a POST) for a handler that shows it again with its errors. It is the
+// one place where every form's values are checked to be text, so that no
+// value is stored garbled in silence: a value that is not valid UTF-8 or
+// holds a NUL character makes it return a *guichet.ValidationError with
+// "err.text" on that input (see textOnly). Handlers MUST then not act on
+// the form but show it again with those errors; the values in r.Form and
+// r.PostForm were made showable.
+//
+// err is ParseForm's error (a malformed or too large body), for the
+// caller to wrap; bad is nil when every value is text.
+func readForm(r *http.Request) (bad, err error) {
+	if err := r.ParseForm(); err != nil {
+		return nil, err
+	}
+	v := textOnly(r.Form)
+	textOnly(r.PostForm) // the same values, copied by ParseForm
+	return v.Err(), nil
+}
+
+// textOnly checks that every value of v is text: valid UTF-8 without NUL.
+// It returns the inputs holding a value that is not, in name order, each
+// with "err.text"; their values are made showable in place, every invalid
+// byte sequence and every NUL becoming U+FFFD (�), so a page shows what was
+// typed as far as it can be, and the message says where. Inputs whose
+// names are not text are removed from v: no form has such an input.
+func textOnly(v url.Values) *guichet.ValidationError {
+	var bad []string
+	for name, vals := range v {
+		if !isText(name) {
+			delete(v, name)
+			continue
+		}
+		found := false
+		for i, s := range vals {
+			if !isText(s) {
+				vals[i] = showable(s)
+				found = true
+			}
+		}
+		if found {
+			bad = append(bad, name)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	slices.Sort(bad)
+	var verr guichet.ValidationError
+	for _, name := range bad {
+		verr.Add(name, "err.text")
+	}
+	return &verr
+}
+
+// cutText returns s cut to at most n bytes, between two characters.
+func cutText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// isText reports whether s is valid UTF-8 without NUL.
+func isText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
+// showable returns s with every invalid UTF-8 sequence and every NUL
+// replaced by U+FFFD.
+func showable(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
 
 // maxItemRows bounds the item rows a form may carry; indices beyond are
 // ignored, so a crafted post cannot make the server allocate much.

@@ -138,16 +138,22 @@ const maxUnitsShown = 10
 // units lists police stations and gendarmerie brigades near a postcode or
 // town, for citizens who must go there in person.
 func (s *Server) units(w http.ResponseWriter, r *http.Request) error {
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	if len(q) > 100 {
-		q = q[:100]
+	bad, err := readForm(r)
+	if err != nil {
+		return fmt.Errorf("units: %w: %w", guichet.ErrInvalid, err)
+	}
+	q := cutText(strings.TrimSpace(r.Form.Get("q")), 100)
+	p := s.newPage(r)
+	p.Values = map[string]string{"q": q}
+	if bad != nil {
+		p.setErrors(bad)
+		p.Data = unitsData{Query: q}
+		return s.render(w, r, http.StatusUnprocessableEntity, "units", p)
 	}
 	ranked, err := s.d.Complaints.Stations(r.Context(), q, 0, 0, false)
 	if err != nil {
 		return err
 	}
-	p := s.newPage(r)
-	p.Values = map[string]string{"q": q}
 	d := unitsData{Query: q, Units: ranked}
 	if len(d.Units) > maxUnitsShown {
 		d.Units, d.More = d.Units[:maxUnitsShown], true

@@ -137,12 +137,31 @@ func (s *Server) rateLimit(next http.Handler) http.Handler {
 }
 
 // allowCode spends one of the client's code attempts; it returns an error
-// wrapping guichet.ErrRateLimited when none is left.
+// wrapping guichet.ErrRateLimited, with the time until the next attempt,
+// when none is left. Being checked before the code, it can refuse a right
+// one: the citizens' own codes use codeFailed instead.
 func (s *Server) allowCode(r *http.Request) error {
 	if ok, after := s.codes.allow(s.clientKey(r)); !ok {
 		return guichet.RetryAfter(fmt.Errorf("code attempts: %w", guichet.ErrRateLimited), after)
 	}
 	return nil
+}
+
+// codeFailed spends one of the client's code attempts after a code it
+// typed was refused (wrong, unknown or malformed); it returns an error
+// wrapping guichet.ErrRateLimited, with the time until the next attempt,
+// when none was left, for the caller to answer instead of its refusal.
+//
+// Only failures are counted, after the code was checked, so a right code
+// is never refused: not when others behind the same address (a carrier's
+// NAT, a café's Wi-Fi) made many wrong attempts, nor after the citizen's
+// own mistakes. The answer depends on the client's count alone, never on
+// the reference or code typed, so it tells nothing about either. This
+// slows no guesser more than the general rate limit does, which is enough
+// against codes of 80 bits and more: at 10 requests a second an address
+// needs some 2 × 10^15 years to try half of them (2^79 codes).
+func (s *Server) codeFailed(r *http.Request) error {
+	return s.allowCode(r)
 }
 
 // clientKey returns the key the client's requests are counted under: its

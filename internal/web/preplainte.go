@@ -117,12 +117,16 @@ type orientationData struct {
 // eligibilitySubmit answers the eligibility questions: another way when the
 // situation is not for an online pre-complaint, else a new draft.
 func (s *Server) eligibilitySubmit(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("eligibility: %w: %w", guichet.ErrInvalid, err)
 	}
 	f := decodeForm(r.PostForm)
 	answers := complaint.Form{Emergency: f.Emergency, Violence: f.Violence, AuthorKnown: f.AuthorKnown, Category: f.Category}
 	reason, err := complaint.Eligibility(answers)
+	if bad != nil {
+		err = bad
+	}
 	p := s.newPage(r)
 	p.Path = "/preplainte"
 	p.Form = &answers
@@ -182,12 +186,11 @@ func (s *Server) resumeForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 // resumeSubmit opens a draft by its code and goes back to the furthest
-// step reached. Attempts are limited per client.
+// step reached. Refused attempts are limited per client (codeFailed); the
+// right code always opens the draft.
 func (s *Server) resumeSubmit(w http.ResponseWriter, r *http.Request) error {
-	if err := s.allowCode(r); err != nil {
-		return err
-	}
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("resume: %w: %w", guichet.ErrInvalid, err)
 	}
 	typed := strings.TrimSpace(r.PostForm.Get("draft_code"))
@@ -197,16 +200,24 @@ func (s *Server) resumeSubmit(w http.ResponseWriter, r *http.Request) error {
 	p.Data = resumeData{}
 	code, err := caseref.ParseCode(typed)
 	switch {
+	case bad != nil:
+		p.setErrors(bad)
 	case typed == "":
 		p.addError("draft_code", "err.required")
 	case err != nil:
 		p.addError("draft_code", "err.code.format")
 	}
 	if len(p.Errors) > 0 {
+		if err := s.codeFailed(r); err != nil {
+			return err
+		}
 		return s.render(w, r, http.StatusUnprocessableEntity, "resume", p)
 	}
 	st, err := s.d.Complaints.Draft(r.Context(), code)
 	if errors.Is(err, guichet.ErrNotFound) {
+		if err := s.codeFailed(r); err != nil {
+			return err
+		}
 		p.addError("draft_code", "err.code.unknown")
 		return s.render(w, r, http.StatusUnprocessableEntity, "resume", p)
 	}
@@ -257,11 +268,20 @@ func (s *Server) stepForm(w http.ResponseWriter, r *http.Request) error {
 	if step.Index() > st.Step.Index() {
 		return redirect(w, r, stepPath(st.Step))
 	}
-	p, err := s.stepPage(r, step, st, nil)
+	// The query holds the station search (q), a form of its own.
+	bad, err := readForm(r)
+	if err != nil {
+		return fmt.Errorf("step %s: %w: %w", step, guichet.ErrInvalid, err)
+	}
+	status := http.StatusOK
+	if bad != nil {
+		status = http.StatusUnprocessableEntity
+	}
+	p, err := s.stepPage(r, step, st, bad)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "step_"+string(step), p)
+	return s.render(w, r, status, "step_"+string(step), p)
 }
 
 // Actions of the buttons of a step's form (name="action").
@@ -292,7 +312,8 @@ func (s *Server) stepSubmit(w http.ResponseWriter, r *http.Request) error {
 		// Steps are filled in order: nothing beyond the furthest reached.
 		return redirect(w, r, stepPath(st.Step))
 	}
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("step %s: %w: %w", step, guichet.ErrInvalid, err)
 	}
 	form := r.PostForm
@@ -309,6 +330,16 @@ func (s *Server) stepSubmit(w http.ResponseWriter, r *http.Request) error {
 		after = "/preplainte/code?enregistre=1"
 	}
 	in := decodeForm(form)
+	if bad != nil {
+		// Nothing is saved, nor does the citizen leave the step: what was
+		// typed is shown again, rows as posted, with the fields to retype.
+		complaint.MergeStep(&st.Form, step, in)
+		p, err := s.stepPage(r, step, st, bad)
+		if err != nil {
+			return err
+		}
+		return s.render(w, r, http.StatusUnprocessableEntity, "step_"+string(step), p)
+	}
 	switch step {
 	case complaint.StepItems:
 		if k, ok := strings.CutPrefix(action, actionRemoveItem); ok {
@@ -382,8 +413,24 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return noDraft(w, r, errNoDraft)
 	}
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("submit: %w: %w", guichet.ErrInvalid, err)
+	}
+	if bad != nil {
+		st, err := s.d.Complaints.Draft(r.Context(), code)
+		if errors.Is(err, guichet.ErrNotFound) {
+			s.clearDraft(w)
+			return noDraft(w, r, errNoDraft)
+		}
+		if err != nil {
+			return err
+		}
+		p, err := s.stepPage(r, complaint.StepReview, st, bad)
+		if err != nil {
+			return err
+		}
+		return s.render(w, r, http.StatusUnprocessableEntity, "step_review", p)
 	}
 	action := r.PostForm.Get("action")
 	version, _ := strconv.Atoi(r.PostForm.Get("version"))

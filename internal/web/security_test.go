@@ -3,15 +3,18 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/complaint"
 )
 
@@ -144,7 +147,8 @@ func TestStatusNeedsAccessToThatCase(t *testing.T) {
 }
 
 // TestTrackingCode: wrong codes and unknown references read the same;
-// typing mistakes in a reference are caught and said; lockout is 429.
+// typing mistakes in a reference are caught and said; wrong codes never
+// lock the reference.
 func TestTrackingCode(t *testing.T) {
 	e := newEnv(t)
 	c := e.client("fr")
@@ -174,20 +178,106 @@ func TestTrackingCode(t *testing.T) {
 	// Lower case, spaces: forgiven; the status page opens.
 	o.post("/suivi", url.Values{"ref": {strings.ToLower(ref)}, "code": {strings.ReplaceAll(code, "-", " ")}}).must(t, 200, "Dossier "+ref)
 
-	// Five wrong codes lock the reference, even for the right code.
-	for i := 0; i < 5; i++ {
-		o.post("/suivi", url.Values{"ref": {ref}, "code": {"AAAA-BBBB-CCCC-DDDD"}})
+	// Many wrong codes do not lock the reference: the right code opens it.
+	for i := 0; i < 20; i++ {
+		o.post("/suivi", url.Values{"ref": {ref}, "code": {"AAAA-BBBB-CCCC-DDDD"}}).must(t, http.StatusUnauthorized, wrong)
 	}
-	r := o.post("/suivi", url.Values{"ref": {ref}, "code": {code}}).must(t, http.StatusTooManyRequests, "Trop de tentatives")
-	if ra := r.Header.Get("Retry-After"); ra != "900" {
-		t.Errorf("Retry-After %q", ra)
-	}
+	e.client("fr").post("/suivi", url.Values{"ref": {ref}, "code": {code}}).must(t, 200, "Dossier "+ref)
 	if strings.Contains(e.logs.String(), code) {
 		t.Error("a tracking code reached the logs")
 	}
 }
 
 const alphabetForTest = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// TestTrackingCodeAttempts: with the per-client limit on, refused
+// attempts at a reference that exists and at one that does not get the
+// same answers, one for one (status, page, headers), up to and past the
+// limit, whose Retry-After says the time really left; and the citizen's
+// right code still opens the case, from any address, even from the one
+// that made all the wrong attempts. Nothing is written onto the case.
+func TestTrackingCodeAttempts(t *testing.T) {
+	e := newEnv(t, func(c *Config, _ *complaint.Config) {
+		c.CodeRateLimit = Limit{Rate: 10.0 / 60, Burst: 10} // the default
+		c.ClientIPHeader = "X-Real-IP"
+	})
+	ref, code := e.client("fr").submit()
+	missing := ref
+	for missing == ref {
+		r, err := caseref.New(caseref.PreComplaint, 2026, rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		missing = r.String()
+	}
+	before, err := e.svc.View(t.Context(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An answer with what depends on the typed reference (its echo in the
+	// form) and on the moment (Date) taken out.
+	answer := func(r resp, typed string) string {
+		h := r.Header.Clone()
+		h.Del("Date")
+		var b strings.Builder
+		h.Write(&b)
+		return strconv.Itoa(r.StatusCode) + "\n" + b.String() + "\n" + strings.ReplaceAll(r.Body, typed, "REF")
+	}
+	try := func(addr, typed, code string) resp {
+		return e.client("fr").post("/suivi", url.Values{"ref": {typed}, "code": {code}}, "X-Real-IP", addr)
+	}
+	wrongs := []string{"AAAA-BBBB-CCCC-DDDD", "not a code", "", "ZZZZ-ZZZZ-ZZZZ-ZZZZ"}
+	var limited int
+	for i := 0; i < 14; i++ {
+		wc := wrongs[i%len(wrongs)]
+		known := try("203.0.113.7", ref, wc)
+		unknown := try("198.51.100.9", missing, wc)
+		if a, b := answer(known, ref), answer(unknown, missing); a != b {
+			t.Fatalf("attempt %d (%q): the answers differ:\nknown reference:\n%s\nunknown reference:\n%s", i, wc, excerpt(a), excerpt(b))
+		}
+		switch known.StatusCode {
+		case http.StatusUnauthorized, http.StatusUnprocessableEntity:
+			if limited > 0 {
+				t.Fatalf("attempt %d: %d after a 429", i, known.StatusCode)
+			}
+		case http.StatusTooManyRequests:
+			limited++
+			if ra := known.Header.Get("Retry-After"); ra != "6" { // one attempt every 6 s
+				t.Errorf("attempt %d: Retry-After %q, want 6", i, ra)
+			}
+		default:
+			t.Fatalf("attempt %d: status %d", i, known.StatusCode)
+		}
+	}
+	if limited != 4 {
+		t.Errorf("%d attempts of 14 limited, want 4 (burst 10)", limited)
+	}
+	// Retry-After is the time left, rounded up to the second.
+	e.clock.Add(4500 * time.Millisecond)
+	r := try("203.0.113.7", ref, "AAAA-BBBB-CCCC-DDDD").must(t, http.StatusTooManyRequests, "Trop de tentatives")
+	if ra := r.Header.Get("Retry-After"); ra != "2" {
+		t.Errorf("Retry-After %q 4.5 s later, want 2", ra)
+	}
+
+	// The right code opens the case from the address that made every
+	// wrong attempt, from the other one, and from a new one.
+	for _, addr := range []string{"203.0.113.7", "198.51.100.9", "192.0.2.1"} {
+		try(addr, ref, code).must(t, 200, "Dossier "+ref)
+	}
+	after, err := e.svc.View(t.Context(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after.Events) != len(before.Events) {
+		t.Errorf("wrong codes wrote %d events onto the case", len(after.Events)-len(before.Events))
+	}
+	_, sec, err := e.store.CaseByRef(t.Context(), ref)
+	if err != nil || sec.CodeFailures != 0 {
+		t.Errorf("wrong codes counted on the case: %d, %v", sec.CodeFailures, err)
+	}
+	// A wrong one from the limited address is still refused.
+	try("203.0.113.7", ref, "AAAA-BBBB-CCCC-DDDD").must(t, http.StatusTooManyRequests)
+}
 
 // TestRescheduleAndCancel moves then cancels the appointment from the
 // status page, then books again.

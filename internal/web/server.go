@@ -50,8 +50,10 @@ type Config struct {
 	// RateLimit bounds every client's requests (default 10/s, burst 60).
 	// A negative Rate disables it.
 	RateLimit Limit
-	// CodeRateLimit bounds each client's attempts at typing a secret code
-	// (draft code, tracking code): default 10 a minute, burst 10.
+	// CodeRateLimit bounds each client's attempts at typing a secret code:
+	// default 10 a minute, burst 10. Agents' sign-in attempts all count;
+	// for the citizens' draft and tracking codes only refused attempts
+	// count, and a right code is never refused (see codeFailed).
 	CodeRateLimit Limit
 	// ClientIPHeader, when set (e.g. "X-Real-IP"), names the header a
 	// trusted reverse proxy puts the client's address in. Leave it empty

@@ -131,10 +131,7 @@ type stationData struct {
 func (s *Server) stationData(r *http.Request, st *complaint.DraftState) (stationData, error) {
 	ctx := r.Context()
 	_ = r.ParseForm()
-	q := strings.TrimSpace(r.Form.Get("q"))
-	if len(q) > 100 {
-		q = q[:100]
-	}
+	q := cutText(strings.TrimSpace(r.Form.Get("q")), 100)
 	if _, asked := r.Form["q"]; !asked {
 		q = st.Form.PlacePostcode
 		if q == "" {

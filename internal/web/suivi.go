@@ -25,7 +25,7 @@ type trackData struct {
 func (s *Server) trackForm(w http.ResponseWriter, r *http.Request) error {
 	p := s.newPage(r)
 	ref := strings.TrimSpace(r.URL.Query().Get("ref"))
-	if len(ref) > 64 {
+	if len(ref) > 64 || !isText(ref) {
 		ref = ""
 	}
 	p.Values = map[string]string{"ref": ref, "code": ""}
@@ -35,14 +35,13 @@ func (s *Server) trackForm(w http.ResponseWriter, r *http.Request) error {
 
 // trackSubmit opens a case with its reference and tracking code. A
 // reference with a typing mistake is caught by its check symbol and said
-// so; a wrong code or unknown reference get the same message, so that
-// references cannot be probed. Attempts are limited per client and, by the
-// complaint service, per reference.
+// so; a wrong code or unknown reference get the same answer (status, page,
+// headers, and the same work on the server), so that references cannot be
+// probed. Refused attempts are limited per client (codeFailed), never per
+// reference: the right code always opens the case, whatever others tried.
 func (s *Server) trackSubmit(w http.ResponseWriter, r *http.Request) error {
-	if err := s.allowCode(r); err != nil {
-		return err
-	}
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("track: %w: %w", guichet.ErrInvalid, err)
 	}
 	typedRef := strings.TrimSpace(r.PostForm.Get("ref"))
@@ -54,6 +53,8 @@ func (s *Server) trackSubmit(w http.ResponseWriter, r *http.Request) error {
 	p.Data = trackData{}
 	ref, err := caseref.Parse(typedRef)
 	switch {
+	case bad != nil:
+		p.setErrors(bad)
 	case typedRef == "":
 		p.addError("ref", "err.required")
 	case errors.Is(err, caseref.ErrChecksum):
@@ -61,17 +62,21 @@ func (s *Server) trackSubmit(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		p.addError("ref", "err.ref.format")
 	}
-	if typedCode == "" {
+	if typedCode == "" && bad == nil {
 		p.addError("code", "err.required")
 	}
 	if len(p.Errors) > 0 {
+		if err := s.codeFailed(r); err != nil {
+			return err
+		}
 		return s.render(w, r, http.StatusUnprocessableEntity, "track", p)
 	}
 	c, err := s.d.Complaints.Authenticate(r.Context(), ref.String(), typedCode)
 	switch {
-	case errors.Is(err, guichet.ErrRateLimited):
-		return guichet.RetryAfter(err, s.d.Complaints.Config().CodeLockout)
 	case errors.Is(err, guichet.ErrUnauthenticated):
+		if err := s.codeFailed(r); err != nil {
+			return err
+		}
 		p.addError("code", "err.track.wrong")
 		return s.render(w, r, http.StatusUnauthorized, "track", p)
 	case err != nil:
@@ -332,15 +337,19 @@ func (s *Server) reschedule(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return noAccess(w, r, err)
 	}
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("reschedule: %w: %w", guichet.ErrInvalid, err)
 	}
 	slot := r.PostForm.Get("slot_id")
-	if slot == "" {
+	switch {
+	case bad != nil:
+		err = bad
+	case slot == "":
 		var v guichet.ValidationError
 		v.Add("slot_id", "err.choose")
 		err = &v
-	} else {
+	default:
 		err = s.d.Complaints.Reschedule(r.Context(), view.Case.Ref, slot)
 	}
 	var verr *guichet.ValidationError

@@ -116,12 +116,17 @@ func (s *Server) refreshProof(w http.ResponseWriter, r *http.Request) error {
 	if s.d.LogReceipt == nil {
 		return errNotFound
 	}
-	if err := r.ParseForm(); err != nil {
+	bad, err := readForm(r)
+	if err != nil {
 		return fmt.Errorf("refresh proof: %w: %w", guichet.ErrInvalid, err)
 	}
 	p, err := s.statusPage(r, view)
 	if err != nil {
 		return err
+	}
+	if bad != nil {
+		p.setErrors(bad)
+		return s.render(w, r, http.StatusUnprocessableEntity, "status", p)
 	}
 	d, ok := p.Data.(statusData)
 	if !ok || d.Log == nil {
