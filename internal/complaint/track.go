@@ -1,0 +1,157 @@
+package complaint
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/guichet/guichet"
+	"github.com/guichet/guichet/internal/casefile"
+	"github.com/guichet/guichet/internal/caseref"
+	"github.com/guichet/guichet/internal/station"
+)
+
+// CaseView is a case as its citizen sees it.
+type CaseView struct {
+	Case        casefile.Case
+	Events      []casefile.Event
+	Appointment *station.Appointment // nil when none
+	Unit        *station.Unit        // nil when none
+	Form        *Form                // nil once erased
+	// Salt is the case's ledger salt (nil once erased): the citizen's copy
+	// lets them tie transparency-log leaves to their reference.
+	Salt []byte
+}
+
+// Authenticate checks a reference and tracking code. A malformed or
+// unknown reference and a wrong code all fail with
+// guichet.ErrUnauthenticated, and a well-formed reference costs the same
+// work whether it exists or not (one lookup, one keyed hash, one
+// constant-time comparison), so that references cannot be probed.
+//
+// Authenticate MUST NOT refuse the right code and writes nothing on a
+// failure: no per-case failure counter, no lockout, no event on the case.
+// A per-case lockout let anyone who knew a reference lock its citizen out
+// and told which references exist (locked ones answered differently);
+// with a tracking code of at least 80 bits, guessing is bounded by the
+// callers' per-client limits (see internal/web), which count failures
+// only. The stores' code-failure columns are left unused.
+func (s *Service) Authenticate(ctx context.Context, ref, code string) (casefile.Case, error) {
+	r, err := caseref.Parse(ref)
+	if err != nil {
+		return casefile.Case{}, fmt.Errorf("authenticate: %w: %w", guichet.ErrUnauthenticated, err)
+	}
+	c, sec, err := s.d.Store.CaseByRef(ctx, r.String())
+	found := err == nil
+	if err != nil && !errors.Is(err, guichet.ErrNotFound) {
+		return casefile.Case{}, err
+	}
+	want := sec.TrackingHash
+	if !found {
+		// Compared all the same, so that a missing case takes as long as
+		// a wrong code; no code's digest is all zeros.
+		want = make([]byte, sha256.Size)
+	}
+	cd, perr := caseref.ParseCode(code)
+	match := caseref.Equal(s.d.Codes.Sum(purposeTracking, cd), want)
+	if !found || perr != nil || !match {
+		s.d.Logger.InfoContext(ctx, "tracking code refused", "ref", r.String())
+		return casefile.Case{}, fmt.Errorf("authenticate %s: %w", r, guichet.ErrUnauthenticated)
+	}
+	return c, nil
+}
+
+// View returns the citizen's view of a case. The caller MUST have
+// authenticated the citizen for ref (Authenticate) first.
+func (s *Service) View(ctx context.Context, ref string) (*CaseView, error) {
+	c, sec, err := s.d.Store.CaseByRef(ctx, ref)
+	if err != nil {
+		return nil, fmt.Errorf("case %s: %w", ref, err)
+	}
+	v := &CaseView{Case: c, Salt: sec.LedgerSalt}
+	if v.Events, err = s.d.Store.CaseEvents(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	if a, err := s.d.Store.Appointment(ctx, c.ID); err == nil {
+		v.Appointment = &a
+	} else if !errors.Is(err, guichet.ErrNotFound) {
+		return nil, err
+	}
+	if c.UnitID != "" {
+		if u, err := s.d.Store.Unit(ctx, c.UnitID); err == nil {
+			v.Unit = &u
+		} else if !errors.Is(err, guichet.ErrNotFound) {
+			return nil, err
+		}
+	}
+	if !c.Erased() {
+		sealed, err := s.d.Store.CasePersonal(ctx, c.ID)
+		if err != nil {
+			return nil, fmt.Errorf("case %s: personal: %w", ref, err)
+		}
+		p, err := PreComplaint.OpenPersonal(s.d.Vault, c.ID, sealed)
+		if err != nil {
+			return nil, fmt.Errorf("case %s: %w", ref, err)
+		}
+		v.Form = p.(*Form)
+	}
+	return v, nil
+}
+
+// Changeable reports whether the citizen may still move or cancel the
+// appointment of c.
+func Changeable(c casefile.Case) bool {
+	return !c.Status.Final() && !c.Erased()
+}
+
+// Reschedule moves the appointment of an authenticated citizen's case to
+// another free slot of the same unit.
+func (s *Service) Reschedule(ctx context.Context, ref, slotID string) error {
+	c, _, err := s.d.Store.CaseByRef(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if !Changeable(c) {
+		return fmt.Errorf("case %s: %s: %w", ref, c.Status, guichet.ErrConflict)
+	}
+	now := s.d.Clock.Now()
+	slot, err := s.d.Store.Slot(ctx, slotID)
+	if err != nil || slot.UnitID != c.UnitID || slot.Start.Before(now.Add(s.cfg.MinNotice)) {
+		var v guichet.ValidationError
+		v.Add("slot_id", "err.slot.gone")
+		return v.Err()
+	}
+	ev := s.event(c.ID, casefile.EventAppointmentChanged, "citizen", now, map[string]string{
+		"unit": slot.UnitID, "start": slot.Start.UTC().Format(time.RFC3339), "end": slot.End.UTC().Format(time.RFC3339),
+	})
+	if err := s.d.Store.Reschedule(ctx, c.ID, slot.ID, []casefile.Event{ev}); err != nil {
+		if errors.Is(err, guichet.ErrConflict) {
+			var v guichet.ValidationError
+			v.Add("slot_id", "err.slot.full")
+			return v.Err()
+		}
+		return fmt.Errorf("case %s: reschedule: %w", ref, err)
+	}
+	s.d.Logger.InfoContext(ctx, "appointment rescheduled", "ref", ref)
+	return nil
+}
+
+// CancelAppointment frees the case's appointment; the pre-complaint stays
+// open (a new slot can be booked) until it expires.
+func (s *Service) CancelAppointment(ctx context.Context, ref string) error {
+	c, _, err := s.d.Store.CaseByRef(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if !Changeable(c) {
+		return fmt.Errorf("case %s: %s: %w", ref, c.Status, guichet.ErrConflict)
+	}
+	ev := s.event(c.ID, casefile.EventAppointmentCancelled, "citizen", s.d.Clock.Now(), nil)
+	if err := s.d.Store.CancelAppointment(ctx, c.ID, []casefile.Event{ev}); err != nil {
+		return fmt.Errorf("case %s: cancel appointment: %w", ref, err)
+	}
+	s.d.Logger.InfoContext(ctx, "appointment cancelled", "ref", ref)
+	return nil
+}
