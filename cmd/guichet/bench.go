@@ -72,8 +72,13 @@ func benchIntake(ctx context.Context, args []string, getenv func(string) string,
 	n := fs.Int("n", 4000, "number of submissions")
 	conc := fs.Int("concurrency", 16, "concurrent clients")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the timed submissions to `file`")
+	nodes := fs.Int("nodes", 1, "nodes serving on one PostgreSQL database (needs --database postgres://… and --log-blob s3://…); the run then measures one node, then all of them")
+	logBlob := fs.String("log-blob", getenv("GUICHET_LOG_BLOB"), "the nodes' shared transparency log `url` (s3://…; credentials from the AWS environment)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *nodes > 1 {
+		return benchIntakeNodes(ctx, stdout, *database, *logBlob, *nodes, *n, *conc)
 	}
 	a, cleanup, err := benchApp(ctx, *database)
 	if err != nil {

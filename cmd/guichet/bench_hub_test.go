@@ -36,3 +36,18 @@ func TestBenchHub(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchIntakeNodesNeedsSharedParts: several nodes need PostgreSQL and a
+// shared log bucket, and say so instead of measuring something else.
+func TestBenchIntakeNodesNeedsSharedParts(t *testing.T) {
+	for _, args := range [][]string{
+		{"bench", "intake", "--nodes", "2"},
+		{"bench", "intake", "--nodes", "2", "--database", "postgres://nowhere/db"},
+	} {
+		var out, errb bytes.Buffer
+		err := run(t.Context(), args, func(string) string { return "" }, strings.NewReader(""), &out, &errb)
+		if err == nil || !strings.Contains(err.Error(), "--nodes: needs") {
+			t.Errorf("%v: %v, want a usage error naming what is missing", args, err)
+		}
+	}
+}
