@@ -112,7 +112,9 @@ func benchIntakeNodes(ctx context.Context, stdout io.Writer, database, logBlob s
 			return errors.Join(err, fmt.Errorf("bench intake: %d places booked, want %d", sl.Booked, n))
 		}
 		slices.Sort(lat)
-		pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))].Round(10 * time.Microsecond) }
+		pct := func(p float64) time.Duration {
+			return lat[min(len(lat)-1, int(p*float64(len(lat))))].Round(10 * time.Microsecond)
+		}
 		total := float64(n) / elapsed.Seconds()
 		fmt.Fprintf(stdout, "  %d node(s): %.0f/s in total, p50 %s p99 %s", using, total, pct(0.5), pct(0.99))
 		if using == 1 {
