@@ -19,7 +19,8 @@ import (
 // Writer is what seeding needs from a store.
 type Writer interface {
 	CreateUnit(ctx context.Context, u station.Unit) error
-	CreateSlot(ctx context.Context, s station.Slot) error
+	// CreateSlots stores the slots in one transaction, all or none.
+	CreateSlots(ctx context.Context, s []station.Slot) error
 }
 
 // SeedUnits creates the seed units and, for those taking appointments,
@@ -27,26 +28,35 @@ type Writer interface {
 // Paris time) from day from to day to. It returns the units with their IDs.
 func SeedUnits(ctx context.Context, w Writer, ids *uuid7.Generator, from, to time.Time) ([]station.Unit, error) {
 	out := make([]station.Unit, 0, len(Units))
+	var slots []station.Slot
 	for _, u := range Units {
 		u.ID = ids.New()
 		if err := w.CreateUnit(ctx, u); err != nil {
 			return nil, fmt.Errorf("seed unit %s: %w", u.Code, err)
 		}
 		out = append(out, u)
-		if !u.AcceptsAppointments {
-			continue
+		if u.AcceptsAppointments {
+			slots = append(slots, weekdaySlots(ids, u, from, to, 2)...)
 		}
-		if err := SeedSlots(ctx, w, ids, u, from, to, 2); err != nil {
-			return nil, err
-		}
+	}
+	if err := w.CreateSlots(ctx, slots); err != nil {
+		return nil, fmt.Errorf("seed slots: %w", err)
 	}
 	return out, nil
 }
 
 // SeedSlots opens weekday half-hour slots of the given capacity at unit u
-// for every day in [from, to). Slots are written by several goroutines so
-// that a group-committing store writes them in few transactions.
+// for every day in [from, to), in one transaction.
 func SeedSlots(ctx context.Context, w Writer, ids *uuid7.Generator, u station.Unit, from, to time.Time, capacity int) error {
+	if err := w.CreateSlots(ctx, weekdaySlots(ids, u, from, to, capacity)); err != nil {
+		return fmt.Errorf("seed slots %s: %w", u.Code, err)
+	}
+	return nil
+}
+
+// weekdaySlots returns the half-hour slots of unit u on weekdays in
+// [from, to), 9 h–12 h and 14 h–17 h 30 Paris time.
+func weekdaySlots(ids *uuid7.Generator, u station.Unit, from, to time.Time, capacity int) []station.Slot {
 	var slots []station.Slot
 	f := from.In(complaint.Paris)
 	day := time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, complaint.Paris)
@@ -61,31 +71,7 @@ func SeedSlots(ctx context.Context, w Writer, ids *uuid7.Generator, u station.Un
 			}
 		}
 	}
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
-		next  = make(chan station.Slot)
-	)
-	for range 32 {
-		wg.Go(func() {
-			for s := range next {
-				if err := w.CreateSlot(ctx, s); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = fmt.Errorf("seed slot %s %s: %w", u.Code, s.Start, err)
-					}
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	for _, s := range slots {
-		next <- s
-	}
-	close(next)
-	wg.Wait()
-	return first
+	return slots
 }
 
 // Clock is a running clock that seeding can set back, to create cases in

@@ -90,6 +90,36 @@ func (s *Store) CreateSlot(ctx context.Context, sl station.Slot) error {
 	return nil
 }
 
+// CreateSlots stores new slots, as CreateSlot does each, in one
+// transaction: all of them or, when one fails, none.
+func (s *Store) CreateSlots(ctx context.Context, slots []station.Slot) error {
+	for _, sl := range slots {
+		if sl.ID == "" || sl.Start.IsZero() || !sl.End.After(sl.Start) || sl.Capacity < 0 || sl.Booked < 0 || sl.Booked > sl.Capacity {
+			return fmt.Errorf("postgres: create slots: slot %q: %w", sl.ID, guichet.ErrInvalid)
+		}
+	}
+	err := s.Transact(ctx, func(tx pgx.Tx) error {
+		var b pgx.Batch
+		for _, sl := range slots {
+			b.Queue(`INSERT INTO slots (id, unit_id, start_at, end_at, capacity, booked)
+				VALUES ($1, $2, $3, $4, $5, $6)`,
+				sl.ID, sl.UnitID, dbTime(sl.Start), dbTime(sl.End), sl.Capacity, sl.Booked)
+		}
+		res := tx.SendBatch(ctx, &b)
+		for _, sl := range slots {
+			if _, err := res.Exec(); err != nil {
+				_ = res.Close()
+				return fmt.Errorf("slot %s: %w", sl.ID, classify(err))
+			}
+		}
+		return classify(res.Close())
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: create slots: %w", err)
+	}
+	return nil
+}
+
 // ListSlots returns the unit's slots starting in [from, to), by start then
 // ID. An unknown unit fails with guichet.ErrNotFound.
 func (s *Store) ListSlots(ctx context.Context, unitID string, from, to time.Time) ([]station.Slot, error) {

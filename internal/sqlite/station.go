@@ -107,6 +107,34 @@ func (s *Store) CreateSlot(ctx context.Context, sl station.Slot) error {
 	return nil
 }
 
+// CreateSlots stores new slots, as CreateSlot does each, in one
+// transaction: all of them or, when one fails, none.
+func (s *Store) CreateSlots(ctx context.Context, slots []station.Slot) error {
+	for _, sl := range slots {
+		if sl.ID == "" || sl.Start.IsZero() || !sl.End.After(sl.Start) || sl.Capacity < 0 || sl.Booked < 0 || sl.Booked > sl.Capacity {
+			return fmt.Errorf("sqlite: create slots: slot %q: %w", sl.ID, guichet.ErrInvalid)
+		}
+	}
+	err := s.Transact(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO slots (id, unit_id, start_at, end_at, capacity, booked)
+			VALUES (?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, sl := range slots {
+			if _, err := st.ExecContext(ctx, sl.ID, sl.UnitID, dbTime(norm(sl.Start)), dbTime(norm(sl.End)), sl.Capacity, sl.Booked); err != nil {
+				return fmt.Errorf("slot %s: %w", sl.ID, classify(err))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: create slots: %w", err)
+	}
+	return nil
+}
+
 // ListSlots returns the unit's slots starting in [from, to), by start then
 // ID. An unknown unit fails with guichet.ErrNotFound.
 func (s *Store) ListSlots(ctx context.Context, unitID string, from, to time.Time) ([]station.Slot, error) {

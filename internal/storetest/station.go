@@ -134,3 +134,39 @@ func testSlots(t *testing.T, f *fixture) {
 		})
 	}
 }
+
+func testCreateSlots(t *testing.T, f *fixture) {
+	ctx := f.ctx()
+	day := f.now.Truncate(24 * time.Hour).Add(48 * time.Hour)
+	unit := f.defaultUnit().ID
+	slot := func(start time.Time, capacity, booked int) station.Slot {
+		return station.Slot{ID: f.ids.New(), UnitID: unit, Start: start, End: start.Add(30 * time.Minute), Capacity: capacity, Booked: booked}
+	}
+	ok(t, f.s.CreateSlots(ctx, nil))
+	batch := []station.Slot{slot(day.Add(10*time.Hour), 2, 0), slot(day.Add(9*time.Hour), 1, 1), slot(day.Add(9*time.Hour+30*time.Minute), 3, 0)}
+	ok(t, f.s.CreateSlots(ctx, batch))
+	got, err := f.s.ListSlots(ctx, unit, day, day.Add(24*time.Hour))
+	ok(t, err)
+	same(t, "ListSlots after CreateSlots", got, []station.Slot{batch[1], batch[2], batch[0]})
+
+	// One bad slot: nothing of its batch is stored.
+	later := day.Add(24 * time.Hour)
+	bad := []struct {
+		name string
+		s    station.Slot
+		kind error
+	}{
+		{"unknown unit", station.Slot{ID: f.ids.New(), UnitID: f.ids.New(), Start: later, End: later.Add(time.Hour), Capacity: 1}, guichet.ErrNotFound},
+		{"overbooked", slot(later, 1, 2), guichet.ErrInvalid},
+		{"duplicate id", station.Slot{ID: batch[0].ID, UnitID: unit, Start: later, End: later.Add(time.Hour), Capacity: 1}, guichet.ErrConflict},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			f := f.sub(t)
+			good := slot(later.Add(9*time.Hour), 2, 0)
+			is(t, f.s.CreateSlots(ctx, []station.Slot{good, tt.s}), tt.kind)
+			_, err := f.s.Slot(ctx, good.ID)
+			is(t, err, guichet.ErrNotFound)
+		})
+	}
+}

@@ -45,6 +45,10 @@ type Store interface {
 	// otherwise); End after Start and 0 ≤ Booked ≤ Capacity, else
 	// guichet.ErrInvalid.
 	CreateSlot(ctx context.Context, s station.Slot) error
+	// CreateSlots stores new slots as CreateSlot does each, in one
+	// transaction: when one fails (with CreateSlot's error kinds) none is
+	// stored.
+	CreateSlots(ctx context.Context, s []station.Slot) error
 
 	// PendingOutbox returns up to limit entries whose LogIndex is unset (-1),
 	// in ID order.
@@ -74,6 +78,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Ping", testPing},
 		{"Units", testUnits},
 		{"Slots", testSlots},
+		{"CreateSlots", testCreateSlots},
 		{"Drafts", testDrafts},
 		{"UpdateDraft", testUpdateDraft},
 		{"DeleteExpiredDrafts", testDeleteExpiredDrafts},
