@@ -63,6 +63,19 @@ func hashPassword(password string, p Argon2, random io.Reader) (string, error) {
 	return formatPHC(phc{params: p, salt: salt, key: key}), nil
 }
 
+// unmatchableHash is a PHC string with the parameters p and a random salt
+// and key: verifying any password against it costs what verifying against
+// a real hash costs, and fails, since no password is known to derive that
+// key. Logins for unknown service numbers verify against it, so that they
+// take as long as real ones without start-up paying for a hash.
+func unmatchableHash(p Argon2, random io.Reader) (string, error) {
+	b := make([]byte, saltLen+keyLen)
+	if _, err := io.ReadFull(random, b); err != nil {
+		return "", fmt.Errorf("account: dummy hash: %w", err)
+	}
+	return formatPHC(phc{params: p, salt: b[:saltLen], key: b[saltLen:]}), nil
+}
+
 func formatPHC(h phc) string {
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version,
 		h.params.Memory, h.params.Time, h.params.Threads, b64.EncodeToString(h.salt), b64.EncodeToString(h.key))

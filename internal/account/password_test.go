@@ -2,6 +2,7 @@ package account
 
 import (
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"strings"
 	"testing"
@@ -101,4 +102,36 @@ func FuzzNormalizeCode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestUnmatchableHash: the hash unknown logins verify against has the
+// parameters of real hashes (so it costs the same), parses, and matches no
+// password — not even the empty one.
+func TestUnmatchableHash(t *testing.T) {
+	p := Argon2{Memory: 64, Time: 2, Threads: 1}
+	h, err := unmatchableHash(p, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	genuine, err := hashPassword("correct horse battery", p, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ph, err := parsePHC(h)
+	if err != nil {
+		t.Fatalf("parse %s: %v", h, err)
+	}
+	pr, _ := parsePHC(genuine)
+	if ph.params != pr.params || len(ph.salt) != len(pr.salt) || len(ph.key) != len(pr.key) {
+		t.Fatalf("dummy %s, real %s: want the same parameters and lengths", h, genuine)
+	}
+	for _, pw := range []string{"", "correct horse battery", "dummy password for unknown logins"} {
+		ok, _, err := verifyPassword(h, pw, p)
+		if err != nil || ok {
+			t.Fatalf("verify %q against the dummy: %v, %v: want false, nil", pw, ok, err)
+		}
+	}
+	if _, err := unmatchableHash(p, strings.NewReader("short")); err == nil {
+		t.Fatal("no randomness: want an error")
+	}
 }

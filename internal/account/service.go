@@ -147,7 +147,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 		return nil, fmt.Errorf("account: PublicURL %q is not an absolute http(s) URL", cfg.PublicURL)
 	}
 	s := &Service{cfg: cfg, d: d}
-	if s.dummy, err = hashPassword("dummy password for unknown logins", cfg.Argon2, d.Rand); err != nil {
+	if s.dummy, err = unmatchableHash(cfg.Argon2, d.Rand); err != nil {
 		return nil, err
 	}
 	// WebAuthn needs a domain name: on an IP address (a demo on
