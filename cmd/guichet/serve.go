@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/guichet/guichet/internal/demo"
+	"github.com/guichet/guichet/internal/station"
 )
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -99,6 +100,17 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer a.Close()
+	// The agents share one argon2id hash of the demo password: make it
+	// on the other core while the units and cases are written.
+	type hashed struct {
+		hash string
+		err  error
+	}
+	hashc := make(chan hashed, 1)
+	go func() {
+		h, err := a.accounts.HashPassword(demo.DemoPassword)
+		hashc <- hashed{h, err}
+	}()
 	units, err := demo.SeedUnits(ctx, a.store, a.ids, now.AddDate(0, 0, -40), now.AddDate(0, 0, 15))
 	if err != nil {
 		return err
@@ -107,23 +119,49 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	_, logins, activation, err := demo.SeedAgents(ctx, a.store, a.ids, a.accounts, units)
+	h := <-hashc
+	if h.err != nil {
+		return h.err
+	}
+	units, logins, activation, err := demo.SeedAgents(ctx, a.store, a.ids, a.accounts, units, h.hash)
+	if err != nil {
+		return err
+	}
+	month, err := seedMonth(ctx, a, getenv, units, logins, now)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "guichet demo: listening on %s\n", cfg.PublicURL)
 	fmt.Fprintf(stdout, "  data directory: %s (deleted on exit unless --keep)\n", cfg.DataDir)
-	fmt.Fprintf(stdout, "  seeded %d units with appointment slots; ready in %s\n", len(units), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "  seeded %d units with appointment slots and %d pre-complaints (%d became complaints); ready in %s\n",
+		len(units), month.Total+len(samples), month.Complaints, time.Since(start).Round(time.Millisecond))
 	fmt.Fprintln(stdout, "  sample pre-complaints (reference, tracking code, state):")
 	for _, s := range samples {
 		fmt.Fprintf(stdout, "    %s  %s  %s\n", s.Ref, s.TrackingCode, s.State)
 	}
 	fmt.Fprintf(stdout, "  agent sign-in at %s/agent/connexion — password %q, TOTP secret (base32) per login:\n", cfg.PublicURL, demo.DemoPassword)
 	for _, l := range logins {
+		if l.Colleague {
+			continue
+		}
 		fmt.Fprintf(stdout, "    %-8s %-10s %-12s %s  (%s, pseudonym %s)\n", l.ServiceNumber, l.Role, l.UnitCode, l.TOTPSecret, l.Name, l.Pseudonym)
 	}
 	fmt.Fprintf(stdout, "  agent AGT-NEW awaits activation: %s%s\n", cfg.PublicURL, activation)
 	fmt.Fprintf(stdout, "  transparency log at %s/log/, verifier key: %s\n", cfg.PublicURL, a.lg.VerifierKey())
 	fmt.Fprintf(stdout, "  follow a case at %s/suivi — press Ctrl-C to stop\n", cfg.PublicURL)
 	return a.serve(ctx, ln)
+}
+
+// seedMonth files the demo's month of cases at every unit, sealed under
+// the instance's master key.
+func seedMonth(ctx context.Context, a *app, getenv func(string) string, units []station.Unit, logins []demo.AgentLogin, now time.Time) (demo.MonthReport, error) {
+	v, err := openVault(getenv, a.cfg.DataDir) // the keys openApp loaded
+	if err != nil {
+		return demo.MonthReport{}, err
+	}
+	m := demo.DefaultMonth()
+	if a.cfg.ClosedRetention > 0 {
+		m.ClosedRetention = a.cfg.ClosedRetention
+	}
+	return demo.SeedMonth(ctx, a.store, v, a.ids, units, demo.Staff(units, logins), m, now)
 }

@@ -100,3 +100,8 @@ func (s *Service) CitizenNotes(ctx context.Context, ref string) ([]Note, error) 
 	}
 	return s.openNotes(ctx, c, personal.WrappedKey, true)
 }
+
+// NoteAAD is the additional data sealing note noteID of case caseID under
+// the case's data key, for writers that add notes without the service (the
+// demo's seed).
+func NoteAAD(caseID, noteID string) []byte { return noteAAD(caseID, noteID) }

@@ -320,7 +320,11 @@ func seedWithAgents(t *testing.T, db, masterKey string) (string, demo.AgentLogin
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, logins, _, err := demo.SeedAgents(ctx, s, ids, svc, units)
+	hash, err := svc.HashPassword(demo.DemoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, logins, _, err := demo.SeedAgents(ctx, s, ids, svc, units, hash)
 	if err != nil {
 		t.Fatal(err)
 	}
