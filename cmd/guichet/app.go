@@ -197,7 +197,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 	}
 	a.cases = casework.New(ccfg, casework.Deps{
 		Store: a.store, Agents: agentDirectory{a.store}, Vault: v, Blobs: a.blobs, Clock: clock, Rand: rand.Reader,
-		IDs: a.ids, Logger: logger, LogIndex: a.store.EventLogIndex,
+		IDs: a.ids, Logger: logger, LogIndex: a.store.EventLogIndex, TrackingDigest: a.complaints.TrackingDigest,
 	})
 	var desk web.CaseDesk = a.cases
 	if a.notifier != nil {

@@ -95,6 +95,13 @@ const (
 	// EventCreated opens a case made by an agent rather than submitted by a
 	// citizen (a formal complaint from a pre-complaint).
 	EventCreated = "created"
+	// EventCodeReissued: an agent, having checked the citizen's identity
+	// at the station, replaced the case's tracking code; the old one no
+	// longer opens the case.
+	EventCodeReissued = "code.reissued"
+	// EventCodeEmailed: at the citizen's request, the tracking code was
+	// sent once to the address they left.
+	EventCodeEmailed = "code.emailed"
 )
 
 // Event is one thing that happened to a case. Data holds non-personal

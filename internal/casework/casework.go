@@ -21,6 +21,7 @@ import (
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/account"
 	"github.com/guichet/guichet/internal/casefile"
+	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/station"
 	"github.com/guichet/guichet/internal/uuid7"
@@ -180,6 +181,9 @@ type Deps struct {
 	// leaf (guichet.ErrNotFound until sequenced); the complaint record
 	// prints it.
 	LogIndex func(ctx context.Context, eventID string) (int64, error)
+	// TrackingDigest is the stored digest of a tracking code
+	// (complaint.Service.TrackingDigest); nil: codes cannot be reissued.
+	TrackingDigest func(caseref.Code) []byte
 	// Kinds declares the kinds of case the desk handles (their statuses,
 	// transitions and personal parts); nil means pre-complaints and
 	// complaints.

@@ -78,6 +78,9 @@ type Change struct {
 	Assign *Assignment
 	// Note, when set, is added.
 	Note *StoredNote
+	// TrackingHash, when set, replaces the digest of the case's tracking
+	// code: the code it was made from opens the case, the old one no more.
+	TrackingHash []byte
 	// At is the change's time: UpdatedAt when Status or expiry change.
 	At     time.Time
 	Events []casefile.Event

@@ -63,6 +63,12 @@ func (s *Service) Authenticate(ctx context.Context, ref, code string) (casefile.
 	return c, nil
 }
 
+// TrackingDigest returns the digest stored for tracking code c, so that a
+// desk that gives a case a new code stores it the way Authenticate reads it.
+func (s *Service) TrackingDigest(c caseref.Code) []byte {
+	return s.d.Codes.Sum(purposeTracking, c)
+}
+
 // View returns the citizen's view of a case. The caller MUST have
 // authenticated the citizen for ref (Authenticate) first.
 func (s *Service) View(ctx context.Context, ref string) (*CaseView, error) {

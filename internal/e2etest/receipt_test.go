@@ -264,6 +264,6 @@ func fileCaseAt(t *testing.T, c *citizen, n int, unitID string) (ref, code strin
 	p = c.post("/preplainte/commissariat", withVersion(t, p, url.Values{"action": {"continue"}, "unit_id": {unit}, "slot_id": {slot}, "q": {"69001"}}))
 	expect(t, p, http.StatusOK, "/preplainte/recapitulatif")
 	p = c.post("/preplainte/envoyer", withVersion(t, p, url.Values{"action": {"continue"}, "consent": {"yes"}}))
-	expect(t, p, http.StatusOK, "/preplainte/envoyer")
+	expect(t, p, http.StatusOK, "/preplainte/envoyee")
 	return find(t, p, refRE, "the reference"), find(t, p, codeRE, "the tracking code")
 }

@@ -343,10 +343,11 @@ func excerpt(body string) string {
 
 var (
 	versionRE = regexp.MustCompile(`name="version" value="(\d+)"`)
-	codeRE    = regexp.MustCompile(`class="code"[^>]*>\s*([0-9A-Z]{4}(?:-[0-9A-Z]{4}){3})\s*<`)
-	refRE     = regexp.MustCompile(`class="ref"[^>]*>\s*(PP-\d{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4})\s*<`)
-	unitRE    = regexp.MustCompile(`name="unit_id" value="([^"]+)"`)
-	slotRE    = regexp.MustCompile(`name="slot_id" value="([^"]+)"`)
+	// A code is shown in groups (spans), with <wbr> between them.
+	codeRE = regexp.MustCompile(`class="code"[^>]*>((?:<span class="code-group">[0-9A-Z]{4}</span>-?(?:<wbr>)?){4})</p>`)
+	refRE  = regexp.MustCompile(`class="ref"[^>]*>\s*(PP-\d{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4})\s*<`)
+	unitRE = regexp.MustCompile(`name="unit_id" value="([^"]+)"`)
+	slotRE = regexp.MustCompile(`name="slot_id" value="([^"]+)"`)
 )
 
 // find returns the first submatch of re in p's body, or fails.
@@ -356,8 +357,10 @@ func find(t *testing.T, p page, re *regexp.Regexp, what string) string {
 	if m == nil {
 		t.Fatalf("%s not found on %s:\n%s", what, p.path, excerpt(p.body))
 	}
-	return html.UnescapeString(m[1])
+	return tagRE.ReplaceAllString(html.UnescapeString(m[1]), "")
 }
+
+var tagRE = regexp.MustCompile(`<[^>]*>`)
 
 // has fails unless p's visible text holds s (apostrophes as typed in the
 // catalogue may be typographic).
@@ -441,7 +444,7 @@ func journey(t *testing.T, s *server) {
 		t.Fatalf("no consent: got %d on %s, want 422 with the consent error:\n%s", p.status, p.path, excerpt(p.body))
 	}
 	p = c.post("/preplainte/envoyer", withVersion(t, p, url.Values{"action": {"continue"}, "consent": {"yes"}}))
-	expect(t, p, http.StatusOK, "/preplainte/envoyer")
+	expect(t, p, http.StatusOK, "/preplainte/envoyee")
 	ref := find(t, p, refRE, "the reference")
 	code := find(t, p, codeRE, "the tracking code")
 	if code == draftCode {

@@ -191,6 +191,11 @@ func (s *Store) ChangeCase(ctx context.Context, c casework.Change) error {
 				return fmt.Errorf("note: %w", classify(err))
 			}
 		}
+		if len(c.TrackingHash) > 0 {
+			if _, err := tx.Exec(ctx, `UPDATE case_secrets SET tracking_hash = $1 WHERE case_id = $2`, c.TrackingHash, c.CaseID); err != nil {
+				return fmt.Errorf("tracking code: %w", classify(err))
+			}
+		}
 		return writeEvents(ctx, tx, c.CaseID, ref, salt, c.Events)
 	})
 	if err != nil {

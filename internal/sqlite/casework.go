@@ -203,6 +203,11 @@ func (s *Store) ChangeCase(ctx context.Context, c casework.Change) error {
 				return fmt.Errorf("note: %w", classify(err))
 			}
 		}
+		if len(c.TrackingHash) > 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE case_secrets SET tracking_hash = ? WHERE case_id = ?`, c.TrackingHash, c.CaseID); err != nil {
+				return fmt.Errorf("tracking code: %w", classify(err))
+			}
+		}
 		return s.writeEvents(ctx, tx, c.CaseID, ref, salt, c.Events)
 	})
 	if err != nil {

@@ -91,6 +91,25 @@ func testChangeCase(t *testing.T, f *fixture, s CaseworkStore) {
 	if len(notes) != 1 {
 		t.Errorf("refused change wrote a note")
 	}
+	// A new tracking code's digest replaces the old one; a refused change
+	// leaves it.
+	_, sec, err := s.CaseByRef(ctx, sub.Case.Ref)
+	ok(t, err)
+	if !bytes.Equal(sec.TrackingHash, sub.Secrets.TrackingHash) {
+		t.Fatalf("tracking digest before any change = %x, want %x", sec.TrackingHash, sub.Secrets.TrackingHash)
+	}
+	fresh := randBytes(32)
+	is(t, s.ChangeCase(ctx, casework.Change{CaseID: id, Allowed: []casefile.Status{casefile.StatusClosed}, TrackingHash: randBytes(32), At: at}), guichet.ErrConflict)
+	ok(t, s.ChangeCase(ctx, casework.Change{CaseID: id, TrackingHash: fresh, At: at,
+		Events: []casefile.Event{f.event(id, casefile.EventCodeReissued, at, nil)}}))
+	_, sec, err = s.CaseByRef(ctx, sub.Case.Ref)
+	ok(t, err)
+	if !bytes.Equal(sec.TrackingHash, fresh) {
+		t.Errorf("tracking digest after reissue = %x, want %x", sec.TrackingHash, fresh)
+	}
+	if other, _, _ := s.CaseByRef(ctx, f.submitted("").Case.Ref); other.ID == "" {
+		t.Errorf("another case unreadable after reissue")
+	}
 	// Expiry cleared: zero time.
 	ok(t, s.ChangeCase(ctx, casework.Change{CaseID: id, SetExpiry: true, At: at}))
 	c, _, _ = s.CaseByRef(ctx, sub.Case.Ref)

@@ -233,6 +233,8 @@ var authzRoutes = []authzRoute{
 	{pattern: "GET /agent/dossiers/{ref}/plainte.pdf", scoped: true, req: func(f *authzFixture, sc scope) (string, url.Values) {
 		return "/agent/dossiers/" + f.newComplaint(sc) + "/plainte.pdf", nil
 	}},
+	{pattern: "POST /agent/dossiers/{ref}/code", scoped: true,
+		req: casePost("/code", func(*authzFixture, scope) url.Values { return url.Values{"identity_checked": {"yes"}} })},
 	{pattern: "GET /agent/dossiers/{ref}/cloturer", scoped: true, req: casePath("/cloturer")},
 	{pattern: "POST /agent/dossiers/{ref}/cloturer", scoped: true,
 		req: casePost("/cloturer", func(*authzFixture, scope) url.Values { return url.Values{"reason": {"duplicate"}} })},

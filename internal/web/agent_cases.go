@@ -24,6 +24,7 @@ type CaseDesk interface {
 	assignDesk
 	convertDesk
 	closeDesk
+	codeDesk
 	calendarDesk
 	supervisionDesk
 }
@@ -44,6 +45,7 @@ func (s *Server) caseRoutes() {
 	s.handle("GET /agent/dossiers/{ref}/plainte.pdf", s.agentOnly(s.agentComplaintPDF))
 	s.handle("GET /agent/dossiers/{ref}/cloturer", s.agentOnly(s.agentCloseForm))
 	s.handle("POST /agent/dossiers/{ref}/cloturer", s.agentOnly(s.agentClose))
+	s.handle("POST /agent/dossiers/{ref}/code", s.agentOnly(s.agentReissueCode))
 	s.handle("GET /agent/calendrier", s.agentOnly(s.agentCalendar))
 	s.handle("POST /agent/calendrier/creneaux", s.agentOnly(s.agentOpenSlot))
 	s.handle("POST /agent/calendrier/creneaux/{id}/capacite", s.agentOnly(s.agentSetCapacity))

@@ -332,7 +332,7 @@ func items() url.Values {
 
 var (
 	refRE  = regexp.MustCompile(`<p class="ref">(PP-[0-9A-Z-]+)</p>`)
-	codeRE = regexp.MustCompile(`<p class="code">([0-9A-Z]{4}(?:-[0-9A-Z]{4}){3})</p>`)
+	codeRE = codePattern{regexp.MustCompile(`<p class="code" id="tracking-code">(.*?)</p>`)}
 	slotRE = regexp.MustCompile(`name="slot_id" value="([^"]+)"`)
 	unitRE = regexp.MustCompile(`name="unit_id" value="([^"]+)"`)
 )
@@ -391,4 +391,22 @@ func regexp1(t *testing.T, re, s string) string {
 		t.Fatalf("no match for %s", re)
 	}
 	return m[1]
+}
+
+// codePattern finds a secret code on a page, shown as groups of four in
+// no-wrap spans, and gives it back as typed: submatch 1 is the code.
+type codePattern struct{ re *regexp.Regexp }
+
+var codeShapeRE = regexp.MustCompile(`^[0-9A-Z]{4}(?:-[0-9A-Z]{4}){3}$`)
+
+func (p codePattern) FindStringSubmatch(body string) []string {
+	m := p.re.FindStringSubmatch(body)
+	if m == nil {
+		return nil
+	}
+	code := tagRE.ReplaceAllString(m[1], "")
+	if !codeShapeRE.MatchString(code) {
+		return nil
+	}
+	return []string{m[0], code}
 }

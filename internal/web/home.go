@@ -30,6 +30,8 @@ func (s *Server) routes() {
 	s.handle("GET /preplainte/{etape}", s.stepForm)
 	s.handle("POST /preplainte/{etape}", s.stepSubmit)
 	s.handle("POST /preplainte/envoyer", s.submit)
+	s.handle("GET /preplainte/envoyee", s.confirmationPage)
+	s.handle("POST /preplainte/envoyee/oublier", s.forgetSent)
 	// The upload handler bounds its body itself (see evidenceAdd).
 	s.handleLimit("POST /preplainte/preuves/ajouter", 0, s.evidenceAdd)
 	s.handle("POST /preplainte/preuves/{id}/supprimer", s.evidenceRemove)

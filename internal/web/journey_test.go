@@ -11,7 +11,7 @@ import (
 	"github.com/guichet/guichet"
 )
 
-var draftCodeRE = regexp.MustCompile(`<p class="code"[^>]*>([0-9A-Z]{4}(?:-[0-9A-Z]{4}){3})</p>`)
+var draftCodeRE = codePattern{regexp.MustCompile(`<p class="code" id="draft-code">(.*?)</p>`)}
 
 // TestJourney files a pre-complaint over HTTP from the home page to the
 // status page, in French and in English.
@@ -102,9 +102,13 @@ func TestJourney(t *testing.T) {
 			if !strings.HasPrefix(ref, "PP-2026-") {
 				t.Fatalf("reference %q", ref)
 			}
-			// The draft is gone from this browser.
-			if r := c.get("/preplainte/identite"); !strings.HasPrefix(r.Path, "/preplainte/reprendre") {
+			// The draft is gone from this browser: its steps lead to what
+			// was sent, with the same code (a reload or the back button
+			// never says "no pre-complaint found").
+			if r := c.get("/preplainte/identite"); r.Path != "/preplainte/envoyee" {
 				t.Fatalf("draft still open after submission: %s", r.Path)
+			} else if m := codeRE.FindStringSubmatch(r.Body); m == nil || m[1] != code {
+				t.Fatalf("after submission a step shows %v, want the confirmation with code %s", m, code)
 			}
 
 			// The access cookie opens the status page and the receipt.
@@ -135,7 +139,9 @@ func TestDraftResume(t *testing.T) {
 	r := c.post("/preplainte", answers()).must(t, 200)
 	code := draftCodeRE.FindStringSubmatch(r.Body)[1]
 	c.post("/preplainte/identite", identity()).must(t, 200)
-	c.post("/preplainte/faits", with(facts(), "description", "trop court", "action", "later")).must(t, 200, code)
+	if m := draftCodeRE.FindStringSubmatch(c.post("/preplainte/faits", with(facts(), "description", "trop court", "action", "later")).must(t, 200).Body); m == nil || m[1] != code {
+		t.Fatalf("saved for later: code %v, want %s", m, code)
+	}
 
 	o := e.client("fr")
 	if r := o.get("/preplainte/faits"); r.Path != "/preplainte/reprendre?absent=1" {

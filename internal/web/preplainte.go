@@ -179,6 +179,11 @@ type resumeData struct {
 }
 
 func (s *Server) resumeForm(w http.ResponseWriter, r *http.Request) error {
+	if _, sent := s.sent(r); sent && r.URL.Query().Get("absent") == "1" {
+		// Sent here for want of a draft, by a browser that just sent
+		// one: the back button, a stale tab. Show what was sent.
+		return redirect(w, r, "/preplainte/envoyee")
+	}
 	p := s.newPage(r)
 	p.Values = map[string]string{"draft_code": ""}
 	p.Data = resumeData{Absent: r.URL.Query().Get("absent") == "1"}
@@ -397,12 +402,13 @@ func (s *Server) stepSubmit(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, stepPath(complaint.Steps[step.Index()+1]))
 }
 
-// confirmationData is shown once, right after submission.
+// confirmationData is what the confirmation page shows.
 type confirmationData struct {
 	Ref          string
-	TrackingCode string // grouped; never shown again
+	TrackingCode string // grouped; empty once CodeUntil has passed
 	View         *complaint.CaseView
 	PDF          bool
+	CodeUntil    time.Time // when this browser stops showing the code
 }
 
 // submit records the consent, then turns the draft into a case. A draft
@@ -411,6 +417,9 @@ type confirmationData struct {
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	code, ok := s.draftCode(r)
 	if !ok {
+		if _, sent := s.sent(r); sent {
+			return redirect(w, r, "/preplainte/envoyee")
+		}
 		return noDraft(w, r, errNoDraft)
 	}
 	bad, err := readForm(r)
@@ -472,12 +481,10 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) error {
 	sub := out.Submitted
 	s.clearDraft(w)
 	s.grantAccess(w, sub.Ref)
-	p := s.newPage(r)
-	// The tracking code cannot be shown again: switching language leads
-	// to the status page, which the access cookie opens.
-	p.Path = "/suivi/" + sub.Ref
-	p.Data = confirmationData{Ref: sub.Ref, TrackingCode: sub.TrackingCode.String(), View: sub.View, PDF: s.d.Receipt != nil}
-	return s.render(w, r, http.StatusOK, "confirmation", p)
+	// Post/redirect/get: a reload or a return from another app shows the
+	// confirmation again (confirmationPage), never "no pre-complaint".
+	s.setSent(w, sentProof{Ref: sub.Ref, Code: sub.TrackingCode.String(), At: s.now().Unix()})
+	return redirect(w, r, "/preplainte/envoyee")
 }
 
 // renderStepErrors shows step with verr's errors.

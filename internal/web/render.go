@@ -74,6 +74,7 @@ func (s *Server) funcs(lang string) template.FuncMap {
 		"add":      func(a, b int) int { return a + b },
 		"num":      func(n int64) string { return groupDigits(lang, n) },
 		"tel":      telURI,
+		"codebox":  codeBox,
 	}
 }
 

@@ -184,6 +184,7 @@ var eventKeys = map[string]string{
 	casefile.EventClosed:               "event.closed",
 	casefile.EventEvidenceAdded:        "event.evidence_added",
 	casefile.EventAssigned:             "event.assigned",
+	casefile.EventCodeReissued:         "event.code_reissued",
 }
 
 // history turns a case's visible events into the citizen's timeline

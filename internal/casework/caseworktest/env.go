@@ -131,7 +131,7 @@ func New(tb testing.TB) *Env {
 	})
 	e.Cases = casework.New(casework.DefaultConfig(), casework.Deps{
 		Store: st, Agents: e.Agents, Vault: v, Blobs: bucket, Clock: clock, Rand: rand.Reader, IDs: ids,
-		LogIndex: st.EventLogIndex,
+		LogIndex: st.EventLogIndex, TrackingDigest: e.Complaints.TrackingDigest,
 	})
 	return e
 }

@@ -1,0 +1,142 @@
+package web
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/guichet/guichet"
+	"github.com/guichet/guichet/internal/caseref"
+)
+
+// After a submission the browser keeps a sealed cookie saying what was
+// sent, so that the confirmation survives a reload or a return from
+// another app: a victim who switches to a notes app to write the code
+// down comes back to it, not to "no pre-complaint found".
+const (
+	sentCookie = "envoi"
+	// codeShownFor is how long the confirmation shows the tracking code
+	// again; after it, the page still says that the pre-complaint was
+	// sent, under which reference, and how to follow it.
+	codeShownFor = 30 * time.Minute
+	// sentKept is how long this browser remembers that it sent one.
+	sentKept = 12 * time.Hour
+)
+
+// sentProof is the sealed content of the cookie.
+type sentProof struct {
+	Ref  string `json:"r"`
+	Code string `json:"c,omitempty"` // dropped once codeShownFor has passed
+	At   int64  `json:"t"`           // Unix seconds of the submission
+}
+
+// sentAEAD is AES-256-GCM under a key of its own, derived from the
+// cookie key: the cookie is encrypted (the code never sits in clear in
+// the browser's cookie store) and authenticated.
+func (s *Server) sentAEAD() cipher.AEAD {
+	m := hmac.New(sha256.New, s.cfg.CookieKey)
+	m.Write([]byte("guichet/sent-cookie/v1"))
+	block, err := aes.NewCipher(m.Sum(nil))
+	if err != nil {
+		panic(err) // a 32-byte key never fails
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		panic(err)
+	}
+	return aead
+}
+
+func (s *Server) setSent(w http.ResponseWriter, p sentProof) {
+	left := time.Unix(p.At, 0).Add(sentKept).Sub(s.now())
+	if left <= 0 {
+		s.clearSent(w)
+		return
+	}
+	b, _ := json.Marshal(p)
+	aead := s.sentAEAD()
+	nonce := make([]byte, aead.NonceSize())
+	rand.Read(nonce)
+	sealed := aead.Seal(nonce, nonce, b, []byte(s.cookieName(sentCookie)))
+	s.setCookie(w, sentCookie, base64.RawURLEncoding.EncodeToString(sealed), int(left/time.Second), http.SameSiteLaxMode)
+}
+
+func (s *Server) clearSent(w http.ResponseWriter) {
+	s.setCookie(w, sentCookie, "", -1, http.SameSiteLaxMode)
+}
+
+// sent opens the request's cookie. A missing, tampered, malformed or
+// stale cookie is absent; past codeShownFor the code is dropped.
+func (s *Server) sent(r *http.Request) (sentProof, bool) {
+	c, err := r.Cookie(s.cookieName(sentCookie))
+	if err != nil {
+		return sentProof{}, false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(c.Value)
+	aead := s.sentAEAD()
+	if err != nil || len(raw) < aead.NonceSize() {
+		return sentProof{}, false
+	}
+	b, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], []byte(s.cookieName(sentCookie)))
+	if err != nil {
+		return sentProof{}, false
+	}
+	var p sentProof
+	if json.Unmarshal(b, &p) != nil {
+		return sentProof{}, false
+	}
+	at := time.Unix(p.At, 0)
+	now := s.now()
+	if _, err := caseref.Parse(p.Ref); err != nil || now.Sub(at) >= sentKept || at.After(now.Add(time.Minute)) {
+		return sentProof{}, false
+	}
+	if now.Sub(at) >= codeShownFor {
+		p.Code = ""
+	}
+	return p, true
+}
+
+// confirmationPage shows what was sent from this browser: the reference,
+// the tracking code for codeShownFor, the appointment. Without the
+// cookie, the resume page says what can be done.
+func (s *Server) confirmationPage(w http.ResponseWriter, r *http.Request) error {
+	proof, ok := s.sent(r)
+	if !ok {
+		return redirect(w, r, "/preplainte/reprendre?absent=1")
+	}
+	view, err := s.d.Complaints.View(r.Context(), proof.Ref)
+	if errors.Is(err, guichet.ErrNotFound) {
+		s.clearSent(w)
+		return redirect(w, r, "/suivi")
+	}
+	if err != nil {
+		return err
+	}
+	if proof.Code == "" {
+		// Re-seal without the code: it leaves the browser's cookie store.
+		s.setSent(w, proof)
+	}
+	s.grantAccess(w, proof.Ref)
+	p := s.newPage(r)
+	// Switching language shows this page again in the other language.
+	p.Data = confirmationData{
+		Ref: proof.Ref, TrackingCode: proof.Code, View: view, PDF: s.d.Receipt != nil,
+		CodeUntil: time.Unix(proof.At, 0).Add(codeShownFor),
+	}
+	return s.render(w, r, http.StatusOK, "confirmation", p)
+}
+
+// forgetSent removes what this browser remembers of the sending (the
+// confirmation and the case's access), for a shared device.
+func (s *Server) forgetSent(w http.ResponseWriter, r *http.Request) error {
+	s.clearSent(w)
+	s.setCookie(w, accessCookie, "", -1, http.SameSiteStrictMode)
+	return redirect(w, r, "/")
+}
