@@ -202,6 +202,11 @@ type field struct {
 	Error        string
 	Optional     bool
 	Options      []option
+	// Prompt is the label of a select's empty first option, the generic
+	// "choose" when empty; NoPrompt leaves that option out (a select with
+	// a default, such as the country).
+	Prompt   string
+	NoPrompt bool
 }
 
 // option is one choice of a radio group or a select.
@@ -237,7 +242,7 @@ var fieldAttrs = map[string]attrs{
 	"email":            {typ: "email", auto: "email", class: "w-30", optional: true},
 	"phone":            {typ: "tel", auto: "tel", class: "w-20", optional: true},
 	"address":          {typ: "text", auto: "street-address", class: "w-30"},
-	"postcode":         {typ: "text", auto: "postal-code", mode: "numeric", class: "w-5"},
+	"postcode":         {typ: "text", auto: "postal-code", class: "w-10"},
 	"city":             {typ: "text", auto: "address-level2", class: "w-20"},
 	"facts_from":       {typ: "datetime-local", class: "w-20"},
 	"facts_to":         {typ: "datetime-local", class: "w-20", optional: true},
@@ -270,7 +275,10 @@ func baseName(name string) string {
 // Input describes the field name for the "input" partial.
 func (p *page) Input(name string) field {
 	base := baseName(name)
-	a := fieldAttrs[base]
+	a, ok := fieldAttrs[base]
+	if !ok {
+		a = journeyFieldAttrs[base]
+	}
 	if a.typ == "" {
 		a.typ = "text"
 	}
