@@ -17,9 +17,13 @@ import (
 func TestJourneyAbroad(t *testing.T) {
 	for _, tc := range []struct {
 		accept, germany, where, near, foreign string
+		hours                                 []string // of the two seeded units
+		notHours                              string
 	}{
-		{"fr-FR", "Allemagne", "Comment décrire le lieu", "près de Valence", "plaque étrangère"},
-		{"en-GB", "Germany", "How can you describe the place", "near Valence", "foreign plate"},
+		{"fr-FR", "Allemagne", "Comment décrire le lieu", "près de Valence", "plaque étrangère",
+			[]string{"Du lundi au vendredi, 8\u202fh\u202f30\u202f–\u202f19\u202fh", "Accueil 24\u202fh/24, 7\u202fj/7"}, "Monday"},
+		{"en-GB", "Germany", "How can you describe the place", "near Valence", "foreign plate",
+			[]string{"Monday–Friday 8:30\u00a0am–7\u00a0pm", "Open 24/7"}, "lundi"},
 	} {
 		t.Run(tc.accept, func(t *testing.T) {
 			e := newEnv(t)
@@ -63,7 +67,8 @@ func TestJourneyAbroad(t *testing.T) {
 
 			c.post("/preplainte/preuves", url.Values{}).must(t, 200)
 			// No postcode anywhere in France: every station is offered, to search.
-			r := c.get("/preplainte/commissariat").must(t, 200, `name="unit_id"`, `id="f-q"`)
+			// Hours in the page's language.
+			r := c.get("/preplainte/commissariat").must(t, 200, append([]string{`name="unit_id"`, `id="f-q"`}, tc.hours...)...).lacks(t, tc.notHours)
 			if !strings.Contains(r.Body, `name="q" value=""`) {
 				t.Errorf("station search prefilled for a visitor without a French postcode")
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/account"
 	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/station"
 )
 
 // Listed by pattern so that the shared files, named with a leading "_",
@@ -74,6 +75,7 @@ func (s *Server) funcs(lang string) template.FuncMap {
 		"add":      func(a, b int) int { return a + b },
 		"num":      func(n int64) string { return groupDigits(lang, n) },
 		"tel":      telURI,
+		"hours":    func(h station.Hours) []string { return h.Lines(lang) },
 	}
 }
 
