@@ -81,7 +81,16 @@ func TestJourneyAbroad(t *testing.T) {
 				must(t, 200, "Hauptstraße 5", "80331 München", tc.germany, "TGV 6603 Paris–Marseille, voiture 12", tc.near,
 					"AB-123-CD", "M AB 1234 ("+tc.germany+")").
 				lacks(t, "AB-123-CD ("+tc.foreign)
-			c.post("/preplainte/envoyer", url.Values{"consent": {"yes"}}).must(t, 200)
+			r = c.post("/preplainte/envoyer", url.Values{"consent": {"yes"}}).must(t, 200)
+
+			// The PDF receipt gives the station's phone and hours, in the
+			// page's language.
+			ref := refRE.FindStringSubmatch(r.Body)[1]
+			c.get("/suivi/"+ref+"/recu.pdf").must(t, 200, "%PDF")
+			got := e.receipt[len(e.receipt)-1]
+			if got.UnitPhone != "04 78 00 00 00" || len(got.UnitHours) != 1 || got.UnitHours[0] != tc.hours[0] {
+				t.Errorf("receipt: phone %q, hours %q; want %q", got.UnitPhone, got.UnitHours, tc.hours[0])
+			}
 		})
 	}
 }
@@ -105,5 +114,49 @@ func TestAgentFileAbroad(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("agent's file lacks %q", want)
 		}
+	}
+}
+
+// TestLogInPlainWords: the status page and the printable receipt say in
+// plain words that the filing is sealed; the index, the tree size, the
+// verify command and the JSON receipt are behind "For specialists".
+func TestLogInPlainWords(t *testing.T) {
+	for _, tc := range []struct {
+		lang, sealed, spec string
+		jargon             []string
+	}{
+		{"fr", "Votre dépôt est scellé dans un registre public\u202f: personne ne peut le modifier ou le supprimer sans que cela se voie.", "Pour les spécialistes",
+			[]string{"à l’index", "état signé", "verify receipt", "recu.json", "reçu JSON", "(JSON)"}},
+		{"en", "Your filing is sealed in a public register: nobody can change or delete it without it showing.", "For specialists",
+			[]string{"at index", "signed state", "verify receipt", "recu.json", "JSON receipt", "(JSON)"}},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			e := newEnv(t)
+			_, seq := withLog(t, e)
+			c := e.client(tc.lang)
+			ref, _ := c.submit()
+			seq()
+			for _, page := range []string{"/suivi/" + ref, "/suivi/" + ref + "/recu"} {
+				const details = `<details class="details log-specialists">`
+				body := c.get(page).must(t, 200, tc.sealed, details, "<summary>"+tc.spec+"</summary>").Body
+				open := strings.Index(body, details)
+				end := open + strings.Index(body[open:], "</details>")
+				if strings.Index(body, tc.sealed) > open {
+					t.Errorf("%s: the plain words come after the specialists' details", page)
+				}
+				outside := body[:open] + body[end:]
+				inside := body[open:end]
+				for _, j := range tc.jargon {
+					if strings.Contains(outside, j) {
+						t.Errorf("%s: %q outside the specialists' details", page, j)
+					}
+				}
+				if !strings.Contains(inside, "recu.json") || !strings.Contains(inside, "verify receipt") {
+					t.Errorf("%s: the specialists' details lack the receipt link or the command", page)
+				}
+			}
+			// Refreshing the proof opens the details, to see the numbers.
+			c.post("/suivi/"+ref+"/preuve", url.Values{}).must(t, 200, `<details class="details log-specialists" open>`)
+		})
 	}
 }
