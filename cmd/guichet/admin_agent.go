@@ -60,7 +60,7 @@ func runAdminUnit(ctx context.Context, args []string, getenv func(string) string
 		return usageError{"admin unit: the only action is create"}
 	}
 	var u station.Unit
-	var kind, parent, hours string
+	var kind, parent, desk, appointments, notes string
 	a, err := openAdmin(ctx, "admin unit create", "Create a police unit.", args[1:], getenv, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&u.Code, "code", "", "unit `code`, unique (e.g. CSP-LYON03)")
 		fs.StringVar(&u.Name, "name", "", "unit `name` as shown to the public")
@@ -70,7 +70,9 @@ func runAdminUnit(ctx context.Context, args []string, getenv func(string) string
 		fs.StringVar(&u.Postcode, "postcode", "", "postcode")
 		fs.StringVar(&u.City, "city", "", "town")
 		fs.StringVar(&u.Phone, "phone", "", "telephone number")
-		fs.StringVar(&hours, "hours", "", "opening hours, lines separated by ';'")
+		fs.StringVar(&desk, "hours", "", "desk opening `hours` in opening_hours syntax: \"24/7\", or \"Mo-Fr 08:30-12:00,14:00-18:00; Sa 09:00-12:00; PH off\"")
+		fs.StringVar(&appointments, "appointment-hours", "", "pre-complaint appointment `hours`, same syntax, when said apart from the desk's")
+		fs.StringVar(&notes, "hours-notes", "", "comma-separated `notes` on the hours: call_17, no_public, summoned")
 		fs.Float64Var(&u.Lat, "lat", 0, "latitude")
 		fs.Float64Var(&u.Lon, "lon", 0, "longitude")
 		fs.BoolVar(&u.AcceptsAppointments, "appointments", false, "the unit takes pre-complaint appointments")
@@ -95,10 +97,19 @@ func runAdminUnit(ctx context.Context, args []string, getenv func(string) string
 		}
 		u.ParentID = p.ID
 	}
-	for _, h := range strings.Split(hours, ";") {
-		if h = strings.TrimSpace(h); h != "" {
-			u.Hours = append(u.Hours, h)
+	if u.Hours.Desk, err = station.ParseSchedule(desk); err != nil {
+		return usageError{"admin unit create: --hours: " + err.Error()}
+	}
+	if u.Hours.Appointments, err = station.ParseSchedule(appointments); err != nil {
+		return usageError{"admin unit create: --appointment-hours: " + err.Error()}
+	}
+	for _, n := range strings.Split(notes, ",") {
+		if n = strings.TrimSpace(n); n == "" {
+			continue
+		} else if !station.Note(n).Valid() {
+			return usageError{fmt.Sprintf("admin unit create: --hours-notes: unknown note %q (call_17, no_public, summoned)", n)}
 		}
+		u.Hours.Notes = append(u.Hours.Notes, station.Note(n))
 	}
 	u.ID = a.ids.New()
 	if err := a.store.CreateUnit(ctx, u); err != nil {

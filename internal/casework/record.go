@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/guichet/guichet"
@@ -43,14 +42,17 @@ func (s *Service) ComplaintRecord(ctx context.Context, p account.Principal, plRe
 		BirthDate: form.BirthDate, BirthPlace: form.BirthPlace,
 		Address: form.Address, Postcode: form.Postcode, City: form.City, Email: form.Email, Phone: form.Phone,
 		Category: string(form.Category), FactsFrom: form.FactsFrom, FactsTo: form.FactsTo,
-		Place:       strings.TrimSpace(strings.Join(slices.DeleteFunc([]string{form.PlaceAddress, strings.TrimSpace(form.PlacePostcode + " " + form.PlaceCity)}, isEmpty), ", ")),
+		Place:       form.PlaceLine(),
 		Description: form.Description, LogIndex: -1,
+	}
+	if !form.HomeInFrance() {
+		rec.Country = complaint.CountryName(form.Country, "fr") // the record is in French
 	}
 	if id != nil {
 		rec.IDDocument, rec.AgentPseudonym, rec.AgentServiceNumber = string(id.Document), id.Agent, id.ServiceNumber
 	}
 	for _, it := range form.Items {
-		rec.Items = append(rec.Items, receipt.ComplaintItem{Kind: it.Kind, Description: it.Description, Value: it.Value, Serial: it.Serial, Plate: it.Plate})
+		rec.Items = append(rec.Items, receipt.ComplaintItem{Kind: it.Kind, Description: it.Description, Value: it.Value, Serial: it.Serial, Plate: it.Plate, ForeignPlate: it.ForeignPlate()})
 	}
 	if pl.UnitID != "" {
 		if u, err := s.d.Store.Unit(ctx, pl.UnitID); err == nil {
@@ -95,5 +97,3 @@ func (s *Service) convertedIndex(ctx context.Context, pl casefile.Case) (int64, 
 	}
 	return -1, fmt.Errorf("complaint %s: no conversion event: %w", pl.Ref, guichet.ErrNotFound)
 }
-
-func isEmpty(s string) bool { return s == "" }

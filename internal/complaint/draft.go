@@ -123,12 +123,14 @@ func MergeStep(dst *Form, step Step, in Form) {
 	case StepIdentity:
 		dst.Civility, dst.LastName, dst.FirstName, dst.BirthDate = in.Civility, in.LastName, in.FirstName, in.BirthDate
 		dst.BirthPlace, dst.Email, dst.Phone = in.BirthPlace, in.Email, in.Phone
-		dst.Address, dst.Postcode, dst.City = in.Address, in.Postcode, in.City
+		dst.Address, dst.Postcode, dst.City, dst.Country = in.Address, in.Postcode, in.City, in.Country
 	case StepFacts:
 		dst.FactsFrom, dst.FactsTo = in.FactsFrom, in.FactsTo
+		dst.PlaceKind, dst.PlaceDetails, dst.PlaceNear = in.PlaceKind, in.PlaceDetails, in.PlaceNear
 		dst.PlaceAddress, dst.PlacePostcode, dst.PlaceCity, dst.Description = in.PlaceAddress, in.PlacePostcode, in.PlaceCity, in.Description
 	case StepItems:
 		dst.Items = append([]Item(nil), in.Items...)
+		normalizePlates(dst.Items)
 	case StepStation:
 		dst.UnitID, dst.SlotID = in.UnitID, in.SlotID
 	case StepReview:

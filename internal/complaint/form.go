@@ -74,6 +74,28 @@ type Item struct {
 	Value       string `json:"value"`  // euros as typed: "1 234,50"
 	Serial      string `json:"serial"` // serial number or IMEI
 	Plate       string `json:"plate"`  // registration plate, for vehicles
+	// PlateCountry is the ISO 3166 code of the country that issued Plate,
+	// "" when not said (see NormalizePlate).
+	PlateCountry string `json:"plate_country,omitempty"`
+}
+
+// ForeignPlate reports whether the item's plate is not a French one.
+func (it Item) ForeignPlate() bool {
+	p, err := NormalizePlate(it.Plate, it.PlateCountry)
+	return err == nil && p.Foreign
+}
+
+// normalizePlates puts every plate that reads as one in its canonical form
+// and leaves the others as typed, for their error to show them.
+func normalizePlates(items []Item) {
+	for i := range items {
+		if strings.TrimSpace(items[i].Plate) == "" {
+			continue
+		}
+		if p, err := NormalizePlate(items[i].Plate, items[i].PlateCountry); err == nil {
+			items[i].Plate = p.Text
+		}
+	}
 }
 
 // EvidenceFile describes one uploaded file of a draft or case.
@@ -104,14 +126,25 @@ type Form struct {
 	Email      string `json:"email"`
 	Phone      string `json:"phone"`
 	Address    string `json:"address"`
-	Postcode   string `json:"postcode"`
+	Postcode   string `json:"postcode"` // 5 digits in France; else a postcode or region, if any
 	City       string `json:"city"`
+	// Country is the ISO 3166 code of the home address; "" is France
+	// (forms sealed before addresses had a country).
+	Country string `json:"country,omitempty"`
 
-	FactsFrom     string `json:"facts_from"` // YYYY-MM-DDTHH:MM, Europe/Paris
-	FactsTo       string `json:"facts_to"`
+	FactsFrom string `json:"facts_from"` // YYYY-MM-DDTHH:MM, Europe/Paris
+	FactsTo   string `json:"facts_to"`
+	// PlaceKind says how the place of the facts is given: PlaceAddress (or
+	// "", for forms sealed before places had a kind) for an address in
+	// France, with its postcode and town; PlaceElsewhere for a place with
+	// no postcode (a train, a road, abroad), described in PlaceDetails with
+	// the nearest town, département or country in PlaceNear if known.
+	PlaceKind     string `json:"place_kind,omitempty"`
 	PlaceAddress  string `json:"place_address"`
 	PlacePostcode string `json:"place_postcode"`
 	PlaceCity     string `json:"place_city"`
+	PlaceDetails  string `json:"place_details,omitempty"`
+	PlaceNear     string `json:"place_near,omitempty"`
 	Description   string `json:"description"`
 
 	Items    []Item         `json:"items"`
@@ -121,6 +154,55 @@ type Form struct {
 	SlotID string `json:"slot_id"`
 
 	Consent bool `json:"consent"`
+}
+
+// Kinds of place of the facts (Form.PlaceKind).
+const (
+	PlaceAtAddress = "address"
+	PlaceElsewhere = "elsewhere"
+)
+
+// PlaceIsAddress reports whether the place of the facts is an address with
+// a postcode (the default) rather than a place described in words.
+func (f *Form) PlaceIsAddress() bool { return f.PlaceKind != PlaceElsewhere }
+
+// HomeInFrance reports whether the home address is in France.
+func (f *Form) HomeInFrance() bool { return IsFrance(f.Country) }
+
+// PlaceLine is the place of the facts on one line, for records: "12 rue
+// Servient, 69003 Lyon" or "TGV 6603 Paris–Marseille, voiture 12 — Valence".
+func (f *Form) PlaceLine() string {
+	if f.PlaceIsAddress() {
+		return joinNonEmpty(", ", f.PlaceAddress, strings.TrimSpace(strings.TrimSpace(f.PlacePostcode)+" "+strings.TrimSpace(f.PlaceCity)))
+	}
+	return joinNonEmpty(" — ", f.PlaceDetails, f.PlaceNear)
+}
+
+// StationQuery is what the station step searches by default: the postcode
+// of the facts, else the town, département or country given as nearest,
+// else the postcode of a home in France; "" when there is none of these.
+func (f *Form) StationQuery() string {
+	if f.PlaceIsAddress() {
+		if q := strings.TrimSpace(f.PlacePostcode); q != "" {
+			return q
+		}
+	} else if q := strings.TrimSpace(f.PlaceNear); q != "" {
+		return q
+	}
+	if f.HomeInFrance() {
+		return strings.TrimSpace(f.Postcode)
+	}
+	return ""
+}
+
+func joinNonEmpty(sep string, parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, sep)
 }
 
 // Reason tells why a situation is not for an online pre-complaint, and so
@@ -177,19 +259,18 @@ func Eligibility(f Form) (Reason, error) {
 
 // Limits on free text, in characters.
 const (
-	maxShort       = 100
-	maxAddress     = 200
-	minDescription = 20
-	maxDescription = 5000
-	maxItems       = 20
-	maxValueCents  = 100_000_000_00 // 100 M€
+	maxShort   = 100
+	maxAddress = 200
+	// maxForeignPostcode leaves room for a region ("Baden-Württemberg").
+	maxForeignPostcode = 40
+	minDescription     = 20
+	maxDescription     = 5000
+	maxItems           = 20
+	maxValueCents      = 100_000_000_00 // 100 M€
 )
 
 var (
 	postcodeRE = regexp.MustCompile(`^(?:0[1-9]|[1-8]\d|9[0-8])\d{3}$`)
-	// French plates: SIV (AB-123-CD) since 2009, FNI (1234 AB 56) before.
-	plateSIV = regexp.MustCompile(`^[A-HJ-NP-TV-Z]{2}-?\d{3}-?[A-HJ-NP-TV-Z]{2}$`)
-	plateFNI = regexp.MustCompile(`^\d{1,4} ?[A-Z]{1,3} ?(?:\d{2}|2A|2B|97\d)$`)
 )
 
 // localLayout is the layout of <input type="datetime-local">.
@@ -287,7 +368,15 @@ func validateIdentity(v *guichet.ValidationError, f *Form, now time.Time) {
 		}
 	}
 	text(v, "address", f.Address, true, maxAddress)
-	postcode(v, "postcode", f.Postcode, true)
+	if _, ok := LookupCountry(f.Country); !ok {
+		v.Add("country", "err.invalid")
+	}
+	if f.HomeInFrance() {
+		postcode(v, "postcode", f.Postcode, true)
+	} else {
+		// Many countries have no postcode; some write a region instead.
+		text(v, "postcode", f.Postcode, false, maxForeignPostcode)
+	}
 	text(v, "city", f.City, true, maxShort)
 }
 
@@ -338,9 +427,19 @@ func validateFacts(v *guichet.ValidationError, f *Form, now time.Time) {
 			v.Add("facts_to", "err.before_start")
 		}
 	}
-	text(v, "place_address", f.PlaceAddress, false, maxAddress)
-	postcode(v, "place_postcode", f.PlacePostcode, true)
-	text(v, "place_city", f.PlaceCity, true, maxShort)
+	switch f.PlaceKind {
+	case "", PlaceAtAddress:
+		text(v, "place_address", f.PlaceAddress, false, maxAddress)
+		postcode(v, "place_postcode", f.PlacePostcode, true)
+		text(v, "place_city", f.PlaceCity, true, maxShort)
+	case PlaceElsewhere:
+		// The address fields may hold what was typed before choosing this
+		// kind: they are kept, and not checked.
+		text(v, "place_details", f.PlaceDetails, true, maxAddress)
+		text(v, "place_near", f.PlaceNear, false, maxShort)
+	default:
+		v.Add("place_kind", "err.choose")
+	}
 	d := strings.TrimSpace(f.Description)
 	switch n := utf8.RuneCountInString(d); {
 	case n == 0:
@@ -385,14 +484,19 @@ func validateItems(v *guichet.ValidationError, f *Form) {
 		if it.Kind == "phone" && isDigits(strings.ReplaceAll(it.Serial, " ", "")) && len(strings.ReplaceAll(it.Serial, " ", "")) == 15 && !luhnValid(strings.ReplaceAll(it.Serial, " ", "")) {
 			v.Add(p+"serial", "err.imei")
 		}
-		if it.Kind == "vehicle" {
-			hasVehicle = true
-			if strings.TrimSpace(it.Plate) == "" {
-				v.Add(p+"plate", "err.required")
-			} else if _, err := NormalizePlate(it.Plate); err != nil {
+		// The plate is optional, for any kind: a stolen bicycle or trailer
+		// may have one, and a citizen may not know a vehicle's by heart.
+		if it.PlateCountry != "" {
+			if _, ok := LookupCountry(it.PlateCountry); !ok {
+				v.Add(p+"plate_country", "err.invalid")
+			}
+		}
+		if strings.TrimSpace(it.Plate) != "" {
+			if _, err := NormalizePlate(it.Plate, it.PlateCountry); err != nil {
 				v.Add(p+"plate", "err.plate")
 			}
 		}
+		hasVehicle = hasVehicle || it.Kind == "vehicle"
 	}
 	if f.Category == VehicleTheft && !hasVehicle && len(items) > 0 {
 		v.Add("items", "err.items.vehicle")
@@ -407,20 +511,6 @@ func nonEmptyItems(items []Item) []Item {
 		}
 	}
 	return out
-}
-
-// NormalizePlate returns a French registration plate in canonical form
-// (AB-123-CD for SIV plates, "1234 AB 56" for older ones).
-func NormalizePlate(s string) (string, error) {
-	p := strings.ToUpper(strings.Join(strings.Fields(s), " "))
-	if plateSIV.MatchString(p) {
-		c := strings.ReplaceAll(p, "-", "")
-		return c[:2] + "-" + c[2:5] + "-" + c[5:], nil
-	}
-	if plateFNI.MatchString(p) {
-		return p, nil
-	}
-	return "", guichet.ErrInvalid
 }
 
 // ParseEuros reads an amount typed in euros ("1 234,50", "1234.5", "12 €")

@@ -20,7 +20,7 @@ const DemoPassword = "guichet demo 2026"
 var SubUnit = station.Unit{
 	Code: "BPF-LYON03", Name: "Brigade de protection de la famille de Lyon 3e", Kind: station.Commissariat,
 	Address: "47 rue de la Charité", Postcode: "69002", City: "Lyon", Lat: 45.7561, Lon: 4.8323,
-	Phone: "04 78 78 40 40", Hours: []string{"Sur convocation"},
+	Phone: "04 78 78 40 40", Hours: station.Hours{Notes: []station.Note{station.NoteSummoned}},
 }
 
 // AgentLogin is a seeded account as printed for testers.

@@ -2,16 +2,15 @@ package demo
 
 import "github.com/guichet/guichet/internal/station"
 
-// weekday hours shared by most commissariats in the seed.
+// hours shared by the commissariats and by the brigades of the seed.
 var (
-	hoursCommissariat = []string{
-		"Accueil 24 h/24, 7 j/7",
-		"Rendez-vous pré-plainte : lundi–vendredi 9 h–12 h, 14 h–17 h 30",
+	hoursCommissariat = station.Hours{
+		Desk:         station.Schedule{Always: true},
+		Appointments: station.MustParseSchedule("Mo-Fr 09:00-12:00,14:00-17:30"),
 	}
-	hoursBrigade = []string{
-		"Lundi–samedi 8 h–12 h, 14 h–18 h",
-		"Dimanche et jours fériés 9 h–12 h, 15 h–18 h",
-		"En dehors de ces horaires : composez le 17",
+	hoursBrigade = station.Hours{
+		Desk:  station.MustParseSchedule("Mo-Sa 08:00-12:00,14:00-18:00; Su,PH 09:00-12:00,15:00-18:00"),
+		Notes: []station.Note{station.NoteCall17},
 	}
 )
 
@@ -60,5 +59,5 @@ var Units = []station.Unit{
 		Phone: "03 85 21 51 00", Hours: hoursBrigade, AcceptsAppointments: true},
 	{Code: "DDSP-69", Name: "Direction départementale de la police nationale du Rhône", Kind: station.Commissariat,
 		Address: "40 rue Marius-Berliet", Postcode: "69008", City: "Lyon", Lat: 45.7370, Lon: 4.8710,
-		Phone: "04 78 78 40 40", Hours: []string{"Services administratifs, sans accueil du public"}, AcceptsAppointments: false},
+		Phone: "04 78 78 40 40", Hours: station.Hours{Notes: []station.Note{station.NoteNoPublic}}, AcceptsAppointments: false},
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -18,14 +19,15 @@ func (s *Store) CreateUnit(ctx context.Context, u station.Unit) error {
 	if u.ID == "" || u.Code == "" || u.Name == "" {
 		return fmt.Errorf("postgres: create unit %q: id, code and name are required: %w", u.Code, guichet.ErrInvalid)
 	}
-	hours := u.Hours
-	if hours == nil {
-		hours = []string{}
+	hours, err := json.Marshal(u.Hours)
+	if err != nil {
+		return fmt.Errorf("postgres: create unit %s: hours: %w", u.Code, err)
 	}
-	err := s.Transact(ctx, func(tx pgx.Tx) error {
+	// hours, the lines of text of before, is written empty (0006).
+	err = s.Transact(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO units
-			(id, code, name, kind, parent_id, address, postcode, city, lat, lon, phone, hours, accepts_appointments)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			(id, code, name, kind, parent_id, address, postcode, city, lat, lon, phone, hours, opening_hours, accepts_appointments)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '{}', $12, $13)`,
 			u.ID, u.Code, u.Name, string(u.Kind), nullStr(u.ParentID), u.Address, u.Postcode, u.City,
 			u.Lat, u.Lon, u.Phone, hours, u.AcceptsAppointments)
 		return classify(err)
@@ -36,17 +38,23 @@ func (s *Store) CreateUnit(ctx context.Context, u station.Unit) error {
 	return nil
 }
 
-const unitColumns = `id, code, name, kind, parent_id, address, postcode, city, lat, lon, phone, hours, accepts_appointments`
+const unitColumns = `id, code, name, kind, parent_id, address, postcode, city, lat, lon, phone, opening_hours, accepts_appointments`
 
 func scanUnit(row pgx.Row) (station.Unit, error) {
 	var (
-		u    station.Unit
-		kind string
+		u     station.Unit
+		kind  string
+		hours []byte
 	)
-	err := row.Scan(&u.ID, &u.Code, &u.Name, &kind, str(&u.ParentID), &u.Address, &u.Postcode, &u.City,
-		&u.Lat, &u.Lon, &u.Phone, &u.Hours, &u.AcceptsAppointments)
+	if err := row.Scan(&u.ID, &u.Code, &u.Name, &kind, str(&u.ParentID), &u.Address, &u.Postcode, &u.City,
+		&u.Lat, &u.Lon, &u.Phone, &hours, &u.AcceptsAppointments); err != nil {
+		return station.Unit{}, err
+	}
 	u.Kind = station.Kind(kind)
-	return u, err
+	if err := json.Unmarshal(hours, &u.Hours); err != nil {
+		return station.Unit{}, fmt.Errorf("hours: %w", err)
+	}
+	return u, nil
 }
 
 // ListUnits returns every unit, ordered by name (byte order), then ID.

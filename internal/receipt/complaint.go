@@ -26,6 +26,7 @@ type Complaint struct {
 	Civility, LastName, FirstName string
 	BirthDate, BirthPlace         string // YYYY-MM-DD, town
 	Address, Postcode, City       string
+	Country                       string // in French; "" for France
 	Email, Phone                  string
 	IDDocument                    string // code: cni, passport, …
 
@@ -44,6 +45,7 @@ type Complaint struct {
 // ComplaintItem is one stolen or damaged good on the record.
 type ComplaintItem struct {
 	Kind, Description, Value, Serial, Plate string
+	ForeignPlate                            bool
 }
 
 // complaintLabels is every fixed string of the complaint record.
@@ -52,7 +54,7 @@ var complaintLabels = struct {
 	unitHeading, unit, taken                                      string
 	personHeading, name, born, address, contact, idDoc, idChecked string
 	factsHeading, category, period, from, to, place, description  string
-	itemsHeading, noItems, value, serial, plate                   string
+	itemsHeading, noItems, value, serial, plate, foreignPlate     string
 	agentHeading, agent, legalTitle, legal, logHeading, logIndex  string
 	logPending, footer, page, parisTime                           string
 	categories, items, documents, civilities                      map[string]string
@@ -85,6 +87,7 @@ var complaintLabels = struct {
 	value:         "valeur",
 	serial:        "n° de série",
 	plate:         "immatriculation",
+	foreignPlate:  "étrangère",
 	agentHeading:  "Agent ayant reçu la plainte",
 	agent:         "Agent %s, matricule %s",
 	legalTitle:    "Mentions légales",
@@ -175,7 +178,7 @@ func ComplaintPDF(c Complaint) ([]byte, error) {
 		}
 		row(pdf, t(lb.born), t(born), "")
 	}
-	row(pdf, t(lb.address), t(strings.TrimSpace(c.Address+"\n"+c.Postcode+" "+c.City)), "")
+	row(pdf, t(lb.address), t(strings.TrimSpace(c.Address+"\n"+strings.TrimSpace(c.Postcode+" "+c.City)+"\n"+c.Country)), "")
 	if contact := strings.TrimSpace(strings.Join(slices.DeleteFunc([]string{c.Email, c.Phone}, isEmpty), " · ")); contact != "" {
 		row(pdf, t(lb.contact), t(contact), "")
 	}
@@ -212,7 +215,9 @@ func ComplaintPDF(c Complaint) ([]byte, error) {
 		if it.Serial != "" {
 			parts = append(parts, lb.serial+" "+it.Serial)
 		}
-		if it.Plate != "" {
+		if it.Plate != "" && it.ForeignPlate {
+			parts = append(parts, lb.plate+" "+it.Plate+" ("+lb.foreignPlate+")")
+		} else if it.Plate != "" {
 			parts = append(parts, lb.plate+" "+it.Plate)
 		}
 		pdf.SetX(margin + 2)

@@ -107,3 +107,26 @@ func TestComplaintContent(t *testing.T) {
 		t.Errorf("empty complaint: %v", err)
 	}
 }
+
+// TestComplaintAbroad: a complainant living abroad, robbed on a train, with
+// a foreign plate, reads all of it on the record.
+func TestComplaintAbroad(t *testing.T) {
+	c := sampleComplaint()
+	c.Address, c.Postcode, c.City, c.Country = "Hauptstraße 5", "80331", "München", "Allemagne"
+	c.Place = "TGV 6603 Paris–Marseille, voiture 12 — Valence"
+	c.Items = []ComplaintItem{{Kind: "vehicle", Description: "Golf", Plate: "M AB 1234", ForeignPlate: true}, {Kind: "vehicle", Description: "Clio", Plate: "AB-123-CD"}}
+	b, err := ComplaintPDF(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := pageText(t, b)
+	for _, s := range []string{"Hauptstraße 5", "80331 München", "Allemagne", "TGV 6603 Paris–Marseille, voiture 12 — Valence",
+		"immatriculation M AB 1234 (étrangère)", "immatriculation AB-123-CD"} {
+		if !strings.Contains(text, s) {
+			t.Errorf("page text lacks %q", s)
+		}
+	}
+	if strings.Contains(text, "AB-123-CD (étrangère)") {
+		t.Error("a French plate said foreign")
+	}
+}

@@ -15,8 +15,9 @@ type labels struct {
 	refLabel      string
 	caseHeading   string
 	category      string
-	submitted     string
 	station       string
+	phone         string // fmt: number
+	hours         string
 	appointment   string
 	noAppointment string
 	noticeTitle   string
@@ -26,8 +27,10 @@ type labels struct {
 	followHeading string
 	scan          string
 	logHeading    string
-	logIndex      string // fmt: index
+	sealed        string
 	logPending    string
+	technical     string // labels the log entry and checkpoint
+	logIndex      string // fmt: index
 	checkpoint    string
 	footer        string // fmt: reference
 	page          string // fmt: page, total alias
@@ -44,8 +47,9 @@ var catalogue = map[string]*labels{
 		refLabel:      "RÉFÉRENCE DU DOSSIER",
 		caseHeading:   "Votre démarche",
 		category:      "Nature des faits",
-		submitted:     "Déposée le",
 		station:       "Service choisi",
+		phone:         "Tél.\u00a0%s",
+		hours:         "Horaires",
 		appointment:   "Rendez-vous",
 		noAppointment: "Aucun rendez-vous réservé\u00a0: présentez-vous au service aux heures d’ouverture.",
 		noticeTitle:   "Ceci n’est pas une plainte",
@@ -61,14 +65,18 @@ var catalogue = map[string]*labels{
 		},
 		followHeading: "Suivre votre dossier",
 		scan:          "Scannez ce code ou ouvrez l’adresse suivante\u00a0:",
-		logHeading:    "Journal de transparence",
-		logIndex:      "Le dépôt de votre pré-plainte est inscrit au journal public sous le numéro %d. Ce journal ne contient aucune donnée personnelle.",
-		logPending:    "L’inscription du dépôt au journal public est en cours\u00a0; son numéro figurera sur la page de suivi.",
-		checkpoint:    "Point de contrôle signé du journal\u00a0:",
-		footer:        "Récépissé de la pré-plainte %s",
-		page:          "Page %d/%s",
-		parisTime:     "Heures exprimées à l’heure de Paris.",
-		date:          frenchDate,
+		logHeading:    "Dépôt scellé",
+		sealed: "Votre dépôt est scellé dans un registre public\u202f: personne ne peut le modifier ou le supprimer sans que cela se voie. " +
+			"Ce registre ne contient aucune donnée personnelle.",
+		logPending: "Votre dépôt est en cours de scellement dans un registre public, qui ne contient aucune donnée personnelle\u202f; " +
+			"la page de suivi le confirmera.",
+		technical:  "Pour vérification technique\u202f:",
+		logIndex:   "dépôt inscrit au journal de transparence sous le numéro %d.",
+		checkpoint: "Point de contrôle signé du journal qui le couvre\u202f:",
+		footer:     "Récépissé de la pré-plainte %s",
+		page:       "Page %d/%s",
+		parisTime:  "Heures exprimées à l’heure de Paris.",
+		date:       frenchDate,
 	},
 	"en": {
 		service:       "ONLINE PRE-COMPLAINT",
@@ -78,8 +86,9 @@ var catalogue = map[string]*labels{
 		refLabel:      "CASE REFERENCE",
 		caseHeading:   "Your request",
 		category:      "Type of offence",
-		submitted:     "Submitted on",
 		station:       "Chosen station",
+		phone:         "Tel.\u00a0%s",
+		hours:         "Opening hours",
 		appointment:   "Appointment",
 		noAppointment: "No appointment booked: go to the station during its opening hours.",
 		noticeTitle:   "This is not a complaint",
@@ -95,14 +104,18 @@ var catalogue = map[string]*labels{
 		},
 		followHeading: "Follow your case",
 		scan:          "Scan this code or open the following address:",
-		logHeading:    "Transparency log",
-		logIndex:      "The submission of your pre-complaint is recorded in the public log at index %d. The log holds no personal data.",
-		logPending:    "The submission is being recorded in the public log; its index will appear on the status page.",
-		checkpoint:    "Signed log checkpoint:",
-		footer:        "Receipt for pre-complaint %s",
-		page:          "Page %d/%s",
-		parisTime:     "Times are Paris time.",
-		date:          englishDate,
+		logHeading:    "Sealed filing",
+		sealed: "Your filing is sealed in a public register: nobody can change or delete it without it showing. " +
+			"The register holds no personal data.",
+		logPending: "Your filing is being sealed in a public register, which holds no personal data; " +
+			"the status page will confirm it.",
+		technical:  "For technical verification:",
+		logIndex:   "filing recorded in the transparency log at index %d.",
+		checkpoint: "Signed checkpoint of the log covering it:",
+		footer:     "Receipt for pre-complaint %s",
+		page:       "Page %d/%s",
+		parisTime:  "Times are Paris time.",
+		date:       englishDate,
 	},
 }
 
@@ -134,7 +147,8 @@ func frenchDate(t time.Time) string {
 		frDays[t.Weekday()], day, frMonths[t.Month()-1], t.Year(), t.Hour(), t.Minute())
 }
 
-// englishDate formats t as "Thursday 12 March 2026 at 14:05".
+// englishDate formats t as English pages do: "Thursday 12 March 2026,
+// 2:05 pm" (no-break spaces keep "12 March" and "2:05 pm" whole).
 func englishDate(t time.Time) string {
-	return t.Format("Monday 2 January 2006 at 15:04")
+	return t.Format("Monday 2\u00a0January 2006, 3:04\u00a0pm")
 }

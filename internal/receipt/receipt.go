@@ -40,6 +40,11 @@ type Receipt struct {
 	SubmittedAt time.Time
 	// UnitName and UnitAddress describe the station chosen by the citizen.
 	UnitName, UnitAddress string
+	// UnitPhone is the station's telephone number, as displayed.
+	UnitPhone string
+	// UnitHours is the station's opening hours, one line per group of
+	// days, already in Lang (station.Hours.Lines).
+	UnitHours []string
 	// Appointment is the booked slot; zero if none.
 	Appointment time.Time
 	// StatusURL is the absolute http(s) address of the status page, encoded
@@ -61,6 +66,7 @@ const (
 	maxShort = 200  // reference, category, unit name and address
 	maxURL   = 512  // status page address
 	maxLong  = 2048 // checkpoint
+	maxHours = 8    // lines of opening hours
 )
 
 // paris is the time zone every time on the receipt is shown in.
@@ -136,14 +142,20 @@ func PDF(r Receipt) ([]byte, error) {
 
 	// The case.
 	heading(pdf, t(lb.caseHeading))
+	// When it was submitted is said under the title.
 	row(pdf, t(lb.category), t(r.Category), "B")
-	row(pdf, t(lb.submitted), t(lb.date(submitted)), "")
 	if r.UnitName != "" || r.UnitAddress != "" {
 		station := r.UnitName
 		if r.UnitAddress != "" {
 			station = strings.TrimSpace(station + "\n" + r.UnitAddress)
 		}
+		if r.UnitPhone != "" {
+			station += " · " + fmt.Sprintf(lb.phone, r.UnitPhone)
+		}
 		row(pdf, t(lb.station), t(station), "")
+	}
+	if len(r.UnitHours) > 0 {
+		smallRow(pdf, t(lb.hours), t(strings.Join(r.UnitHours, "\n")))
 	}
 	if r.Appointment.IsZero() {
 		row(pdf, t(lb.appointment), t(lb.noAppointment), "")
@@ -159,15 +171,15 @@ func PDF(r Receipt) ([]byte, error) {
 	heading(pdf, t(lb.bringHeading))
 	setColor(pdf.SetTextColor, ink)
 	for _, item := range lb.bring {
-		pdf.SetFont("Helvetica", "", 10)
+		pdf.SetFont("Helvetica", "", 9.5)
 		pdf.SetX(margin + 2)
-		pdf.CellFormat(5, 5.2, t("•"), "", 0, "L", false, 0, "")
-		pdf.MultiCell(contentW-7, 5.2, t(item), "", "L", false)
+		pdf.CellFormat(5, 4.8, t("•"), "", 0, "L", false, 0, "")
+		pdf.MultiCell(contentW-7, 4.8, t(item), "", "L", false)
 	}
 
 	// Follow the case.
 	heading(pdf, t(lb.followHeading))
-	const qrSize = 30.0
+	const qrSize = 27.0 // 27 mm, scanned at arm's length
 	if pdf.GetY()+qrSize > 297-24 {
 		pdf.AddPage()
 	}
@@ -194,26 +206,40 @@ func PDF(r Receipt) ([]byte, error) {
 		pdf.SetY(max(pdf.GetY(), y+qrSize-2))
 	}
 
-	// Transparency log.
+	// The public register, in plain words; the log entry and its signed
+	// checkpoint, for a specialist's check, small and labelled below.
 	heading(pdf, t(lb.logHeading))
 	setColor(pdf.SetTextColor, ink)
 	pdf.SetFont("Helvetica", "", 9)
 	if r.LogIndex >= 0 {
-		pdf.MultiCell(contentW, 4.6, t(fmt.Sprintf(lb.logIndex, r.LogIndex)), "", "L", false)
+		pdf.MultiCell(contentW, 4.4, t(lb.sealed), "", "L", false)
 	} else {
-		pdf.MultiCell(contentW, 4.6, t(lb.logPending), "", "L", false)
+		pdf.MultiCell(contentW, 4.4, t(lb.logPending), "", "L", false)
 	}
-	if cp := strings.TrimSpace(r.Checkpoint); cp != "" {
+	cp := strings.TrimSpace(r.Checkpoint)
+	if r.LogIndex >= 0 || cp != "" {
+		var what []string
+		if r.LogIndex >= 0 {
+			what = append(what, fmt.Sprintf(lb.logIndex, r.LogIndex))
+		}
+		if cp != "" {
+			what = append(what, lb.checkpoint)
+		}
 		pdf.Ln(1.5)
 		setColor(pdf.SetTextColor, muted)
-		pdf.SetFont("Helvetica", "", 8)
-		pdf.CellFormat(contentW, 4, t(lb.checkpoint), "", 1, "L", false, 0, "")
-		setColor(pdf.SetFillColor, paper)
-		setColor(pdf.SetTextColor, ink)
-		pdf.SetFont("Courier", "", 7)
-		pdf.SetCellMargin(2)
-		pdf.MultiCell(contentW, 3.4, t(cp), "", "L", true)
-		pdf.SetCellMargin(1)
+		pdf.SetFont("Helvetica", "B", 7)
+		label := t(lb.technical)
+		w := pdf.GetStringWidth(label + " ")
+		pdf.CellFormat(w, 3.2, label, "", 0, "L", false, 0, "")
+		pdf.SetFont("Helvetica", "", 7)
+		pdf.MultiCell(contentW-w, 3.2, t(strings.Join(what, " ")), "", "L", false)
+		if cp != "" {
+			setColor(pdf.SetFillColor, paper)
+			pdf.SetFont("Courier", "", 5.5)
+			pdf.SetCellMargin(1.5)
+			pdf.MultiCell(contentW, 2.4, t(cp), "", "L", true)
+			pdf.SetCellMargin(1)
+		}
 	}
 
 	var buf bytes.Buffer
@@ -271,6 +297,21 @@ func row(pdf *fpdf.Fpdf, label, value, style string) {
 	pdf.SetFont("Helvetica", style, 10.5)
 	pdf.SetXY(margin+labelW, y)
 	pdf.MultiCell(contentW-labelW, 5.6, value, "", "L", false)
+	pdf.Ln(0.8)
+}
+
+// smallRow writes a label/value line in a smaller type, for details such
+// as opening hours.
+func smallRow(pdf *fpdf.Fpdf, label, value string) {
+	y := pdf.GetY()
+	setColor(pdf.SetTextColor, muted)
+	pdf.SetFont("Helvetica", "", 9.5)
+	pdf.SetXY(margin, y)
+	pdf.CellFormat(labelW, 5, label, "", 0, "L", false, 0, "")
+	setColor(pdf.SetTextColor, ink)
+	pdf.SetFont("Helvetica", "", 9.5)
+	pdf.SetXY(margin+labelW, y+0.3)
+	pdf.MultiCell(contentW-labelW, 4.6, value, "", "L", false)
 	pdf.Ln(0.8)
 }
 
@@ -350,11 +391,21 @@ func validate(r Receipt) error {
 		{"UnitName", r.UnitName, maxShort},
 		{"TrackingHint", r.TrackingHint, 2 * maxShort},
 		{"UnitAddress", r.UnitAddress, maxShort},
+		{"UnitPhone", r.UnitPhone, maxShort},
 		{"StatusURL", r.StatusURL, maxURL},
 		{"Checkpoint", r.Checkpoint, maxLong},
 	} {
 		if utf8.RuneCountInString(f.value) > f.limit {
 			v.Add(f.name, "err.too_long", f.limit)
+		}
+	}
+	if len(r.UnitHours) > maxHours {
+		v.Add("UnitHours", "err.too_long", maxHours)
+	}
+	for _, h := range r.UnitHours {
+		if utf8.RuneCountInString(h) > maxShort {
+			v.Add("UnitHours", "err.too_long", maxShort)
+			break
 		}
 	}
 	return v.Err()
@@ -363,7 +414,7 @@ func validate(r Receipt) error {
 // normalize replaces characters that the core fonts' code page (cp1252)
 // lacks but that have a faithful stand-in; fpdf would print "." for them.
 var normalize = strings.NewReplacer(
-	"\u202f", " ", // narrow no-break space (French typography)
+	"\u202f", "\u00a0", // narrow no-break space (French typography): still no break
 	"\u2009", " ", // thin space
 	"\u2010", "-", "\u2011", "-", "\u2012", "-", // hyphens
 	"\u2212", "-", // minus sign

@@ -33,6 +33,8 @@ func sample() Receipt {
 		SubmittedAt:  time.Date(2026, 3, 12, 13, 5, 42, 0, time.UTC),
 		UnitName:     "Commissariat de police de Lyon 3e arrondissement",
 		UnitAddress:  "52 rue Paul Bert, 69003 Lyon",
+		UnitPhone:    "04 78 60 20 20",
+		UnitHours:    []string{"Accueil 24\u202fh/24, 7\u202fj/7", "Rendez-vous de pré-plainte\u202f: du lundi au vendredi, 9\u202fh\u202f–\u202f12\u202fh, 14\u202fh\u202f–\u202f17\u202fh\u202f30"},
 		Appointment:  time.Date(2026, 3, 16, 8, 30, 0, 0, time.UTC),
 		StatusURL:    "https://guichet.example/suivi/PP-2026-7KQ3-M9TX",
 		TrackingHint: "Gardez précieusement le code de suivi qui vous a été remis lors du dépôt : il est demandé pour consulter votre dossier et ne figure pas sur ce récépissé.",
@@ -47,6 +49,7 @@ var cases = map[string]func() Receipt{
 		r := sample()
 		r.Lang = "en"
 		r.Category = "Theft of a bicycle or scooter"
+		r.UnitHours = []string{"Open 24/7", "Pre-complaint appointments: Monday–Friday 9\u00a0am–12\u00a0pm, 2\u00a0pm–5:30\u00a0pm"}
 		r.TrackingHint = "Keep the tracking code you were given at submission: you need it to open your case, and it is not printed on this receipt."
 		return r
 	},
@@ -55,7 +58,7 @@ var cases = map[string]func() Receipt{
 		r.Ref = "PP-2026-0A1B-C2DZ"
 		r.Category = "Escroquerie"
 		r.SubmittedAt = time.Date(2026, 7, 31, 22, 10, 0, 0, time.UTC) // 1 August in Paris
-		r.UnitName, r.UnitAddress = "", ""
+		r.UnitName, r.UnitAddress, r.UnitPhone, r.UnitHours = "", "", "", nil
 		r.Appointment = time.Time{}
 		r.StatusURL = "https://guichet.example/suivi/PP-2026-0A1B-C2DZ"
 		r.TrackingHint = ""
@@ -131,18 +134,20 @@ func TestContent(t *testing.T) {
 			"Commissariat de police de Lyon 3e arrondissement", "52 rue Paul Bert, 69003 Lyon",
 			"Ceci n’est pas une plainte", "pièce d’identité", "factures", "numéros de série",
 			"https://guichet.example/suivi/PP-2026-7KQ3-M9TX",
-			"sous le numéro 4820",
+			"sous le numéro 4820", "Tél. 04 78 60 20 20", "Horaires", "Accueil 24 h/24, 7 j/7",
+			"du lundi au vendredi, 9 h – 12 h, 14 h – 17 h 30",
 			"guichet.example/log", "— guichet.example/log",
 		}, nil},
 		{"en", []string{
-			"Online pre-complaint receipt", "Thursday 12 March 2026 at 14:05",
-			"Monday 16 March 2026 at 09:30", "This is not a complaint", "identity document",
-			"at index 4820",
-		}, []string{"Récépissé"}},
+			// Times as the English pages write them (13:05 UTC is 2:05 pm in Paris).
+			"Online pre-complaint receipt", "Thursday 12 March 2026, 2:05 pm",
+			"Monday 16 March 2026, 9:30 am", "This is not a complaint", "identity document",
+			"at index 4820", "Tel. 04 78 60 20 20", "Opening hours", "Open 24/7", "Monday–Friday 9 am–12 pm, 2 pm–5:30 pm",
+		}, []string{"Récépissé", "14:05", "09:30"}},
 		{"fr-minimal", []string{
 			"samedi 1er août 2026 à 0 h 10", // summer time: UTC+2
 			"Aucun rendez-vous réservé", "en cours",
-		}, []string{"Service choisi", "sous le numéro", "Point de contrôle"}},
+		}, []string{"Service choisi", "sous le numéro", "Point de contrôle", "Pour vérification technique", "Horaires", "Tél."}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b, err := PDF(cases[tc.name]())
@@ -323,6 +328,66 @@ func BenchmarkPDF(b *testing.B) {
 	for b.Loop() {
 		if _, err := PDF(r); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestPlainWords: the receipt says in plain words that the filing is
+// sealed; the log index and the signed checkpoint come only after the
+// small "for technical verification" label, in both languages.
+func TestPlainWords(t *testing.T) {
+	for _, tc := range []struct {
+		name, sealed, label string
+		technical           []string
+	}{
+		{"fr", "Votre dépôt est scellé dans un registre public : personne ne peut le modifier ou le supprimer sans que cela se voie.",
+			"Pour vérification technique", []string{"sous le numéro 4820", "Point de contrôle signé", "— guichet.example/log", "4821"}},
+		{"en", "Your filing is sealed in a public register: nobody can change or delete it without it showing.",
+			"For technical verification", []string{"at index 4820", "Signed checkpoint", "— guichet.example/log", "4821"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := PDF(cases[tc.name]())
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := strings.ReplaceAll(pageText(t, b), "\n", " ")
+			at := strings.Index(text, tc.label)
+			if at < 0 || !strings.Contains(text[:at], tc.sealed) {
+				t.Fatalf("label at %d; plain words before it: %v\n%s", at, strings.Contains(text, tc.sealed), text)
+			}
+			before, after := text[:at], text[at:]
+			for _, s := range append(tc.technical, "index", "checkpoint", "journal public", "public log", "verify") {
+				if strings.Contains(before, s) {
+					t.Errorf("%q before the technical label", s)
+				}
+			}
+			for _, s := range tc.technical {
+				if !strings.Contains(after, s) {
+					t.Errorf("%q missing after the technical label", s)
+				}
+			}
+		})
+	}
+}
+
+// TestOnePage: a receipt with realistic data, the longest hours of the
+// seed units included, holds on one page in both languages.
+func TestOnePage(t *testing.T) {
+	for _, lang := range []string{"fr", "en"} {
+		r := cases[lang]()
+		r.UnitName = "Brigade de gendarmerie de Saint-Rémy-de-Provence"
+		r.UnitAddress = "1 avenue Durand-Maillane, 13210 Saint-Rémy-de-Provence"
+		r.UnitHours = []string{
+			"Du lundi au samedi, 8\u202fh\u202f–\u202f12\u202fh, 14\u202fh\u202f–\u202f18\u202fh",
+			"Le dimanche et les jours fériés, 9\u202fh\u202f–\u202f12\u202fh, 15\u202fh\u202f–\u202f18\u202fh",
+			"En dehors de ces horaires, composez le 17",
+		}
+		b, err := PDF(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := regexp.MustCompile(`/Count (\d+)`).FindSubmatch(b); n == nil || string(n[1]) != "1" {
+			t.Errorf("%s: the receipt runs over %s pages", lang, n[1])
 		}
 	}
 }

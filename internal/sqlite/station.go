@@ -23,10 +23,11 @@ func (s *Store) CreateUnit(ctx context.Context, u station.Unit) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: create unit %s: hours: %w", u.Code, err)
 	}
+	// hours, the lines of text of before, is written empty (0005).
 	err = s.Transact(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO units
-			(id, code, name, kind, parent_id, address, postcode, city, lat, lon, phone, hours, accepts_appointments)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			(id, code, name, kind, parent_id, address, postcode, city, lat, lon, phone, hours, opening_hours, accepts_appointments)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?)`,
 			u.ID, u.Code, u.Name, string(u.Kind), nullStr(u.ParentID), u.Address, u.Postcode, u.City,
 			u.Lat, u.Lon, u.Phone, string(hours), boolInt(u.AcceptsAppointments))
 		return classify(err)
@@ -37,7 +38,7 @@ func (s *Store) CreateUnit(ctx context.Context, u station.Unit) error {
 	return nil
 }
 
-const unitColumns = `id, code, name, kind, parent_id, address, postcode, city, lat, lon, phone, hours, accepts_appointments`
+const unitColumns = `id, code, name, kind, parent_id, address, postcode, city, lat, lon, phone, opening_hours, accepts_appointments`
 
 func scanUnit(sc interface{ Scan(...any) error }) (station.Unit, error) {
 	var (

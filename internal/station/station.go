@@ -30,9 +30,9 @@ type Unit struct {
 	City     string
 	Lat, Lon float64
 	Phone    string
-	// Hours is the opening hours as shown to the public, one line per day
-	// group, e.g. "Lundi–vendredi 8 h 30–19 h".
-	Hours []string
+	// Hours is when the unit receives the public, as data rendered in
+	// each language (see Hours.Lines).
+	Hours Hours
 	// AcceptsAppointments is true when the unit takes pre-complaint
 	// appointments.
 	AcceptsAppointments bool

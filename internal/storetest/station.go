@@ -32,10 +32,10 @@ func testUnits(t *testing.T, f *fixture) {
 
 	got, err := f.s.Unit(ctx, c.ID)
 	ok(t, err)
-	if got.Hours != nil && len(got.Hours) != 0 {
+	if !got.Hours.IsZero() {
 		t.Errorf("unit without hours: Hours = %#v", got.Hours)
 	}
-	got.Hours = nil
+	got.Hours = station.Hours{}
 	same(t, "Unit", got, c)
 
 	all, err := f.s.ListUnits(ctx)

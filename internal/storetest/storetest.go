@@ -147,7 +147,11 @@ func (f *fixture) newUnit(code, name string) station.Unit {
 		ID: f.ids.New(), Code: code, Name: name, Kind: station.Commissariat,
 		Address: "40 rue Marius Berliet", Postcode: "69008", City: "Lyon",
 		Lat: 45.7378, Lon: 4.8695, Phone: "04 78 78 40 40",
-		Hours:               []string{"Lundi–vendredi 8 h 30–19 h", "Samedi 9 h–12 h"},
+		Hours: station.Hours{
+			Desk:         station.MustParseSchedule("Mo-Fr 08:30-19:00; Sa 09:00-12:00; Su off"),
+			Appointments: station.MustParseSchedule("Mo,We,Fr 09:00-12:00; PH off"),
+			Notes:        []station.Note{station.NoteCall17},
+		},
 		AcceptsAppointments: true,
 	}
 	ok(f.t, f.s.CreateUnit(f.ctx(), u))

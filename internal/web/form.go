@@ -101,9 +101,10 @@ func stringFields(f *complaint.Form) map[string]*string {
 		"emergency": &f.Emergency, "violence": &f.Violence, "author_known": &f.AuthorKnown,
 		"civility": &f.Civility, "last_name": &f.LastName, "first_name": &f.FirstName,
 		"birth_date": &f.BirthDate, "birth_place": &f.BirthPlace, "email": &f.Email,
-		"phone": &f.Phone, "address": &f.Address, "postcode": &f.Postcode, "city": &f.City,
-		"facts_from": &f.FactsFrom, "facts_to": &f.FactsTo, "place_address": &f.PlaceAddress,
-		"place_postcode": &f.PlacePostcode, "place_city": &f.PlaceCity, "description": &f.Description,
+		"phone": &f.Phone, "address": &f.Address, "postcode": &f.Postcode, "city": &f.City, "country": &f.Country,
+		"facts_from": &f.FactsFrom, "facts_to": &f.FactsTo, "place_kind": &f.PlaceKind, "place_address": &f.PlaceAddress,
+		"place_postcode": &f.PlacePostcode, "place_city": &f.PlaceCity, "place_details": &f.PlaceDetails,
+		"place_near": &f.PlaceNear, "description": &f.Description,
 		"unit_id": &f.UnitID, "slot_id": &f.SlotID,
 	}
 }
@@ -121,6 +122,8 @@ func itemField(it *complaint.Item, name string) *string {
 		return &it.Serial
 	case "plate":
 		return &it.Plate
+	case "plate_country":
+		return &it.PlateCountry
 	}
 	return nil
 }
@@ -189,7 +192,7 @@ func decodeForm(v url.Values) complaint.Form {
 func compactItems(items []complaint.Item) []complaint.Item {
 	out := items[:0:0]
 	for _, it := range items {
-		if strings.TrimSpace(it.Kind+it.Description+it.Value+it.Serial+it.Plate) != "" {
+		if strings.TrimSpace(it.Kind+it.Description+it.Value+it.Serial+it.Plate+it.PlateCountry) != "" {
 			out = append(out, it)
 		}
 	}

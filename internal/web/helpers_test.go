@@ -147,9 +147,9 @@ func (e *env) seed(ids *uuid7.Generator) {
 	e.units = []station.Unit{
 		{ID: ids.New(), Code: "CSP-LYON3", Name: "Commissariat de Lyon 3e", Kind: station.Commissariat, Address: "47 rue de la Part-Dieu",
 			Postcode: "69003", City: "Lyon", Lat: 45.76, Lon: 4.85, Phone: "04 78 00 00 00",
-			Hours: []string{"Lundi–vendredi 8 h 30–19 h"}, AcceptsAppointments: true},
+			Hours: station.Hours{Desk: station.MustParseSchedule("Mo-Fr 08:30-19:00")}, AcceptsAppointments: true},
 		{ID: ids.New(), Code: "BTA-VILLEURBANNE", Name: "Brigade de Villeurbanne", Kind: station.Brigade, Address: "1 place Lazare-Goujon",
-			Postcode: "69100", City: "Villeurbanne", Lat: 45.77, Lon: 4.88, Hours: []string{"Tous les jours 8 h–18 h"}, AcceptsAppointments: true},
+			Postcode: "69100", City: "Villeurbanne", Lat: 45.77, Lon: 4.88, Hours: station.Hours{Desk: station.Schedule{Always: true}}, AcceptsAppointments: true},
 	}
 	ctx := e.t.Context()
 	for _, u := range e.units {

@@ -14,6 +14,7 @@ import (
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/account"
 	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/station"
 )
 
 // Listed by pattern so that the shared files, named with a leading "_",
@@ -75,6 +76,7 @@ func (s *Server) funcs(lang string) template.FuncMap {
 		"num":      func(n int64) string { return groupDigits(lang, n) },
 		"tel":      telURI,
 		"codebox":  codeBox,
+		"hours":    func(h station.Hours) []string { return h.Lines(lang) },
 	}
 }
 
@@ -203,6 +205,11 @@ type field struct {
 	Error        string
 	Optional     bool
 	Options      []option
+	// Prompt is the label of a select's empty first option, the generic
+	// "choose" when empty; NoPrompt leaves that option out (a select with
+	// a default, such as the country).
+	Prompt   string
+	NoPrompt bool
 }
 
 // option is one choice of a radio group or a select.
@@ -238,7 +245,7 @@ var fieldAttrs = map[string]attrs{
 	"email":            {typ: "email", auto: "email", class: "w-30", optional: true},
 	"phone":            {typ: "tel", auto: "tel", class: "w-20", optional: true},
 	"address":          {typ: "text", auto: "street-address", class: "w-30"},
-	"postcode":         {typ: "text", auto: "postal-code", mode: "numeric", class: "w-5"},
+	"postcode":         {typ: "text", auto: "postal-code", class: "w-10"},
 	"city":             {typ: "text", auto: "address-level2", class: "w-20"},
 	"facts_from":       {typ: "datetime-local", class: "w-20"},
 	"facts_to":         {typ: "datetime-local", class: "w-20", optional: true},
@@ -271,7 +278,10 @@ func baseName(name string) string {
 // Input describes the field name for the "input" partial.
 func (p *page) Input(name string) field {
 	base := baseName(name)
-	a := fieldAttrs[base]
+	a, ok := fieldAttrs[base]
+	if !ok {
+		a = journeyFieldAttrs[base]
+	}
 	if a.typ == "" {
 		a.typ = "text"
 	}

@@ -34,6 +34,7 @@ type itemRow struct {
 	Index                                   int
 	Number                                  int
 	Kind, Description, Value, Serial, Plate field
+	PlateCountry                            field
 }
 
 type itemsData struct {
@@ -50,11 +51,12 @@ func (s *Server) itemsData(p *page) itemsData {
 		pre := "items." + strconv.Itoa(i) + "."
 		d.Rows = append(d.Rows, itemRow{
 			Index: i, Number: i + 1,
-			Kind:        p.Choice(pre+"kind", "item.kind.", complaint.ItemKinds...),
-			Description: p.Input(pre + "description"),
-			Value:       p.Input(pre + "value"),
-			Serial:      p.Input(pre + "serial"),
-			Plate:       p.Input(pre + "plate"),
+			Kind:         p.Choice(pre+"kind", "item.kind.", complaint.ItemKinds...),
+			Description:  p.Input(pre + "description"),
+			Value:        p.Input(pre + "value"),
+			Serial:       p.Input(pre + "serial"),
+			Plate:        p.Input(pre + "plate"),
+			PlateCountry: p.PlateCountry(pre + "plate_country"),
 		})
 	}
 	return d
@@ -133,10 +135,7 @@ func (s *Server) stationData(r *http.Request, st *complaint.DraftState) (station
 	_ = r.ParseForm()
 	q := cutText(strings.TrimSpace(r.Form.Get("q")), 100)
 	if _, asked := r.Form["q"]; !asked {
-		q = st.Form.PlacePostcode
-		if q == "" {
-			q = st.Form.Postcode
-		}
+		q = st.Form.StationQuery()
 	}
 	lat, errLat := strconv.ParseFloat(r.Form.Get("lat"), 64)
 	lon, errLon := strconv.ParseFloat(r.Form.Get("lon"), 64)

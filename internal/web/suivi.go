@@ -433,6 +433,7 @@ func (s *Server) receiptPDF(w http.ResponseWriter, r *http.Request) error {
 	if view.Unit != nil {
 		rc.UnitName = view.Unit.Name
 		rc.UnitAddress = view.Unit.Address + ", " + view.Unit.Postcode + " " + view.Unit.City
+		rc.UnitPhone, rc.UnitHours = view.Unit.Phone, view.Unit.Hours.Lines(lang)
 	}
 	if view.Appointment != nil {
 		rc.Appointment = view.Appointment.Start

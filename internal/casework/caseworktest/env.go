@@ -159,6 +159,8 @@ type Filing struct {
 	File     []byte
 	// Slot is the index of the free slot booked (0: the first).
 	Slot int
+	// Edit, when set, changes the form before it is filed.
+	Edit func(*complaint.Form)
 }
 
 // Form returns a valid pre-complaint form for unit, with f's texts.
@@ -187,6 +189,9 @@ func (e *Env) Submit(unit station.Unit, f Filing) *complaint.Submitted {
 		f.Description = "Vol de mon vélo attaché devant la gare, le cadenas a été coupé."
 	}
 	form := e.Form(f)
+	if f.Edit != nil {
+		f.Edit(&form)
+	}
 	code, _, err := e.Complaints.StartDraft(ctx, form)
 	if err != nil {
 		e.TB.Fatal(err)
