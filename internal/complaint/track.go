@@ -122,6 +122,15 @@ func (s *Service) Reschedule(ctx context.Context, ref, slotID string) error {
 	if !Changeable(c) {
 		return fmt.Errorf("case %s: %s: %w", ref, c.Status, guichet.ErrConflict)
 	}
+	// A move to the time already booked is refused in words, and nothing
+	// is recorded: it is not a move.
+	if a, err := s.d.Store.Appointment(ctx, c.ID); err == nil && a.SlotID == slotID {
+		var v guichet.ValidationError
+		v.Add("slot_id", "err.slot.same")
+		return v.Err()
+	} else if err != nil && !errors.Is(err, guichet.ErrNotFound) {
+		return fmt.Errorf("case %s: appointment: %w", ref, err)
+	}
 	now := s.d.Clock.Now()
 	slot, err := s.d.Store.Slot(ctx, slotID)
 	if err != nil || slot.UnitID != c.UnitID || slot.Start.Before(now.Add(s.cfg.MinNotice)) {

@@ -140,3 +140,41 @@ func TestReissueCode(t *testing.T) {
 	c := e.citizen("fr", sub.Ref, fresh)
 	c.get("/suivi/"+sub.Ref).must(t, http.StatusOK, "nouveau code de suivi")
 }
+
+// TestMoveSaysWhatHappened: nothing is pre-selected on the status page;
+// "move" without a choice says what to do; a move to the time already
+// booked is refused in words and records nothing; a real move lands on
+// its success message.
+func TestMoveSaysWhatHappened(t *testing.T) {
+	e := newEnv(t)
+	c := e.client("fr")
+	ref, _ := c.submit()
+	before, err := e.svc.View(t.Context(), ref)
+	if err != nil || before.Appointment == nil {
+		t.Fatalf("view: %v", err)
+	}
+	r := c.get("/suivi/" + ref).must(t, http.StatusOK)
+	if regexp.MustCompile(`name="slot_id" value="[^"]+" checked`).MatchString(r.Body) {
+		t.Error("a slot is pre-selected on the status page")
+	}
+	c.post("/suivi/"+ref+"/rendez-vous", url.Values{}).
+		must(t, http.StatusUnprocessableEntity, "Choisissez la nouvelle heure du rendez-vous", `href="#f-slot_id"`)
+	c.post("/suivi/"+ref+"/rendez-vous", url.Values{"slot_id": {before.Appointment.SlotID}}).
+		must(t, http.StatusUnprocessableEntity, "C’est déjà l’heure de votre rendez-vous")
+	same, _ := e.svc.View(t.Context(), ref)
+	if len(same.Events) != len(before.Events) {
+		t.Errorf("a move to the same time recorded %d events", len(same.Events)-len(before.Events))
+	}
+	var slot string
+	for _, m := range slotRE.FindAllStringSubmatch(r.Body, -1) {
+		if m[1] != before.Appointment.SlotID {
+			slot = m[1]
+			break
+		}
+	}
+	nr := c.noRedirect().post("/suivi/"+ref+"/rendez-vous", url.Values{"slot_id": {slot}})
+	if loc := nr.Header.Get("Location"); !strings.HasSuffix(loc, "?ok=deplace#fait") {
+		t.Errorf("after a move: Location %q, want the success message's anchor", loc)
+	}
+	c.get("/suivi/"+ref+"?ok=deplace").must(t, http.StatusOK, `id="fait"`, "Votre rendez-vous a été déplacé.")
+}

@@ -302,9 +302,12 @@ func (s *Server) statusPage(r *http.Request, view *complaint.CaseView) (*page, e
 		if err != nil {
 			return nil, err
 		}
+		// Nothing is pre-selected, not even the current slot: pressing
+		// "move" without choosing must say so, not "moved" to the same
+		// time. After an error, the slot the citizen chose stays chosen.
 		cur := ""
-		if view.Appointment != nil {
-			cur = view.Appointment.SlotID
+		if r.Method == http.MethodPost {
+			cur = r.PostForm.Get("slot_id")
 		}
 		d.Days = groupSlots(slots, cur)
 	}
@@ -348,7 +351,7 @@ func (s *Server) reschedule(w http.ResponseWriter, r *http.Request) error {
 		err = bad
 	case slot == "":
 		var v guichet.ValidationError
-		v.Add("slot_id", "err.choose")
+		v.Add("slot_id", "err.slot.choose")
 		err = &v
 	default:
 		err = s.d.Complaints.Reschedule(r.Context(), view.Case.Ref, slot)
@@ -369,7 +372,8 @@ func (s *Server) reschedule(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return redirect(w, r, "/suivi/"+view.Case.Ref+"?ok=deplace#rendez-vous")
+	// The anchor is the success message itself: in view, not scrolled past.
+	return redirect(w, r, "/suivi/"+view.Case.Ref+"?ok=deplace#fait")
 }
 
 // cancelForm asks the citizen to confirm the cancellation.
@@ -397,7 +401,7 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil && !errors.Is(err, guichet.ErrNotFound) {
 		return err
 	}
-	return redirect(w, r, "/suivi/"+view.Case.Ref+"?ok=annule#rendez-vous")
+	return redirect(w, r, "/suivi/"+view.Case.Ref+"?ok=annule#fait")
 }
 
 // receiptPage is the receipt as a page to print.
