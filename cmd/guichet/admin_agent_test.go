@@ -18,7 +18,8 @@ func TestAdminAgent(t *testing.T) {
 		err := run(t.Context(), append([]string{"admin"}, append(args, "--data", dir)...), noenv, nil, &out, &bytes.Buffer{})
 		return out.String(), err
 	}
-	if _, err := admin("unit", "create", "--code", "CSP-TEST", "--name", "Commissariat de test", "--address", "1 rue X", "--postcode", "69003", "--city", "Lyon"); err != nil {
+	if _, err := admin("unit", "create", "--code", "CSP-TEST", "--name", "Commissariat de test", "--address", "1 rue X", "--postcode", "69003", "--city", "Lyon",
+		"--hours", "24/7", "--appointment-hours", "Mo-Fr 09:00-12:00,14:00-17:30", "--hours-notes", "call_17"); err != nil {
 		t.Fatal(err)
 	}
 	out, err := admin("agent", "create", "--service-number", "AGT-42", "--name", "Jean Test", "--unit", "CSP-TEST", "--role", "agent")
@@ -40,6 +41,8 @@ func TestAdminAgent(t *testing.T) {
 		{[]string{"agent", "create", "--service-number", "AGT-43", "--name", "X", "--unit", "NOPE", "--role", "agent"}, "no such unit"},
 		{[]string{"agent", "create", "--service-number", "AGT-44", "--name", "X", "--unit", "CSP-TEST", "--role", "chief"}, "--role"},
 		{[]string{"agent", "reset", "--service-number", "NOBODY"}, "NOBODY"},
+		{[]string{"unit", "create", "--code", "CSP-BAD", "--name", "X", "--hours", "lundi-vendredi 9 h-12 h"}, "--hours"},
+		{[]string{"unit", "create", "--code", "CSP-BAD", "--name", "X", "--hours-notes", "closed_sundays"}, "closed_sundays"},
 	} {
 		if _, err := admin(tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("admin %v: %v, want an error naming %q", tc.args, err, tc.want)

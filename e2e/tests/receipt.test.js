@@ -1,5 +1,5 @@
-// The transparency-log receipt on a demo case's status page: "index N"
-// shown, recu.json downloaded and checked (it parses, carries an inclusion
+// The transparency-log receipt on a demo case's status page: the filing
+// said sealed in plain words, "index N" shown under "Pour les spécialistes", recu.json downloaded and checked (it parses, carries an inclusion
 // proof and a signed checkpoint, and `guichet verify receipt` accepts it
 // with the key the demo printed), the proof refreshed with the plain form,
 // JavaScript off; then axe-core finds no violation, JavaScript on.
@@ -32,15 +32,29 @@ function demoCase(output) {
   return { ref: sample[1], code: sample[2], vkey: key[1] };
 }
 
-/** Opens the case and waits until its submission is logged (refreshing). */
+const SEALED = fr('Votre dépôt est scellé dans un registre public : personne ne peut le modifier ou le supprimer sans que cela se voie.');
+
+/** Opens the technical details for specialists, if closed. */
+async function openSpecialists(scope) {
+  const details = scope.locator('details.log-specialists');
+  if ((await details.count()) && !(await details.getAttribute('open'))) await details.locator('summary').click();
+}
+
+/**
+ * Opens the case, waits until its submission is logged (refreshing), and
+ * opens the details for specialists.
+ */
 async function openLogged(page, base, ref, code) {
   await track(page, base, ref, code);
   await expectHeading(page, `Dossier ${ref}`);
   await page.getByRole('heading', { level: 2, name: fr('Journal public de transparence') }).waitFor();
-  for (let i = 0; i < 50 && !INDEXED.test(await page.locator('#journal').innerText()); i++) {
+  for (let i = 0; i < 50 && !SEALED.test(await page.locator('#journal').innerText()); i++) {
     await page.waitForTimeout(200);
     await press(page, 'Actualiser la preuve');
   }
+  assert.ok(!INDEXED.test(await page.locator('#journal').innerText()) || (await page.locator('details.log-specialists[open]').count()) > 0,
+    'the index is shown only to whoever opens the details for specialists');
+  await openSpecialists(page.locator('#journal'));
   const m = INDEXED.exec(await page.locator('#journal').innerText());
   assert.ok(m, 'the status page says where the submission is in the log');
   return Number(m[1]);
@@ -96,7 +110,9 @@ describe('transparency-log receipt (status page)', { skip: support.skip }, () =>
       await page.getByRole('status').filter({ hasText: fr('Preuve actualisée') }).waitFor();
       await audit.check(page, 'suivi-preuve-actualisee');
       await page.goto(`${env.url}/suivi/${demo.ref}/recu`);
-      assert.match(await page.locator('main').innerText(), INDEXED, 'the printable receipt shows the index');
+      assert.match(await page.locator('main').innerText(), SEALED, 'the printable receipt says the filing is sealed');
+      await openSpecialists(page.locator('main'));
+      assert.match(await page.locator('main').innerText(), INDEXED, 'the printable receipt shows the index to specialists');
       await audit.check(page, 'recu-imprimable');
     });
     assert.equal(audit.count(), 0, `axe-core violations:\n${audit.report()}`);

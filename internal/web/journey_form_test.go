@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/guichet/guichet/internal/account"
 	"github.com/guichet/guichet/internal/casework/caseworktest"
@@ -158,5 +159,48 @@ func TestLogInPlainWords(t *testing.T) {
 			// Refreshing the proof opens the details, to see the numbers.
 			c.post("/suivi/"+ref+"/preuve", url.Values{}).must(t, 200, `<details class="details log-specialists" open>`)
 		})
+	}
+}
+
+// TestConvertAbroad: at the desk, the agent sees the country, the place
+// without a postcode and the plate's country among the answers, and
+// converting them as shown keeps them, on the record too.
+func TestConvertAbroad(t *testing.T) {
+	e := newDeskEnv(t)
+	unit := e.cw.Units[0]
+	sub := e.cw.Submit(unit, caseworktest.Filing{Edit: func(f *complaint.Form) {
+		f.Country, f.Address, f.Postcode, f.City = "DE", "Hauptstraße 5", "", "München"
+		f.PlaceKind, f.PlaceDetails, f.PlaceNear = complaint.PlaceElsewhere, "TGV 6603 Paris–Marseille", ""
+		f.PlacePostcode, f.PlaceCity = "", ""
+		f.Items = []complaint.Item{{Kind: "vehicle", Description: "Golf", Plate: "M AB 1234", PlateCountry: "DE"}}
+	}})
+	a := e.as(e.cw.Principal(unit, account.RoleAgent, "A7F2"))
+	r, body := e.do("GET", "/agent/dossiers/"+sub.Ref+"/convertir", a, nil)
+	if r.StatusCode != 200 {
+		t.Fatalf("conversion form: %d", r.StatusCode)
+	}
+	for _, want := range []string{`<option value="DE" selected>Allemagne</option>`, `name="place_kind" value="elsewhere" checked`,
+		`value="TGV 6603 Paris–Marseille"`, `name="items.0.plate_country"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("conversion form lacks %s", want)
+		}
+	}
+	form := url.Values{
+		"category": {"theft"}, "last_name": {"Martin"}, "first_name": {"Camille"}, "birth_date": {"1987-04-12"},
+		"country": {"DE"}, "address": {"Hauptstraße 5"}, "postcode": {""}, "city": {"München"},
+		"facts_from": {e.cw.Clock.Now().Add(-48 * time.Hour).In(complaint.Paris).Format("2006-01-02T15:04")},
+		"place_kind": {"elsewhere"}, "place_details": {"TGV 6603 Paris–Marseille"}, "place_postcode": {""}, "place_city": {""},
+		"description":  {"Vol de mon vélo attaché devant la gare, le cadenas a été coupé."},
+		"items.0.kind": {"vehicle"}, "items.0.description": {"Golf"}, "items.0.plate": {"M AB 1234"}, "items.0.plate_country": {"DE"},
+		"id_document": {"passport"}, "identity_checked": {"yes"},
+	}
+	r, body = e.do("POST", "/agent/dossiers/"+sub.Ref+"/convertir", a, form)
+	if r.StatusCode != 200 {
+		t.Fatalf("convert: %d\n%s", r.StatusCode, excerpt(body))
+	}
+	pl := regexp1(t, `(PL-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})`, body)
+	pdf, err := e.cw.Cases.ComplaintRecord(t.Context(), e.cw.Principal(unit, account.RoleAgent, "A7F2"), pl)
+	if err != nil || len(pdf) == 0 {
+		t.Fatalf("complaint record: %v", err)
 	}
 }
