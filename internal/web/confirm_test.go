@@ -153,7 +153,7 @@ func TestMoveSaysWhatHappened(t *testing.T) {
 	if err != nil || before.Appointment == nil {
 		t.Fatalf("view: %v", err)
 	}
-	r := c.get("/suivi/"+ref).must(t, http.StatusOK)
+	r := c.get("/suivi/"+ref).must(t, http.StatusOK, `class="badge">`)
 	if regexp.MustCompile(`name="slot_id" value="[^"]+" checked`).MatchString(r.Body) {
 		t.Error("a slot is pre-selected on the status page")
 	}

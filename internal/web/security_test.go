@@ -319,6 +319,8 @@ func TestErasedCase(t *testing.T) {
 	o.post("/suivi", url.Values{"ref": {ref}, "code": {code}}).
 		must(t, 200, "The personal data of this case was erased on Monday 21\u00a0December 2026.", "Expired").
 		lacks(t, "Martin", "Move my appointment", "recu.pdf")
+	// Its state does not look like a live one: a badge of its own.
+	o.get("/suivi/"+ref).must(t, 200, `class="badge badge--ended">Expired<`)
 }
 
 // TestUploads: a disguised executable is refused by its content, a file
