@@ -32,6 +32,9 @@ func (s *Server) routes() {
 	s.handle("POST /preplainte/envoyer", s.submit)
 	// The upload handler bounds its body itself (see evidenceAdd).
 	s.handleLimit("POST /preplainte/preuves/ajouter", 0, s.evidenceAdd)
+	// The evidence step's form carries its file input (see
+	// evidenceStepSubmit), bounded like an upload.
+	s.handleLimit("POST /preplainte/preuves", 0, s.evidenceStepSubmit)
 	s.handle("POST /preplainte/preuves/{id}/supprimer", s.evidenceRemove)
 
 	s.handle("GET /suivi", s.trackForm)
