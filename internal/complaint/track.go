@@ -107,7 +107,10 @@ func Changeable(c casefile.Case) bool {
 }
 
 // Reschedule moves the appointment of an authenticated citizen's case to
-// another free slot of the same unit.
+// another free slot of the same unit, or books one when the case has none.
+// The slot already held is refused with a *guichet.ValidationError on
+// "slot_id" ("err.slot.same") and nothing is recorded: a move to the same
+// time is no move.
 func (s *Service) Reschedule(ctx context.Context, ref, slotID string) error {
 	c, _, err := s.d.Store.CaseByRef(ctx, ref)
 	if err != nil {
@@ -116,6 +119,16 @@ func (s *Service) Reschedule(ctx context.Context, ref, slotID string) error {
 	if !Changeable(c) {
 		return fmt.Errorf("case %s: %s: %w", ref, c.Status, guichet.ErrConflict)
 	}
+	cur, err := s.d.Store.Appointment(ctx, c.ID)
+	booked := err == nil
+	if err != nil && !errors.Is(err, guichet.ErrNotFound) {
+		return fmt.Errorf("case %s: appointment: %w", ref, err)
+	}
+	if booked && cur.SlotID == slotID {
+		var v guichet.ValidationError
+		v.Add("slot_id", "err.slot.same")
+		return v.Err()
+	}
 	now := s.d.Clock.Now()
 	slot, err := s.d.Store.Slot(ctx, slotID)
 	if err != nil || slot.UnitID != c.UnitID || slot.Start.Before(now.Add(s.cfg.MinNotice)) {
@@ -123,7 +136,11 @@ func (s *Service) Reschedule(ctx context.Context, ref, slotID string) error {
 		v.Add("slot_id", "err.slot.gone")
 		return v.Err()
 	}
-	ev := s.event(c.ID, casefile.EventAppointmentChanged, "citizen", now, map[string]string{
+	typ := casefile.EventAppointmentChanged
+	if !booked {
+		typ = casefile.EventAppointmentBooked
+	}
+	ev := s.event(c.ID, typ, "citizen", now, map[string]string{
 		"unit": slot.UnitID, "start": slot.Start.UTC().Format(time.RFC3339), "end": slot.End.UTC().Format(time.RFC3339),
 	})
 	if err := s.d.Store.Reschedule(ctx, c.ID, slot.ID, []casefile.Event{ev}); err != nil {

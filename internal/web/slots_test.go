@@ -2,12 +2,18 @@ package web
 
 import (
 	"bytes"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/guichet/guichet/internal/caseref"
+	"github.com/guichet/guichet/internal/station"
 )
 
 // postStep posts a step's multipart form as a browser does: the inputs,
@@ -120,4 +126,211 @@ func mustDraftCode(t *testing.T, e *env, c *client) caseref.Code {
 	}
 	t.Fatal("no draft cookie")
 	return ""
+}
+
+// TestMoveAppointment: the current time is shown but never pre-selected;
+// moving without choosing, or to the time already held, is refused in
+// words beside the times and records nothing; a real move lands on the
+// appointment with its success message first.
+func TestMoveAppointment(t *testing.T) {
+	for _, tc := range []struct {
+		lang, current, chooseNew, same, moved string
+	}{
+		{"fr", "(votre rendez-vous actuel)", "Choisissez la nouvelle heure", "C’est déjà l’heure de votre rendez-vous", "Votre rendez-vous a été déplacé."},
+		{"en", "(your current appointment)", "Choose the new time", "This is already the time of your appointment", "Your appointment has been moved."},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			e := newEnv(t)
+			c := e.client(tc.lang)
+			ref, _ := c.submit()
+			before, err := e.svc.View(t.Context(), ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cur := before.Appointment.SlotID
+			r := c.get("/suivi/"+ref).must(t, 200, `value="`+cur+`"`, tc.current)
+			if strings.Contains(r.Body, `value="`+cur+`" checked`) || strings.Contains(r.Body, `name="slot_id" value="`+cur+`" checked`) {
+				t.Fatalf("the current time is pre-selected")
+			}
+			if regexp.MustCompile(`name="slot_id" value="[^"]+" checked`).MatchString(r.Body) {
+				t.Fatalf("a time is pre-selected on the move form")
+			}
+			events := len(before.Events)
+
+			r = c.post("/suivi/"+ref+"/rendez-vous", url.Values{}).
+				must(t, http.StatusUnprocessableEntity, tc.chooseNew, `id="f-slot_id-error"`, `href="#f-slot_id"`, `<details class="details" open>`)
+			r = c.post("/suivi/"+ref+"/rendez-vous", url.Values{"slot_id": {cur}}).
+				must(t, http.StatusUnprocessableEntity, tc.same, `id="f-slot_id-error"`)
+			after, _ := e.svc.View(t.Context(), ref)
+			if len(after.Events) != events || after.Appointment.SlotID != cur {
+				t.Fatalf("a refused move was recorded: %d events (was %d), slot %s", len(after.Events), events, after.Appointment.SlotID)
+			}
+			if strings.Contains(e.logs.String(), "appointment rescheduled") {
+				t.Fatalf("a refused move was logged")
+			}
+
+			var other string
+			for _, m := range slotRE.FindAllStringSubmatch(r.Body, -1) {
+				if m[1] != cur {
+					other = m[1]
+					break
+				}
+			}
+			nr := c.noRedirect().post("/suivi/"+ref+"/rendez-vous", url.Values{"slot_id": {other}}).must(t, http.StatusSeeOther)
+			if loc := nr.Header.Get("Location"); loc != "/suivi/"+ref+"?ok=deplace#rendez-vous" {
+				t.Fatalf("after a move: to %q", loc)
+			}
+			r = c.get("/suivi/"+ref+"?ok=deplace").must(t, 200, tc.moved)
+			// The page lands on #rendez-vous: the message is its first thing.
+			sec, msg, h2 := strings.Index(r.Body, `id="rendez-vous"`), strings.Index(r.Body, tc.moved), strings.Index(r.Body, `id="appt-title"`)
+			if !(sec < msg && msg < h2) {
+				t.Fatalf("the success message is not at the top of the appointment (%d, %d, %d)", sec, msg, h2)
+			}
+			if !strings.Contains(r.Body[sec:msg], `role="status"`) {
+				t.Fatalf("the success message is not a status")
+			}
+			after, _ = e.svc.View(t.Context(), ref)
+			if after.Appointment.SlotID != other || len(after.Events) != events+1 {
+				t.Fatalf("move: slot %s, %d events", after.Appointment.SlotID, len(after.Events))
+			}
+		})
+	}
+}
+
+// TestPickSlots: one day shown at a time, the first by default, another
+// on request or where the chosen slot is; the chosen slot on another day
+// is kept; the current appointment is never pre-selected.
+func TestPickSlots(t *testing.T) {
+	day := func(d, h int) time.Time { return time.Date(2026, 11, 23+d, 8+h, 0, 0, 0, time.UTC) }
+	var slots []station.Slot
+	for d := range 3 {
+		for h := range d + 2 {
+			slots = append(slots, station.Slot{ID: fmt.Sprintf("s%d%d", d, h), Start: day(d, h), End: day(d, h).Add(30 * time.Minute), Capacity: 1})
+		}
+	}
+	href := dayHref("/p", url.Values{"q": {"69003"}}, "creneaux")
+	ids := func(pk slotPicker) (out []string) {
+		for _, s := range pk.Day.Slots {
+			out = append(out, s.ID)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name, chosen, current, day string
+		want                       []string
+		wantChosen                 string
+	}{
+		{"first day by default", "", "", "", []string{"s00", "s01"}, ""},
+		{"a day asked for", "", "", "2026-11-25", []string{"s20", "s21", "s22", "s23"}, ""},
+		{"an unknown day", "", "", "2027-01-01", []string{"s00", "s01"}, ""},
+		{"the chosen slot's day", "s11", "", "", []string{"s10", "s11", "s12"}, ""},
+		{"chosen on another day", "s11", "", "2026-11-23", []string{"s00", "s01"}, "s11"},
+		{"current never checked", "", "s01", "", []string{"s00", "s01"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pk := pickSlots("fr", slots, tc.chosen, tc.current, tc.day, href)
+			if got := ids(pk); !slices.Equal(got, tc.want) {
+				t.Fatalf("day shown %v, want %v", got, tc.want)
+			}
+			if len(pk.Days) != 3 || pk.Count != 9 {
+				t.Fatalf("%d days, %d slots", len(pk.Days), pk.Count)
+			}
+			if pk.Day.Slots[0].InputID != "f-slot_id" {
+				t.Errorf("first input %q", pk.Day.Slots[0].InputID)
+			}
+			gotChosen := ""
+			if pk.Chosen != nil {
+				gotChosen = pk.Chosen.ID
+			}
+			if gotChosen != tc.wantChosen {
+				t.Errorf("chosen elsewhere %q, want %q", gotChosen, tc.wantChosen)
+			}
+			for _, s := range pk.Day.Slots {
+				if s.Checked != (s.ID == tc.chosen && tc.chosen != tc.current) || s.Current != (s.ID == tc.current) {
+					t.Errorf("slot %s: checked %v, current %v", s.ID, s.Checked, s.Current)
+				}
+			}
+			current := 0
+			for _, d := range pk.Days {
+				if d.Current {
+					current++
+					if d.ISO != isoDay(pk.Day.Day) {
+						t.Errorf("current link %s, day shown %s", d.ISO, isoDay(pk.Day.Day))
+					}
+				}
+			}
+			if current != 1 {
+				t.Errorf("%d current days", current)
+			}
+		})
+	}
+	pk := pickSlots("fr", slots, "", "", "", href)
+	if got := pk.Days[1]; got.Href != "/p?jour=2026-11-24&q=69003#creneaux" || got.Label != "mar.\u00a024\u00a0nov." || got.Count != 3 {
+		t.Errorf("day link %+v", got)
+	}
+	if got := pickSlots("en", slots, "", "", "", href).Days[0].Label; got != "Mon\u00a023\u00a0Nov" {
+		t.Errorf("English label %q", got)
+	}
+	if pk := pickSlots("fr", nil, "", "", "", href); pk.Day != nil || len(pk.Days) != 0 {
+		t.Errorf("no slots: %+v", pk)
+	}
+}
+
+// TestStationStepDays: the station step shows one day of times with the
+// days as links, never asks for a time when none is on screen, and offers
+// the next place when the one chosen has no free time.
+func TestStationStepDays(t *testing.T) {
+	for _, tc := range []struct {
+		lang, days, count, noneHere, nextButton string
+	}{
+		{"fr", "Jours avec des créneaux libres", "4 créneaux", "Ce lieu n’a aucun créneau libre", "Voir les créneaux\u202f: Commissariat de Lyon 3e"},
+		{"en", "Days with free times", "4 times", "This place has no free time", "See the times: Commissariat de Lyon 3e"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			e := newEnv(t)
+			empty := station.Unit{ID: "0190a0a0-0000-7000-8000-000000000001", Code: "CSP-LYON3-ANNEXE", Name: "Annexe sans créneau", Kind: station.Commissariat,
+				Address: "1 rue Vide", Postcode: "69003", City: "Lyon", Lat: 45.7601, Lon: 4.8501, AcceptsAppointments: true}
+			if err := e.store.CreateUnit(t.Context(), empty); err != nil {
+				t.Fatal(err)
+			}
+			c := e.client(tc.lang)
+			c.toEvidence()
+			c.post("/preplainte/preuves", url.Values{}).must(t, 200)
+
+			// Nothing chosen: one message, on the place.
+			r := c.post("/preplainte/commissariat", url.Values{"q": {"69003"}}).must(t, http.StatusUnprocessableEntity, `href="#f-unit_id"`).
+				lacks(t, `href="#f-slot_id"`, `id="f-slot_id`)
+
+			r = c.post("/preplainte/commissariat", url.Values{"unit_id": {e.units[0].ID}, "action": {"choose-unit"}, "q": {"69003"}}).
+				must(t, 200, tc.days, tc.count, `aria-current="date"`, `href="/preplainte/commissariat?jour=2026-11-24&amp;q=69003#creneaux"`)
+			if n := len(slotRE.FindAllString(r.Body, -1)); n != 4 {
+				t.Fatalf("%d times shown, want one day's 4", n)
+			}
+			first := slotRE.FindStringSubmatch(r.Body)[1]
+			r = c.get("/preplainte/commissariat?jour=2026-11-26&q=69003").must(t, 200)
+			if n := len(slotRE.FindAllString(r.Body, -1)); n != 4 || strings.Contains(r.Body, `value="`+first+`"`) {
+				t.Fatalf("Thursday shows %d times, Monday's first among them: %v", n, strings.Contains(r.Body, first))
+			}
+			thursday := slotRE.FindStringSubmatch(r.Body)[1]
+			r = c.post("/preplainte/commissariat", url.Values{"unit_id": {e.units[0].ID}, "slot_id": {thursday}, "q": {"69003"}}).must(t, 200)
+			if r.Path != "/preplainte/recapitulatif" {
+				t.Fatalf("after a time on Thursday: at %s", r.Path)
+			}
+			// Back on the step, the chosen day is shown, its time checked.
+			c.get("/preplainte/commissariat?q=69003").must(t, 200, `value="`+thursday+`" checked`)
+
+			// A place without free time: said so, with the next place.
+			r = c.post("/preplainte/commissariat", url.Values{"unit_id": {empty.ID}, "q": {"69003"}}).must(t, 200, tc.nextButton)
+			r = c.post("/preplainte/commissariat", url.Values{"unit_id": {empty.ID}, "q": {"69003"}}).
+				must(t, http.StatusUnprocessableEntity, tc.noneHere, `href="#f-slot_id"`, `id="f-slot_id"`, tc.nextButton)
+			if strings.Contains(r.Body, "Choisissez une réponse") || strings.Contains(r.Body, "Select an answer") {
+				t.Fatalf("asks for a time when none is on screen")
+			}
+			r = c.post("/preplainte/commissariat", url.Values{"unit_id": {empty.ID}, "next_unit": {e.units[0].ID}, "q": {"69003"}}).
+				must(t, 200, tc.count)
+			if n := len(slotRE.FindAllString(r.Body, -1)); n != 4 {
+				t.Fatalf("next place: %d times", n)
+			}
+		})
+	}
 }

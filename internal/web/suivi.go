@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -163,10 +164,19 @@ type statusData struct {
 	Converted  string        // the formal complaint's reference, once converted
 	Closure    *timelineEntry
 	Changeable bool
-	Days       []slotDay
-	Done       string // what was just done: "deplace", "annule"
+	Picker     slotPicker
+	Done       string // catalogue key of what was just done (see doneKeys)
+	Open       bool   // the appointment's form is unfolded
 	PDF        bool
 	Log        *logStatus // the submission in the transparency log; nil: nothing to say
+}
+
+// doneKeys are the messages of what the citizen just did, by the value
+// of the ok parameter the change redirects with.
+var doneKeys = map[string]string{
+	"deplace": "status.done_moved",
+	"annule":  "status.done_cancelled",
+	"reserve": "status.done_booked",
 }
 
 // known event types; others show as a generic update.
@@ -280,7 +290,9 @@ func (s *Server) citizenNotes(ctx context.Context, view *complaint.CaseView) (ma
 	return out, nil
 }
 
-func (s *Server) statusPage(r *http.Request, view *complaint.CaseView) (*page, error) {
+// statusPage builds the status page of view. chosen is the slot the
+// citizen just posted, kept selected when the page shows their error.
+func (s *Server) statusPage(r *http.Request, view *complaint.CaseView, chosen string) (*page, error) {
 	p := s.newPage(r)
 	p.Path = "/suivi/" + view.Case.Ref
 	d, err := s.history(r.Context(), view)
@@ -291,10 +303,7 @@ func (s *Server) statusPage(r *http.Request, view *complaint.CaseView) (*page, e
 	d.PDF = s.d.Receipt != nil && !view.Case.Erased()
 	d.Log = s.logStatusOf(r.Context(), view)
 	if r.Method == http.MethodGet {
-		switch ok := r.URL.Query().Get("ok"); ok {
-		case "deplace", "annule":
-			d.Done = ok
-		}
+		d.Done = doneKeys[r.URL.Query().Get("ok")]
 	}
 	if d.Changeable && view.Unit != nil {
 		slots, err := s.d.Complaints.FreeSlots(r.Context(), view.Unit.ID)
@@ -305,7 +314,11 @@ func (s *Server) statusPage(r *http.Request, view *complaint.CaseView) (*page, e
 		if view.Appointment != nil {
 			cur = view.Appointment.SlotID
 		}
-		d.Days = groupSlots(slots, cur)
+		_ = r.ParseForm()
+		d.Picker = pickSlots(p.Lang, slots, chosen, cur, r.Form.Get(dayParam), dayHref(p.Path, url.Values{}, "rendez-vous"))
+		// Unfolded to book, and while choosing: a day asked for, or an
+		// error being shown (the caller sets it).
+		d.Open = view.Appointment == nil || r.Form.Get(dayParam) != "" || r.Method == http.MethodPost
 	}
 	p.Data = d
 	return p, nil
@@ -323,7 +336,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return noAccess(w, r, err)
 	}
-	p, err := s.statusPage(r, view)
+	p, err := s.statusPage(r, view, "")
 	if err != nil {
 		return err
 	}
@@ -331,7 +344,9 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) error {
 }
 
 // reschedule moves the appointment to another free slot of the same unit
-// (or books one after a cancellation).
+// (or books one after a cancellation). Nothing chosen, or the slot already
+// held, is refused in words beside the times, and nothing is recorded.
+// Done, the page lands on the appointment, its success message on top.
 func (s *Server) reschedule(w http.ResponseWriter, r *http.Request) error {
 	view, err := s.openCase(w, r)
 	if err != nil {
@@ -347,7 +362,11 @@ func (s *Server) reschedule(w http.ResponseWriter, r *http.Request) error {
 		err = bad
 	case slot == "":
 		var v guichet.ValidationError
-		v.Add("slot_id", "err.choose")
+		if view.Appointment != nil {
+			v.Add("slot_id", "err.slot.choose_new")
+		} else {
+			v.Add("slot_id", "err.slot.choose_time")
+		}
 		err = &v
 	default:
 		err = s.d.Complaints.Reschedule(r.Context(), view.Case.Ref, slot)
@@ -358,7 +377,7 @@ func (s *Server) reschedule(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		p, err := s.statusPage(r, view)
+		p, err := s.statusPage(r, view, slot)
 		if err != nil {
 			return err
 		}
@@ -368,7 +387,11 @@ func (s *Server) reschedule(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return redirect(w, r, "/suivi/"+view.Case.Ref+"?ok=deplace#rendez-vous")
+	done := "deplace"
+	if view.Appointment == nil {
+		done = "reserve"
+	}
+	return redirect(w, r, "/suivi/"+view.Case.Ref+"?ok="+done+"#rendez-vous")
 }
 
 // cancelForm asks the citizen to confirm the cancellation.
