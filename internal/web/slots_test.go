@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -297,8 +298,27 @@ func TestStationStepDays(t *testing.T) {
 			c.toEvidence()
 			c.post("/preplainte/preuves", url.Values{}).must(t, 200)
 
+			// Places found for a postcode show their distance, nearest first.
+			r := c.get("/preplainte/commissariat?q=69100").must(t, 200)
+			kms := regexp.MustCompile(`· (\d+(?:[.,]\d)?)\x{00a0}km`).FindAllStringSubmatch(r.Body, -1)
+			if len(kms) != 3 || !strings.Contains(r.Body[:strings.Index(r.Body, "Commissariat de Lyon 3e")], "Brigade de Villeurbanne") {
+				t.Fatalf("distances %v, or Villeurbanne not first", kms)
+			}
+			sep := map[string]string{"fr": ",", "en": "."}[tc.lang]
+			last := -1.0
+			for _, m := range kms {
+				if strings.Contains(m[1], map[string]string{"fr": ".", "en": ","}[tc.lang]) {
+					t.Errorf("distance %q: decimal separator is not %q", m[1], sep)
+				}
+				km, _ := strconv.ParseFloat(strings.ReplaceAll(m[1], ",", "."), 64)
+				if km < last {
+					t.Errorf("distances not sorted: %v", kms)
+				}
+				last = km
+			}
+
 			// Nothing chosen: one message, on the place.
-			r := c.post("/preplainte/commissariat", url.Values{"q": {"69003"}}).must(t, http.StatusUnprocessableEntity, `href="#f-unit_id"`).
+			r = c.post("/preplainte/commissariat", url.Values{"q": {"69003"}}).must(t, http.StatusUnprocessableEntity, `href="#f-unit_id"`).
 				lacks(t, `href="#f-slot_id"`, `id="f-slot_id`)
 
 			r = c.post("/preplainte/commissariat", url.Values{"unit_id": {e.units[0].ID}, "action": {"choose-unit"}, "q": {"69003"}}).
