@@ -354,3 +354,73 @@ func TestStationStepDays(t *testing.T) {
 		})
 	}
 }
+
+// TestRebookElsewhere: after a cancellation the citizen finds another
+// place as on the filing journey and books there; the case moves with
+// the appointment. While an appointment is held, times stay at its place.
+func TestRebookElsewhere(t *testing.T) {
+	for _, tc := range []struct{ lang, booked, otherUnit, elsewhere string }{
+		{"fr", "Votre rendez-vous est pris.", "Brigade de Villeurbanne</h3>", "Ce créneau est dans un autre lieu"},
+		{"en", "Your appointment is booked.", "Brigade de Villeurbanne</h3>", "This time is at another place"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			e := newEnv(t)
+			c := e.client(tc.lang)
+			ref, _ := c.submit()
+			lyon, villeurbanne := e.units[0], e.units[1]
+			otherSlot := func(body string) string {
+				t.Helper()
+				for _, m := range slotRE.FindAllStringSubmatch(body, -1) {
+					sl, err := e.store.Slot(t.Context(), m[1])
+					if err != nil {
+						t.Fatal(err)
+					}
+					if sl.UnitID != villeurbanne.ID {
+						t.Fatalf("slot %s of unit %s offered for Villeurbanne", sl.ID, sl.UnitID)
+					}
+					return sl.ID
+				}
+				t.Fatalf("no time offered")
+				return ""
+			}
+			// Holding an appointment: no other place is offered, and a
+			// crafted post for one is refused in words.
+			c.get("/suivi/"+ref).must(t, 200).lacks(t, `name="unite"`)
+			r := c.get("/suivi/"+ref+"?unite="+villeurbanne.ID).lacks(t, tc.otherUnit)
+			free, err := e.svc.FreeSlots(t.Context(), villeurbanne.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.post("/suivi/"+ref+"/rendez-vous", url.Values{"slot_id": {free[0].ID}}).must(t, http.StatusUnprocessableEntity, tc.elsewhere)
+
+			c.post("/suivi/"+ref+"/rendez-vous/annuler", url.Values{}).must(t, 200)
+			// The same place's times straight away, and a search for others.
+			r = c.get("/suivi/"+ref).must(t, 200, `name="unite"`, `id="f-q"`, `value="69003"`, "Brigade de Villeurbanne")
+			r = c.get("/suivi/"+ref+"?q=69100").must(t, 200, `<details class="details unit-details" open>`)
+			if strings.Index(r.Body, "Brigade de Villeurbanne") > strings.Index(r.Body, `<span class="unit-name">Commissariat de Lyon 3e`) {
+				t.Errorf("69100 does not list Villeurbanne first")
+			}
+			r = c.get("/suivi/"+ref+"?q=69100&unite="+villeurbanne.ID).must(t, 200, tc.otherUnit, `value="`+villeurbanne.ID+`" checked`)
+			slot := otherSlot(r.Body)
+			// Its day links keep the place.
+			if !strings.Contains(r.Body, "unite="+villeurbanne.ID+"#creneaux-lieu") {
+				t.Errorf("day links lose the place chosen")
+			}
+			nr := c.noRedirect().post("/suivi/"+ref+"/rendez-vous", url.Values{"slot_id": {slot}, "unite": {villeurbanne.ID}, "q": {"69100"}}).must(t, http.StatusSeeOther)
+			if loc := nr.Header.Get("Location"); loc != "/suivi/"+ref+"?ok=reserve#rendez-vous" {
+				t.Fatalf("after booking: to %q", loc)
+			}
+			c.get("/suivi/"+ref+"?ok=reserve").must(t, 200, tc.booked, "1 place Lazare-Goujon")
+			v, err := e.svc.View(t.Context(), ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Appointment == nil || v.Appointment.SlotID != slot || v.Case.UnitID != villeurbanne.ID || v.Unit.ID != villeurbanne.ID {
+				t.Fatalf("after booking elsewhere: appointment %+v, unit %s", v.Appointment, v.Case.UnitID)
+			}
+			if last := v.Events[len(v.Events)-1]; last.Type != "appointment.booked" || last.Data["unit"] != villeurbanne.ID || last.Data["from_unit"] != lyon.ID {
+				t.Errorf("last event %+v", last)
+			}
+		})
+	}
+}

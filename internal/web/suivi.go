@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/guichet/guichet/internal/casework"
 	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/receipt"
+	"github.com/guichet/guichet/internal/station"
 )
 
 // trackData is the tracking form's data.
@@ -165,8 +167,12 @@ type statusData struct {
 	Closure    *timelineEntry
 	Changeable bool
 	Picker     slotPicker
-	Done       string // catalogue key of what was just done (see doneKeys)
-	Open       bool   // the appointment's form is unfolded
+	SlotUnit   *station.Unit // the unit whose times Picker shows
+	Elsewhere  bool          // SlotUnit is not the case's unit
+	Rebook     *rebookData   // other places, when the case may go to one
+	Query      string        // the station search of Rebook
+	Done       string        // catalogue key of what was just done (see doneKeys)
+	Open       bool          // the appointment's form is unfolded
 	PDF        bool
 	Log        *logStatus // the submission in the transparency log; nil: nothing to say
 }
@@ -305,8 +311,16 @@ func (s *Server) statusPage(r *http.Request, view *complaint.CaseView, chosen st
 	if r.Method == http.MethodGet {
 		d.Done = doneKeys[r.URL.Query().Get("ok")]
 	}
-	if d.Changeable && view.Unit != nil {
-		slots, err := s.d.Complaints.FreeSlots(r.Context(), view.Unit.ID)
+	_ = r.ParseForm()
+	d.SlotUnit = view.Unit
+	query := url.Values{}
+	if d.Changeable && complaint.CanBookElsewhere(view.Case, view.Appointment != nil) {
+		if err := s.rebookData(r, view, &d, query); err != nil {
+			return nil, err
+		}
+	}
+	if d.Changeable && d.SlotUnit != nil {
+		slots, err := s.d.Complaints.FreeSlots(r.Context(), d.SlotUnit.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -314,14 +328,67 @@ func (s *Server) statusPage(r *http.Request, view *complaint.CaseView, chosen st
 		if view.Appointment != nil {
 			cur = view.Appointment.SlotID
 		}
-		_ = r.ParseForm()
-		d.Picker = pickSlots(p.Lang, slots, chosen, cur, r.Form.Get(dayParam), dayHref(p.Path, url.Values{}, "rendez-vous"))
+		d.Picker = pickSlots(p.Lang, slots, chosen, cur, r.Form.Get(dayParam), dayHref(p.Path, query, "creneaux-lieu"))
 		// Unfolded to book, and while choosing: a day asked for, or an
 		// error being shown (the caller sets it).
 		d.Open = view.Appointment == nil || r.Form.Get(dayParam) != "" || r.Method == http.MethodPost
 	}
 	p.Data = d
 	return p, nil
+}
+
+// rebookData is the choice of another place to book at, after a
+// cancellation: a station search (q) and the places found, one of which
+// (unite) shows its times.
+type rebookData struct {
+	Units []unitOption
+	More  bool
+	Open  bool // the citizen searched or chose: the choice stays unfolded
+}
+
+// rebookData fills d with the places near the citizen's search (by default
+// the postcode of the case's unit) and sets d.SlotUnit to the one chosen
+// (unite), else the case's unit. It adds to query what the day links keep.
+func (s *Server) rebookData(r *http.Request, view *complaint.CaseView, d *statusData, query url.Values) error {
+	q := cutText(strings.TrimSpace(r.Form.Get("q")), 100)
+	_, asked := r.Form["q"]
+	if !asked && view.Unit != nil {
+		q = view.Unit.Postcode
+	}
+	if !isText(q) {
+		q = ""
+	}
+	ranked, err := s.d.Complaints.Stations(r.Context(), q, 0, 0, false)
+	if err != nil {
+		return err
+	}
+	want := r.Form.Get("unite")
+	rb := &rebookData{Open: asked || want != ""}
+	for i, u := range ranked {
+		if u.ID == want {
+			d.SlotUnit = &ranked[i].Unit
+		}
+	}
+	for i, u := range ranked {
+		if i >= maxUnitsShown && (d.SlotUnit == nil || u.ID != d.SlotUnit.ID) {
+			rb.More = true
+			continue
+		}
+		id := fieldID("unite")
+		if len(rb.Units) > 0 {
+			id += "-" + strconv.Itoa(i)
+		}
+		rb.Units = append(rb.Units, unitOption{Ranked: u, InputID: id, Checked: d.SlotUnit != nil && u.ID == d.SlotUnit.ID})
+	}
+	d.Rebook, d.Query = rb, q
+	if asked {
+		query.Set("q", q)
+	}
+	if d.SlotUnit != nil && (view.Unit == nil || d.SlotUnit.ID != view.Unit.ID) {
+		query.Set("unite", d.SlotUnit.ID)
+		d.Elsewhere = true
+	}
+	return nil
 }
 
 // status shows a case to its citizen: where it stands, the timeline, the
