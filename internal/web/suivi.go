@@ -325,8 +325,15 @@ func (s *Server) statusPage(r *http.Request, view *complaint.CaseView, chosen st
 			return nil, err
 		}
 		cur := ""
-		if view.Appointment != nil {
-			cur = view.Appointment.SlotID
+		if a := view.Appointment; a != nil {
+			cur = a.SlotID
+			// The time held is shown on its day even when it has no place
+			// left (the citizen's own may be the last): choosing it is
+			// refused in words.
+			if a.UnitID == d.SlotUnit.ID && !slices.ContainsFunc(slots, func(sl station.Slot) bool { return sl.ID == cur }) {
+				i, _ := slices.BinarySearchFunc(slots, a.Start, func(sl station.Slot, t time.Time) int { return sl.Start.Compare(t) })
+				slots = slices.Insert(slots, i, station.Slot{ID: cur, UnitID: a.UnitID, Start: a.Start, End: a.End})
+			}
 		}
 		d.Picker = pickSlots(p.Lang, slots, chosen, cur, r.Form.Get(dayParam), dayHref(p.Path, query, "creneaux-lieu"))
 		// Unfolded to book, and while choosing: a day asked for, or an
