@@ -7,8 +7,13 @@ import (
 )
 
 // Stations ranks the units taking appointments by nearness to the query (a
-// postcode or town) or to coordinates.
+// postcode or town) or to coordinates. A postcode or town whose position
+// is known (station.Locate) ranks them by distance from it, nearest first,
+// each with its distance; others by département, without distances.
 func (s *Service) Stations(ctx context.Context, query string, lat, lon float64, haveCoords bool) ([]station.Ranked, error) {
+	if !haveCoords {
+		lat, lon, haveCoords = station.Locate(query)
+	}
 	units, err := s.d.Store.ListUnits(ctx)
 	if err != nil {
 		return nil, err

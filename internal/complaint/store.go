@@ -115,6 +115,12 @@ type AppointmentStore interface {
 	// to slotID, freeing the old place, and records events. A full slot
 	// fails with guichet.ErrConflict and changes nothing.
 	Reschedule(ctx context.Context, caseID, slotID string, events []casefile.Event) error
+	// BookElsewhere books slotID for a case holding no appointment and
+	// moves the case to the slot's unit, recording events, atomically. It
+	// MUST fail with guichet.ErrConflict and change nothing when the case
+	// holds an appointment, its status is not one of movable (checked in
+	// the same transaction), or the slot is full.
+	BookElsewhere(ctx context.Context, caseID, slotID string, movable []casefile.Status, events []casefile.Event) error
 	// CancelAppointment frees the case's place and records events;
 	// ErrNotFound when it has none.
 	CancelAppointment(ctx context.Context, caseID string, events []casefile.Event) error

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/guichet/guichet"
@@ -113,7 +114,10 @@ func Changeable(c casefile.Case) bool {
 }
 
 // Reschedule moves the appointment of an authenticated citizen's case to
-// another free slot of the same unit.
+// another free slot of the same unit, or books one when the case has none.
+// The slot already held is refused with a *guichet.ValidationError on
+// "slot_id" ("err.slot.same") and nothing is recorded: a move to the same
+// time is no move.
 func (s *Service) Reschedule(ctx context.Context, ref, slotID string) error {
 	c, _, err := s.d.Store.CaseByRef(ctx, ref)
 	if err != nil {
@@ -122,23 +126,31 @@ func (s *Service) Reschedule(ctx context.Context, ref, slotID string) error {
 	if !Changeable(c) {
 		return fmt.Errorf("case %s: %s: %w", ref, c.Status, guichet.ErrConflict)
 	}
-	// A move to the time already booked is refused in words, and nothing
-	// is recorded: it is not a move.
-	if a, err := s.d.Store.Appointment(ctx, c.ID); err == nil && a.SlotID == slotID {
+	cur, err := s.d.Store.Appointment(ctx, c.ID)
+	booked := err == nil
+	if err != nil && !errors.Is(err, guichet.ErrNotFound) {
+		return fmt.Errorf("case %s: appointment: %w", ref, err)
+	}
+	if booked && cur.SlotID == slotID {
 		var v guichet.ValidationError
 		v.Add("slot_id", "err.slot.same")
 		return v.Err()
-	} else if err != nil && !errors.Is(err, guichet.ErrNotFound) {
-		return fmt.Errorf("case %s: appointment: %w", ref, err)
 	}
 	now := s.d.Clock.Now()
 	slot, err := s.d.Store.Slot(ctx, slotID)
-	if err != nil || slot.UnitID != c.UnitID || slot.Start.Before(now.Add(s.cfg.MinNotice)) {
+	if err != nil || slot.Start.Before(now.Add(s.cfg.MinNotice)) {
 		var v guichet.ValidationError
 		v.Add("slot_id", "err.slot.gone")
 		return v.Err()
 	}
-	ev := s.event(c.ID, casefile.EventAppointmentChanged, "citizen", now, map[string]string{
+	if slot.UnitID != c.UnitID {
+		return s.bookElsewhere(ctx, c, booked, slot)
+	}
+	typ := casefile.EventAppointmentChanged
+	if !booked {
+		typ = casefile.EventAppointmentBooked
+	}
+	ev := s.event(c.ID, typ, "citizen", now, map[string]string{
 		"unit": slot.UnitID, "start": slot.Start.UTC().Format(time.RFC3339), "end": slot.End.UTC().Format(time.RFC3339),
 	})
 	if err := s.d.Store.Reschedule(ctx, c.ID, slot.ID, []casefile.Event{ev}); err != nil {
@@ -150,6 +162,48 @@ func (s *Service) Reschedule(ctx context.Context, ref, slotID string) error {
 		return fmt.Errorf("case %s: reschedule: %w", ref, err)
 	}
 	s.d.Logger.InfoContext(ctx, "appointment rescheduled", "ref", ref)
+	return nil
+}
+
+// rebookable are the statuses in which a citizen may take their case to
+// another unit: no agent has taken it up yet.
+var rebookable = []casefile.Status{casefile.StatusSubmitted, casefile.StatusTriaged}
+
+// CanBookElsewhere reports whether the citizen may book an appointment at
+// another unit than the case's: the case holds no appointment (it was
+// cancelled) and no agent has taken it up. Otherwise a move stays at the
+// case's unit.
+func CanBookElsewhere(c casefile.Case, hasAppointment bool) bool {
+	return Changeable(c) && !hasAppointment && slices.Contains(rebookable, c.Status)
+}
+
+// bookElsewhere books slot, at another unit than c's, for c which holds no
+// appointment, and moves c to that unit.
+func (s *Service) bookElsewhere(ctx context.Context, c casefile.Case, booked bool, slot station.Slot) error {
+	var v guichet.ValidationError
+	if !CanBookElsewhere(c, booked) {
+		v.Add("slot_id", "err.slot.other_unit")
+		return v.Err()
+	}
+	ev := s.event(c.ID, casefile.EventAppointmentBooked, "citizen", s.d.Clock.Now(), map[string]string{
+		"unit": slot.UnitID, "from_unit": c.UnitID,
+		"start": slot.Start.UTC().Format(time.RFC3339), "end": slot.End.UTC().Format(time.RFC3339),
+	})
+	err := s.d.Store.BookElsewhere(ctx, c.ID, slot.ID, rebookable, []casefile.Event{ev})
+	if errors.Is(err, guichet.ErrConflict) {
+		// The slot filled up, or the case changed meanwhile (an agent
+		// took it up, another window booked).
+		if sl, serr := s.d.Store.Slot(ctx, slot.ID); serr == nil && sl.Free() <= 0 {
+			v.Add("slot_id", "err.slot.full")
+		} else {
+			v.Add("slot_id", "err.slot.other_unit")
+		}
+		return v.Err()
+	}
+	if err != nil {
+		return fmt.Errorf("case %s: book elsewhere: %w", c.Ref, err)
+	}
+	s.d.Logger.InfoContext(ctx, "appointment booked at another unit", "ref", c.Ref, "unit", slot.UnitID, "from_unit", c.UnitID)
 	return nil
 }
 

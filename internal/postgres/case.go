@@ -337,6 +337,54 @@ func (s *Store) Reschedule(ctx context.Context, caseID, slotID string, events []
 	return nil
 }
 
+// BookElsewhere books slotID for a case that holds no appointment and
+// moves the case to the slot's unit, recording events, in one transaction.
+// It fails with guichet.ErrConflict, changing nothing, when the case holds
+// an appointment, its status is not one of movable, it is erased, or the
+// slot is full; with guichet.ErrNotFound for an unknown case or slot.
+func (s *Store) BookElsewhere(ctx context.Context, caseID, slotID string, movable []casefile.Status, events []casefile.Event) error {
+	err := s.Transact(ctx, func(tx pgx.Tx) error {
+		// liveCase locks the case's row: its status and appointment cannot
+		// change under this transaction.
+		ref, salt, err := liveCase(ctx, tx, caseID)
+		if err != nil {
+			return err
+		}
+		var status string
+		if err := tx.QueryRow(ctx, `SELECT status FROM cases WHERE id = $1`, caseID).Scan(&status); err != nil {
+			return fmt.Errorf("case %s: %w", caseID, classify(err))
+		}
+		if !slices.Contains(movable, casefile.Status(status)) {
+			return fmt.Errorf("case %s is %s: %w", ref, status, guichet.ErrConflict)
+		}
+		var held int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM appointments WHERE case_id = $1`, caseID).Scan(&held); err != nil {
+			return err
+		}
+		if held > 0 {
+			return fmt.Errorf("case %s holds an appointment: %w", ref, guichet.ErrConflict)
+		}
+		var unitID string
+		if err := tx.QueryRow(ctx, `SELECT unit_id FROM slots WHERE id = $1 FOR UPDATE`, slotID).Scan(&unitID); err != nil {
+			return fmt.Errorf("slot %s: %w", slotID, classify(err))
+		}
+		if err := book(ctx, tx, slotID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO appointments (case_id, slot_id) VALUES ($1, $2)`, caseID, slotID); err != nil {
+			return classify(err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE cases SET unit_id = $1 WHERE id = $2`, unitID, caseID); err != nil {
+			return classify(err)
+		}
+		return writeEvents(ctx, tx, caseID, ref, salt, events)
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: case %s: book %s elsewhere: %w", caseID, slotID, err)
+	}
+	return nil
+}
+
 // CancelAppointment frees the case's place and records events; it fails
 // with guichet.ErrNotFound, changing nothing, when the case has no
 // appointment.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/guichet/guichet"
@@ -288,6 +289,52 @@ func (s *Store) Reschedule(ctx context.Context, caseID, slotID string, events []
 	})
 	if err != nil {
 		return fmt.Errorf("sqlite: case %s: reschedule to %s: %w", caseID, slotID, err)
+	}
+	return nil
+}
+
+// BookElsewhere books slotID for a case that holds no appointment and
+// moves the case to the slot's unit, recording events, in one transaction.
+// It fails with guichet.ErrConflict, changing nothing, when the case holds
+// an appointment, its status is not one of movable, it is erased, or the
+// slot is full; with guichet.ErrNotFound for an unknown case or slot.
+func (s *Store) BookElsewhere(ctx context.Context, caseID, slotID string, movable []casefile.Status, events []casefile.Event) error {
+	err := s.Transact(ctx, func(tx *sql.Tx) error {
+		ref, salt, err := liveCase(ctx, tx, caseID)
+		if err != nil {
+			return err
+		}
+		var status string
+		if err := tx.QueryRowContext(ctx, `SELECT status FROM cases WHERE id = ?`, caseID).Scan(&status); err != nil {
+			return fmt.Errorf("case %s: %w", caseID, notFound(err))
+		}
+		if !slices.Contains(movable, casefile.Status(status)) {
+			return fmt.Errorf("case %s is %s: %w", ref, status, guichet.ErrConflict)
+		}
+		var held int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM appointments WHERE case_id = ?`, caseID).Scan(&held); err != nil {
+			return err
+		}
+		if held > 0 {
+			return fmt.Errorf("case %s holds an appointment: %w", ref, guichet.ErrConflict)
+		}
+		var unitID string
+		if err := tx.QueryRowContext(ctx, `SELECT unit_id FROM slots WHERE id = ?`, slotID).Scan(&unitID); err != nil {
+			return fmt.Errorf("slot %s: %w", slotID, notFound(err))
+		}
+		if err := s.book(ctx, tx, slotID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO appointments (case_id, slot_id) VALUES (?, ?)`, caseID, slotID); err != nil {
+			return classify(err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE cases SET unit_id = ? WHERE id = ?`, unitID, caseID); err != nil {
+			return classify(err)
+		}
+		return s.writeEvents(ctx, tx, caseID, ref, salt, events)
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: case %s: book %s elsewhere: %w", caseID, slotID, err)
 	}
 	return nil
 }

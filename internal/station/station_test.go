@@ -51,3 +51,50 @@ func TestRank(t *testing.T) {
 		})
 	}
 }
+
+// TestLocate: the postcodes and towns of the table are found, whatever
+// the case and accents of a town; others are not.
+func TestLocate(t *testing.T) {
+	for _, tc := range []struct {
+		q        string
+		ok       bool
+		lat, lon float64
+	}{
+		{"69003", true, 45.7597, 4.8497},
+		{" 75018 ", true, 48.8925, 2.3484},
+		{"macon", true, 46.3069, 4.8287},
+		{"SAINT REMY DE PROVENCE", true, 43.7889, 4.8317},
+		{"Lyon", true, 45.7640, 4.8357},
+		{"69999", false, 0, 0},
+		{"Trifouilly", false, 0, 0},
+		{"", false, 0, 0},
+	} {
+		lat, lon, ok := Locate(tc.q)
+		if ok != tc.ok || lat != tc.lat || lon != tc.lon {
+			t.Errorf("Locate(%q) = %v, %v, %v; want %v, %v, %v", tc.q, lat, lon, ok, tc.lat, tc.lon, tc.ok)
+		}
+	}
+	// Every postcode is five digits and appears once; every position is in
+	// metropolitan France.
+	seen := map[string]bool{}
+	for _, p := range places {
+		if p.Postcode != "" && (len(p.Postcode) != 5 || !isDigits(p.Postcode) || seen[p.Postcode]) {
+			t.Errorf("postcode %q malformed or twice", p.Postcode)
+		}
+		seen[p.Postcode] = true
+		if p.Lat < 41 || p.Lat > 51.2 || p.Lon < -5.2 || p.Lon > 9.6 {
+			t.Errorf("%s %s: position %v, %v outside France", p.Postcode, p.Town, p.Lat, p.Lon)
+		}
+	}
+	// From 69003, the Lyon 3e station is nearest, about 0.1 km away, and
+	// Villeurbanne follows at about 3 km.
+	lat, lon, _ := Locate("69003")
+	r := Rank([]Unit{
+		{ID: "v", Name: "Villeurbanne", Lat: 45.77, Lon: 4.88},
+		{ID: "c", Name: "Chamonix", Lat: 45.9237, Lon: 6.8694},
+		{ID: "l", Name: "Lyon 3e", Lat: 45.7605, Lon: 4.85},
+	}, "", lat, lon, true)
+	if r[0].ID != "l" || r[1].ID != "v" || r[2].ID != "c" || r[0].DistanceKm > 0.2 || r[1].DistanceKm < 2 || r[1].DistanceKm > 4 {
+		t.Errorf("ranked from 69003: %+v", r)
+	}
+}

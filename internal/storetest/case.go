@@ -325,6 +325,73 @@ func testCancelAppointment(t *testing.T, f *fixture) {
 	same(t, "places", f.slot(sl.ID).Booked, 1)
 }
 
+// testBookElsewhere: a case without appointment, not taken up, books a
+// slot at another unit and moves there; anything else changes nothing.
+func testBookElsewhere(t *testing.T, f *fixture) {
+	ctx := f.ctx()
+	movable := []casefile.Status{casefile.StatusSubmitted, casefile.StatusTriaged}
+	a := f.newSlot(f.now.Add(24*time.Hour), 2)
+	other := f.newUnit("BTA-VILLEURBANNE", "Brigade de Villeurbanne")
+	slotAt := func(capacity, booked int) station.Slot {
+		sl := station.Slot{ID: f.ids.New(), UnitID: other.ID, Start: f.now.Add(48 * time.Hour), End: f.now.Add(48*time.Hour + 30*time.Minute), Capacity: capacity, Booked: booked}
+		ok(t, f.s.CreateSlot(ctx, sl))
+		return sl
+	}
+	b, full := slotAt(1, 0), slotAt(1, 1)
+	holding := f.submitted(a.ID)
+	bare := f.submitted("")
+	taken := f.submission("", "")
+	taken.Case.Status = casefile.StatusInProgress
+	ok(t, f.s.SubmitCase(ctx, taken))
+
+	refused := []struct {
+		name   string
+		sub    complaint.Submission
+		caseID string
+		slotID string
+		kind   error
+	}{
+		{"a case holding an appointment", holding, holding.Case.ID, b.ID, guichet.ErrConflict},
+		{"a case taken up", taken, taken.Case.ID, b.ID, guichet.ErrConflict},
+		{"a full slot", bare, bare.Case.ID, full.ID, guichet.ErrConflict},
+		{"an unknown slot", bare, bare.Case.ID, f.ids.New(), guichet.ErrNotFound},
+		{"an unknown case", bare, f.ids.New(), b.ID, guichet.ErrNotFound},
+	}
+	for _, tt := range refused {
+		t.Run(tt.name, func(t *testing.T) {
+			f := f.sub(t)
+			history, outbox := f.events(tt.sub.Case.ID), f.pending()
+			ev := f.event(tt.caseID, casefile.EventAppointmentBooked, f.now, map[string]string{"unit": other.ID})
+			is(t, f.s.BookElsewhere(ctx, tt.caseID, tt.slotID, movable, []casefile.Event{ev}), tt.kind)
+			c, _, err := f.s.CaseByRef(ctx, tt.sub.Case.Ref)
+			ok(t, err)
+			same(t, "unit", c.UnitID, tt.sub.Case.UnitID)
+			same(t, "places at b", f.slot(b.ID).Booked, 0)
+			same(t, "places at a", f.slot(a.ID).Booked, 1)
+			same(t, "events", f.events(tt.sub.Case.ID), history)
+			same(t, "outbox", f.pending(), outbox)
+		})
+	}
+
+	t.Run("books and moves", func(t *testing.T) {
+		f := f.sub(t)
+		ev := f.event(bare.Case.ID, casefile.EventAppointmentBooked, f.now.Add(time.Minute), map[string]string{"unit": other.ID})
+		ok(t, f.s.BookElsewhere(ctx, bare.Case.ID, b.ID, movable, []casefile.Event{ev}))
+		ap, err := f.s.Appointment(ctx, bare.Case.ID)
+		ok(t, err)
+		same(t, "appointment", ap, station.Appointment{CaseID: bare.Case.ID, SlotID: b.ID, UnitID: other.ID, Start: b.Start, End: b.End})
+		c, _, err := f.s.CaseByRef(ctx, bare.Case.Ref)
+		ok(t, err)
+		same(t, "unit", c.UnitID, other.ID)
+		same(t, "places at b", f.slot(b.ID).Booked, 1)
+		history := stored(bare.Case.ID, append(bare.Events, ev)...)
+		same(t, "events", f.events(bare.Case.ID), history)
+		f.checkLeaves(f.pending(), bare.Secrets.LedgerSalt, bare.Case.Ref, history)
+		// Now it holds one: a second booking elsewhere is refused.
+		is(t, f.s.BookElsewhere(ctx, bare.Case.ID, b.ID, movable, nil), guichet.ErrConflict)
+	})
+}
+
 func testExpirableCases(t *testing.T, f *fixture) {
 	ctx := f.ctx()
 	mk := func(expires time.Time) casefile.Case {

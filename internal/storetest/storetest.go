@@ -90,6 +90,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"CaseLookups", testCaseLookups},
 		{"Reschedule", testReschedule},
 		{"CancelAppointment", testCancelAppointment},
+		{"BookElsewhere", testBookElsewhere},
 		{"ExpirableCases", testExpirableCases},
 		{"EraseCase", testEraseCase},
 		{"Outbox", testOutbox},

@@ -34,6 +34,9 @@ func (s *Server) routes() {
 	s.handle("POST /preplainte/envoyee/oublier", s.forgetSent)
 	// The upload handler bounds its body itself (see evidenceAdd).
 	s.handleLimit("POST /preplainte/preuves/ajouter", 0, s.evidenceAdd)
+	// The evidence step's form carries its file input (see
+	// evidenceStepSubmit), bounded like an upload.
+	s.handleLimit("POST /preplainte/preuves", 0, s.evidenceStepSubmit)
 	s.handle("POST /preplainte/preuves/{id}/supprimer", s.evidenceRemove)
 
 	s.handle("GET /suivi", s.trackForm)

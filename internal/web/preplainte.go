@@ -253,7 +253,10 @@ func (s *Server) stepPage(r *http.Request, step complaint.Step, st *complaint.Dr
 	case complaint.StepEvidence:
 		s.fillEvidence(r, p)
 	case complaint.StepStation:
-		p.Data, err = s.stationData(r, st)
+		p.Data, err = s.stationData(r, p.Lang, st)
+		if err == nil {
+			stationErrors(p)
+		}
 	case complaint.StepReview:
 		p.Data, err = s.reviewData(r, st)
 	}
@@ -361,6 +364,11 @@ func (s *Server) stepSubmit(w http.ResponseWriter, r *http.Request) error {
 			after = stepPath(step) + "#" + fieldID("items."+strconv.Itoa(len(in.Items)-1)+".kind")
 		}
 	case complaint.StepStation:
+		if next := form.Get("next_unit"); next != "" && len(next) <= 64 {
+			// "See the times of <the next place>", offered when the place
+			// chosen has none.
+			in.UnitID, action = next, actionChooseUnit
+		}
 		q := url.Values{}
 		if v := strings.TrimSpace(form.Get("q")); v != "" && len(v) <= 100 {
 			q.Set("q", v)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -107,30 +108,21 @@ type unitOption struct {
 	Checked bool
 }
 
-type slotDay struct {
-	Day   time.Time
-	ID    string
-	Slots []slotOption
-}
-
-type slotOption struct {
-	ID, InputID string
-	Start, End  time.Time
-	Free        int
-	Checked     bool
-}
-
 type stationData struct {
 	Query  string
 	Units  []unitOption
 	Chosen *station.Unit
-	Days   []slotDay
-	More   bool
+	Picker slotPicker
+	// Next is the nearest other unit with free slots, offered when the
+	// chosen one has none.
+	Next *station.Ranked
+	More bool
 }
 
 // stationData lists the units near the query (a postcode or town; by
-// default the postcode of the facts) and the free slots of the chosen one.
-func (s *Server) stationData(r *http.Request, st *complaint.DraftState) (stationData, error) {
+// default the postcode of the facts) and the free slots of the chosen one,
+// one day at a time.
+func (s *Server) stationData(r *http.Request, lang string, st *complaint.DraftState) (stationData, error) {
 	ctx := r.Context()
 	_ = r.ParseForm()
 	q := cutText(strings.TrimSpace(r.Form.Get("q")), 100)
@@ -174,29 +166,40 @@ func (s *Server) stationData(r *http.Request, st *complaint.DraftState) (station
 	if err != nil {
 		return stationData{}, err
 	}
-	d.Days = groupSlots(slots, st.Form.SlotID)
+	query := url.Values{}
+	if q != "" {
+		query.Set("q", q)
+	}
+	d.Picker = pickSlots(lang, slots, st.Form.SlotID, "", r.Form.Get(dayParam), dayHref(stepPath(complaint.StepStation), query, "creneaux"))
+	if d.Picker.Day == nil {
+		d.Next, err = s.nextWithSlots(r, ranked, u.ID)
+		if err != nil {
+			return stationData{}, err
+		}
+	}
 	return d, nil
 }
 
-// groupSlots groups slots by their day in Paris.
-func groupSlots(slots []station.Slot, chosen string) []slotDay {
-	var days []slotDay
-	for _, sl := range slots {
-		day := sl.Start.In(complaint.Paris).Format("2006-01-02")
-		if len(days) == 0 || days[len(days)-1].ID != "jour-"+day {
-			days = append(days, slotDay{Day: sl.Start, ID: "jour-" + day})
+// nextWithSlots returns the first unit of ranked, other than except, that
+// has a free slot, looking no further than maxUnitsShown units; nil when
+// none has.
+func (s *Server) nextWithSlots(r *http.Request, ranked []station.Ranked, except string) (*station.Ranked, error) {
+	for i, u := range ranked {
+		if i >= maxUnitsShown {
+			break
 		}
-		d := &days[len(days)-1]
-		id := fieldID("slot_id")
-		if len(days) > 1 || len(d.Slots) > 0 {
-			id += "-" + strconv.Itoa(len(days)) + "-" + strconv.Itoa(len(d.Slots))
+		if u.ID == except {
+			continue
 		}
-		d.Slots = append(d.Slots, slotOption{
-			ID: sl.ID, InputID: id,
-			Start: sl.Start, End: sl.End, Free: sl.Free(), Checked: sl.ID == chosen,
-		})
+		slots, err := s.d.Complaints.FreeSlots(r.Context(), u.ID)
+		if err != nil {
+			return nil, err
+		}
+		if len(slots) > 0 {
+			return &ranked[i], nil
+		}
 	}
-	return days
+	return nil, nil
 }
 
 // Distance formats a distance in km for people.

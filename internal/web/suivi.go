@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/guichet/guichet/internal/casework"
 	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/receipt"
+	"github.com/guichet/guichet/internal/station"
 )
 
 // trackData is the tracking form's data.
@@ -163,10 +166,23 @@ type statusData struct {
 	Converted  string        // the formal complaint's reference, once converted
 	Closure    *timelineEntry
 	Changeable bool
-	Days       []slotDay
-	Done       string // what was just done: "deplace", "annule"
+	Picker     slotPicker
+	SlotUnit   *station.Unit // the unit whose times Picker shows
+	Elsewhere  bool          // SlotUnit is not the case's unit
+	Rebook     *rebookData   // other places, when the case may go to one
+	Query      string        // the station search of Rebook
+	Done       string        // catalogue key of what was just done (see doneKeys)
+	Open       bool          // the appointment's form is unfolded
 	PDF        bool
 	Log        *logStatus // the submission in the transparency log; nil: nothing to say
+}
+
+// doneKeys are the messages of what the citizen just did, by the value
+// of the ok parameter the change redirects with.
+var doneKeys = map[string]string{
+	"deplace": "status.done_moved",
+	"annule":  "status.done_cancelled",
+	"reserve": "status.done_booked",
 }
 
 // known event types; others show as a generic update.
@@ -281,7 +297,9 @@ func (s *Server) citizenNotes(ctx context.Context, view *complaint.CaseView) (ma
 	return out, nil
 }
 
-func (s *Server) statusPage(r *http.Request, view *complaint.CaseView) (*page, error) {
+// statusPage builds the status page of view. chosen is the slot the
+// citizen just posted, kept selected when the page shows their error.
+func (s *Server) statusPage(r *http.Request, view *complaint.CaseView, chosen string) (*page, error) {
 	p := s.newPage(r)
 	p.Path = "/suivi/" + view.Case.Ref
 	d, err := s.history(r.Context(), view)
@@ -292,13 +310,18 @@ func (s *Server) statusPage(r *http.Request, view *complaint.CaseView) (*page, e
 	d.PDF = s.d.Receipt != nil && !view.Case.Erased()
 	d.Log = s.logStatusOf(r.Context(), view)
 	if r.Method == http.MethodGet {
-		switch ok := r.URL.Query().Get("ok"); ok {
-		case "deplace", "annule":
-			d.Done = ok
+		d.Done = doneKeys[r.URL.Query().Get("ok")]
+	}
+	_ = r.ParseForm()
+	d.SlotUnit = view.Unit
+	query := url.Values{}
+	if d.Changeable && complaint.CanBookElsewhere(view.Case, view.Appointment != nil) {
+		if err := s.rebookData(r, view, &d, query); err != nil {
+			return nil, err
 		}
 	}
-	if d.Changeable && view.Unit != nil {
-		slots, err := s.d.Complaints.FreeSlots(r.Context(), view.Unit.ID)
+	if d.Changeable && d.SlotUnit != nil {
+		slots, err := s.d.Complaints.FreeSlots(r.Context(), d.SlotUnit.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -306,13 +329,77 @@ func (s *Server) statusPage(r *http.Request, view *complaint.CaseView) (*page, e
 		// "move" without choosing must say so, not "moved" to the same
 		// time. After an error, the slot the citizen chose stays chosen.
 		cur := ""
-		if r.Method == http.MethodPost {
-			cur = r.PostForm.Get("slot_id")
+		if a := view.Appointment; a != nil {
+			cur = a.SlotID
+			// The time held is shown on its day even when it has no place
+			// left (the citizen's own may be the last): choosing it is
+			// refused in words.
+			if a.UnitID == d.SlotUnit.ID && !slices.ContainsFunc(slots, func(sl station.Slot) bool { return sl.ID == cur }) {
+				i, _ := slices.BinarySearchFunc(slots, a.Start, func(sl station.Slot, t time.Time) int { return sl.Start.Compare(t) })
+				slots = slices.Insert(slots, i, station.Slot{ID: cur, UnitID: a.UnitID, Start: a.Start, End: a.End})
+			}
 		}
-		d.Days = groupSlots(slots, cur)
+		d.Picker = pickSlots(p.Lang, slots, chosen, cur, r.Form.Get(dayParam), dayHref(p.Path, query, "creneaux-lieu"))
+		// Unfolded to book, and while choosing: a day asked for, or an
+		// error being shown (the caller sets it).
+		d.Open = view.Appointment == nil || r.Form.Get(dayParam) != "" || r.Method == http.MethodPost
 	}
 	p.Data = d
 	return p, nil
+}
+
+// rebookData is the choice of another place to book at, after a
+// cancellation: a station search (q) and the places found, one of which
+// (unite) shows its times.
+type rebookData struct {
+	Units []unitOption
+	More  bool
+	Open  bool // the citizen searched or chose: the choice stays unfolded
+}
+
+// rebookData fills d with the places near the citizen's search (by default
+// the postcode of the case's unit) and sets d.SlotUnit to the one chosen
+// (unite), else the case's unit. It adds to query what the day links keep.
+func (s *Server) rebookData(r *http.Request, view *complaint.CaseView, d *statusData, query url.Values) error {
+	q := cutText(strings.TrimSpace(r.Form.Get("q")), 100)
+	_, asked := r.Form["q"]
+	if !asked && view.Unit != nil {
+		q = view.Unit.Postcode
+	}
+	if !isText(q) {
+		q = ""
+	}
+	ranked, err := s.d.Complaints.Stations(r.Context(), q, 0, 0, false)
+	if err != nil {
+		return err
+	}
+	want := r.Form.Get("unite")
+	rb := &rebookData{Open: asked || want != ""}
+	for i, u := range ranked {
+		if u.ID == want {
+			d.SlotUnit = &ranked[i].Unit
+		}
+	}
+	for i, u := range ranked {
+		if i >= maxUnitsShown && (d.SlotUnit == nil || u.ID != d.SlotUnit.ID) {
+			rb.More = true
+			continue
+		}
+		id := fieldID("unite")
+		if len(rb.Units) > 0 {
+			id += "-" + strconv.Itoa(i)
+		}
+		rb.Units = append(rb.Units, unitOption{Ranked: u, InputID: id, Checked: d.SlotUnit != nil && u.ID == d.SlotUnit.ID})
+	}
+	d.Rebook, d.Query = rb, q
+	if asked {
+		query.Set("q", q)
+	}
+	if d.SlotUnit != nil && (view.Unit == nil || d.SlotUnit.ID != view.Unit.ID) {
+		query.Set("unite", d.SlotUnit.ID)
+		d.Elsewhere = true
+	}
+	return nil
 }
 
 // status shows a case to its citizen: where it stands, the timeline, the
@@ -327,7 +414,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return noAccess(w, r, err)
 	}
-	p, err := s.statusPage(r, view)
+	p, err := s.statusPage(r, view, "")
 	if err != nil {
 		return err
 	}
@@ -335,7 +422,9 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) error {
 }
 
 // reschedule moves the appointment to another free slot of the same unit
-// (or books one after a cancellation).
+// (or books one after a cancellation). Nothing chosen, or the slot already
+// held, is refused in words beside the times, and nothing is recorded.
+// Done, the page lands on the appointment, its success message on top.
 func (s *Server) reschedule(w http.ResponseWriter, r *http.Request) error {
 	view, err := s.openCase(w, r)
 	if err != nil {
@@ -351,7 +440,11 @@ func (s *Server) reschedule(w http.ResponseWriter, r *http.Request) error {
 		err = bad
 	case slot == "":
 		var v guichet.ValidationError
-		v.Add("slot_id", "err.slot.choose")
+		if view.Appointment != nil {
+			v.Add("slot_id", "err.slot.choose_new")
+		} else {
+			v.Add("slot_id", "err.slot.choose_time")
+		}
 		err = &v
 	default:
 		err = s.d.Complaints.Reschedule(r.Context(), view.Case.Ref, slot)
@@ -362,7 +455,7 @@ func (s *Server) reschedule(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		p, err := s.statusPage(r, view)
+		p, err := s.statusPage(r, view, slot)
 		if err != nil {
 			return err
 		}
@@ -372,8 +465,11 @@ func (s *Server) reschedule(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// The anchor is the success message itself: in view, not scrolled past.
-	return redirect(w, r, "/suivi/"+view.Case.Ref+"?ok=deplace#fait")
+	done := "deplace"
+	if view.Appointment == nil {
+		done = "reserve"
+	}
+	return redirect(w, r, "/suivi/"+view.Case.Ref+"?ok="+done+"#rendez-vous")
 }
 
 // cancelForm asks the citizen to confirm the cancellation.

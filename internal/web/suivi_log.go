@@ -120,7 +120,7 @@ func (s *Server) refreshProof(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("refresh proof: %w: %w", guichet.ErrInvalid, err)
 	}
-	p, err := s.statusPage(r, view)
+	p, err := s.statusPage(r, view, "")
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,12 @@
   var summary = document.querySelector(".error-summary");
   if (summary) {
     summary.focus();
+  } else {
+    // A success message the page landed on (data-focus) is read first.
+    var done = document.querySelector("[data-focus]");
+    if (done) {
+      done.focus();
+    }
   }
 
   // Show the controls that need JavaScript.
