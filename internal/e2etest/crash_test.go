@@ -73,13 +73,11 @@ func crashRounds(t *testing.T, dataDir, dbURL, driver, dsn string, rounds int) {
 	}
 	for i, w := range workers {
 		c := &citizen{t: t, base: p.url, c: &http.Client{Jar: w.jar, Timeout: 10 * time.Second, Transport: newSourceTransport()}}
-		pg := c.get("/suivi/" + w.ref)
-		expect(t, pg, http.StatusOK, "/suivi/"+w.ref)
-		free := slotRE.FindAllStringSubmatch(pg.body, -1)
+		free := freeSlots(c, "/suivi/"+w.ref)
 		if len(free) < 2*crashWorkers+2 {
 			t.Fatalf("only %d free slots", len(free))
 		}
-		w.slots = [2]string{free[2*i][1], free[2*i+1][1]}
+		w.slots = [2]string{free[2*i], free[2*i+1]}
 	}
 	vkey := strings.TrimSpace(newCitizen(t, p.url).get("/log/key").body)
 	pol, err := checkpoint.NewPolicy(vkey, nil, 0)

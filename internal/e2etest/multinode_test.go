@@ -130,12 +130,11 @@ func TestTwoNodes(t *testing.T) {
 		c := &citizen{t: t, base: nodes[i%2].url, c: &http.Client{Jar: jar, Timeout: 10 * time.Second, Transport: newSourceTransport()}}
 		w := &crashWorker{jar: jar}
 		w.ref, _ = fileCase(t, c, i+1)
-		pg := c.get("/suivi/" + w.ref)
-		free := slotRE.FindAllStringSubmatch(pg.body, -1)
+		free := freeSlots(c, "/suivi/"+w.ref)
 		if len(free) < 2*crashWorkers+2 {
 			t.Fatalf("only %d free slots", len(free))
 		}
-		w.slots = [2]string{free[2*i][1], free[2*i+1][1]}
+		w.slots = [2]string{free[2*i], free[2*i+1]}
 		workers[i] = w
 	}
 	var (

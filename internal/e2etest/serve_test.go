@@ -348,6 +348,7 @@ var (
 	refRE  = regexp.MustCompile(`class="ref"[^>]*>\s*(PP-\d{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4})\s*<`)
 	unitRE = regexp.MustCompile(`name="unit_id" value="([^"]+)"`)
 	slotRE = regexp.MustCompile(`name="slot_id" value="([^"]+)"`)
+	dayRE  = regexp.MustCompile(`class="day-link" href="([^"]+)"`)
 )
 
 // find returns the first submatch of re in p's body, or fails.
@@ -479,4 +480,24 @@ func journey(t *testing.T, s *server) {
 	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, `id="f-draft_code-error"`) {
 		t.Fatalf("resuming a sent draft: got %d on %s:\n%s", p.status, p.path, excerpt(p.body))
 	}
+}
+
+// freeSlots returns the ids of the free slots offered on the page at
+// path, over every day it links to: the picker shows one day at a time.
+func freeSlots(c *citizen, path string) []string {
+	c.t.Helper()
+	first := c.get(path)
+	expect(c.t, first, http.StatusOK, strings.SplitN(path, "?", 2)[0])
+	var ids []string
+	seen := map[string]bool{}
+	for _, d := range dayRE.FindAllStringSubmatch(first.body, -1) {
+		pg := c.get(html.UnescapeString(d[1]))
+		for _, m := range slotRE.FindAllStringSubmatch(pg.body, -1) {
+			if !seen[m[1]] {
+				seen[m[1]] = true
+				ids = append(ids, m[1])
+			}
+		}
+	}
+	return ids
 }
