@@ -102,6 +102,9 @@ const (
 	// EventCodeEmailed: at the citizen's request, the tracking code was
 	// sent once to the address they left.
 	EventCodeEmailed = "code.emailed"
+	// EventCodeEmailFailed: that email could not be sent; the request is
+	// given back, so the citizen may ask again. Not shown to the citizen.
+	EventCodeEmailFailed = "code.email_failed"
 )
 
 // Event is one thing that happened to a case. Data holds non-personal

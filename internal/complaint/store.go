@@ -52,6 +52,7 @@ type Store interface {
 	DraftStore
 	EvidenceStore
 	CaseStore
+	CaseEventStore
 	AppointmentStore
 	RetentionStore
 }
@@ -105,6 +106,18 @@ type CaseStore interface {
 	CasePersonal(ctx context.Context, caseID string) (casefile.Sealed, error)
 	// CaseEvents returns the case's events, oldest first.
 	CaseEvents(ctx context.Context, caseID string) ([]casefile.Event, error)
+}
+
+// CaseEventStore records what the citizen asks for on their case.
+type CaseEventStore interface {
+	// ClaimEvent records ev on the case (with its outbox leaf) unless the
+	// case already holds more events of type ev.Type than of type release
+	// (a claim not given back): then it fails with guichet.ErrConflict and
+	// writes nothing. The count and the write are one transaction: of
+	// concurrent claims on one case, exactly one succeeds.
+	ClaimEvent(ctx context.Context, caseID string, ev casefile.Event, release string) error
+	// RecordEvents records events on the case (each with its outbox leaf).
+	RecordEvents(ctx context.Context, caseID string, events []casefile.Event) error
 }
 
 // AppointmentStore books, moves and cancels appointments.

@@ -423,6 +423,67 @@ func Compose(publicURL string) Message {
 	return Message{Subject: "Votre dossier a été mis à jour / Your case has been updated", Body: body}
 }
 
+// ComposeCode returns the one message that carries a secret: the
+// reference and tracking code the citizen asked, on their confirmation
+// page, to receive by email. It says nothing else of the case (no name,
+// no category, no station), in French then English, and why it was sent.
+func ComposeCode(publicURL, ref, code string) Message {
+	link := strings.TrimRight(publicURL, "/") + "/suivi?ref=" + ref
+	body := strings.Join([]string{
+		"Bonjour,",
+		"",
+		"Vous avez demandé à recevoir ces informations sur la page de confirmation de votre pré-plainte :",
+		"",
+		"  Référence : " + ref,
+		"  Code de suivi : " + code,
+		"",
+		"Avec les deux, suivez votre dossier sur :",
+		link,
+		"",
+		"Gardez ce message pour vous : toute personne qui le lit peut suivre votre dossier. Personne ne vous demandera ce code par téléphone ou par courriel. Ne répondez pas : cette adresse ne lit pas les réponses.",
+		"",
+		"-- ",
+		"",
+		"Hello,",
+		"",
+		"You asked to receive this information on the confirmation page of your pre-complaint:",
+		"",
+		"  Reference: " + ref,
+		"  Tracking code: " + code,
+		"",
+		"With both, follow your case at:",
+		link,
+		"",
+		"Keep this message to yourself: anyone who reads it can follow your case. Nobody will ever ask you for this code by phone or email. Please do not reply: this address does not read replies.",
+		"",
+	}, "\n")
+	return Message{Subject: "Votre code de suivi / Your tracking code", Body: body}
+}
+
+// SendCode sends ComposeCode's message to the address to now, once,
+// without the durable queue: the queue holds case IDs only, and the code
+// exists in clear nowhere the queue could read it later. The caller keeps
+// the request once per case (complaint.Service.EmailCode). Neither the
+// code nor the address is logged; a failure returns only its kind, as
+// the server's answer may quote the address.
+func (s *Service) SendCode(ctx context.Context, caseRef, unitID, to, code string) error {
+	m := ComposeCode(s.cfg.PublicURL, caseRef, code)
+	m.To, m.CaseRef, m.UnitID, m.At = to, caseRef, unitID, s.d.Clock.Now()
+	if err := s.d.Sender.Send(ctx, m); err != nil {
+		kind := "temporary"
+		if errors.Is(err, ErrPermanent) {
+			kind = "permanent"
+		}
+		s.d.Logger.WarnContext(ctx, "tracking code email not sent", "ref", caseRef, "kind", kind)
+		if kind == "permanent" {
+			return fmt.Errorf("notify: code for %s: %w", caseRef, ErrPermanent)
+		}
+		return fmt.Errorf("notify: code for %s: not sent", caseRef)
+	}
+	s.d.Logger.InfoContext(ctx, "tracking code email sent", "ref", caseRef)
+	return nil
+}
+
 // Mask hides most of an address for display: j***@example.org.
 func Mask(addr string) string {
 	at := strings.LastIndexByte(addr, '@')

@@ -410,6 +410,46 @@ func (s *Store) CancelAppointment(ctx context.Context, caseID string, events []c
 	return nil
 }
 
+// ClaimEvent records ev unless the case holds more events of its type
+// than of type release (see complaint.CaseEventStore). liveCase locks the
+// case's row: concurrent claims on one case queue behind it.
+func (s *Store) ClaimEvent(ctx context.Context, caseID string, ev casefile.Event, release string) error {
+	err := s.Transact(ctx, func(tx pgx.Tx) error {
+		ref, salt, err := liveCase(ctx, tx, caseID)
+		if err != nil {
+			return err
+		}
+		var claimed, released int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FILTER (WHERE type = $1), COUNT(*) FILTER (WHERE type = $2)
+			FROM case_events WHERE case_id = $3`, ev.Type, release, caseID).Scan(&claimed, &released); err != nil {
+			return err
+		}
+		if claimed > released {
+			return fmt.Errorf("%s already claimed: %w", ev.Type, guichet.ErrConflict)
+		}
+		return writeEvents(ctx, tx, caseID, ref, salt, []casefile.Event{ev})
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: case %s: claim %s: %w", caseID, ev.Type, err)
+	}
+	return nil
+}
+
+// RecordEvents records events on a live case.
+func (s *Store) RecordEvents(ctx context.Context, caseID string, events []casefile.Event) error {
+	err := s.Transact(ctx, func(tx pgx.Tx) error {
+		ref, salt, err := liveCase(ctx, tx, caseID)
+		if err != nil {
+			return err
+		}
+		return writeEvents(ctx, tx, caseID, ref, salt, events)
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: case %s: events: %w", caseID, err)
+	}
+	return nil
+}
+
 // ExpirableCases returns up to limit (> 0) cases whose ExpiresAt is set and
 // at or before now and whose personal data is not yet erased, earliest
 // expiry first (then by ID).

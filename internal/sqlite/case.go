@@ -364,6 +364,46 @@ func (s *Store) CancelAppointment(ctx context.Context, caseID string, events []c
 	return nil
 }
 
+// ClaimEvent records ev unless the case holds more events of its type
+// than of type release (see complaint.CaseEventStore). SQLite has one
+// writer: the count and the write cannot interleave with another claim.
+func (s *Store) ClaimEvent(ctx context.Context, caseID string, ev casefile.Event, release string) error {
+	err := s.Transact(ctx, func(tx *sql.Tx) error {
+		ref, salt, err := liveCase(ctx, tx, caseID)
+		if err != nil {
+			return err
+		}
+		var claimed, released int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FILTER (WHERE type = ?), COUNT(*) FILTER (WHERE type = ?)
+			FROM case_events WHERE case_id = ?`, ev.Type, release, caseID).Scan(&claimed, &released); err != nil {
+			return err
+		}
+		if claimed > released {
+			return fmt.Errorf("%s already claimed: %w", ev.Type, guichet.ErrConflict)
+		}
+		return s.writeEvents(ctx, tx, caseID, ref, salt, []casefile.Event{ev})
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: case %s: claim %s: %w", caseID, ev.Type, err)
+	}
+	return nil
+}
+
+// RecordEvents records events on a live case.
+func (s *Store) RecordEvents(ctx context.Context, caseID string, events []casefile.Event) error {
+	err := s.Transact(ctx, func(tx *sql.Tx) error {
+		ref, salt, err := liveCase(ctx, tx, caseID)
+		if err != nil {
+			return err
+		}
+		return s.writeEvents(ctx, tx, caseID, ref, salt, events)
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: case %s: events: %w", caseID, err)
+	}
+	return nil
+}
+
 // ExpirableCases returns up to limit (> 0) cases whose ExpiresAt is set and
 // at or before now and whose personal data is not yet erased, earliest
 // expiry first (then by ID).

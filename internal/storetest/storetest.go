@@ -91,6 +91,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Reschedule", testReschedule},
 		{"CancelAppointment", testCancelAppointment},
 		{"BookElsewhere", testBookElsewhere},
+		{"ClaimEvent", testClaimEvent},
+		{"RaceClaimEvent", testRaceClaimEvent},
 		{"ExpirableCases", testExpirableCases},
 		{"EraseCase", testEraseCase},
 		{"Outbox", testOutbox},
