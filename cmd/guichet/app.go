@@ -228,6 +228,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 		},
 		// The status page shows citizens the notes agents wrote to them.
 		CitizenNotes: a.cases.CitizenNotes,
+		SendCode:     codeMailer(a.notifier),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)

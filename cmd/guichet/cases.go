@@ -10,6 +10,8 @@ import (
 
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/account"
+	"github.com/guichet/guichet/internal/casefile"
+	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/casework"
 	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/notify"
@@ -111,4 +113,15 @@ func newNotifier(getenv func(string) string, demoMode bool, publicURL string, st
 		cfg.Coalesce = 5 * time.Second // a demonstration shows the message at once
 	}
 	return notify.New(cfg, notify.Deps{Store: st, Contacts: contacts, Sender: sender, Clock: clock, Logger: logger}), outbox, nil
+}
+
+// codeMailer sends citizens their tracking code by email at their request,
+// through the notifier's sender; nil when no mail can be sent.
+func codeMailer(n *notify.Service) complaint.CodeMailer {
+	if n == nil {
+		return nil
+	}
+	return func(ctx context.Context, c casefile.Case, to string, code caseref.Code) error {
+		return n.SendCode(ctx, c.Ref, c.UnitID, to, code.String())
+	}
 }

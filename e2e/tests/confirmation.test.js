@@ -1,7 +1,8 @@
 // Issue 11, items 1 and 2, on a phone (390×844, touch): the confirmation
 // survives a reload and a return from another app with the same code; the
 // code never breaks inside a group of four; the copy button copies it as
-// shown; in French and English; axe finds nothing.
+// shown; the code is emailed once at the victim's request; in French and
+// English; axe finds nothing.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -67,11 +68,29 @@ describe('the confirmation on a phone', { skip: support.skip }, () => {
       const fr = await axeViolations(page);
       assert.equal(fr.length, 0, formatViolations('confirmation fr', fr));
 
+      // The code by email, once, at the victim's request: the outcome is in
+      // view after the redirect, and there is no second offer.
+      await Promise.all([
+        page.waitForEvent('load'),
+        page.getByRole('button', { name: 'M’envoyer le code par courriel', exact: true }).tap(),
+      ]);
+      const sent = page.getByRole('status').filter({ hasText: 'La référence et le code de suivi ont été envoyés' });
+      await sent.waitFor();
+      const seen = await sent.boundingBox();
+      assert.ok(seen.y >= 0 && seen.y + seen.height <= 844, `the outcome is in view (at ${seen.y} px)`);
+      assert.equal(await page.getByRole('button', { name: 'M’envoyer le code par courriel' }).count(), 0, 'no second offer');
+      await checkCode(page, code, 'after emailing it');
+      const mailed = await axeViolations(page);
+      assert.equal(mailed.length, 0, formatViolations('confirmation fr, code emailed', mailed));
+
       // In English, the same confirmation.
       await page.getByRole('link', { name: 'Read this site in English' }).tap();
       await expectHeading(page, 'Your pre-complaint has been sent');
       assert.ok((await page.locator('main').innerText()).includes(ref), 'the English page shows the reference');
       await checkCode(page, code, 'in English');
+      // The language link keeps the page's address, outcome included.
+      await page.getByText(/The reference and tracking code were sent|The code was sent to you by email, at your request\./).first().waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Email me the code' }).count(), 0, 'no second offer in English');
       await page.getByRole('button', { name: 'Copy the code' }).tap();
       await page.getByRole('status').filter({ hasText: 'Code copied' }).waitFor();
       const en = await axeViolations(page);

@@ -10,10 +10,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/caseref"
+	"github.com/guichet/guichet/internal/complaint"
 )
 
 // After a submission the browser keeps a sealed cookie saying what was
@@ -119,6 +121,15 @@ func (s *Server) confirmationPage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	if proof.Code != "" {
+		// A code an agent has replaced since no longer opens the case:
+		// showing it would mislead.
+		if _, err := s.d.Complaints.Authenticate(r.Context(), proof.Ref, proof.Code); errors.Is(err, guichet.ErrUnauthenticated) {
+			proof.Code = ""
+		} else if err != nil {
+			return err
+		}
+	}
 	if proof.Code == "" {
 		// Re-seal without the code: it leaves the browser's cookie store.
 		s.setSent(w, proof)
@@ -126,11 +137,49 @@ func (s *Server) confirmationPage(w http.ResponseWriter, r *http.Request) error 
 	s.grantAccess(w, proof.Ref)
 	p := s.newPage(r)
 	// Switching language shows this page again in the other language.
-	p.Data = confirmationData{
+	d := confirmationData{
 		Ref: proof.Ref, TrackingCode: proof.Code, View: view, PDF: s.d.Receipt != nil,
 		CodeUntil: time.Unix(proof.At, 0).Add(codeShownFor),
 	}
+	if s.d.SendCode != nil && proof.Code != "" && view.Form != nil && strings.TrimSpace(view.Form.Email) != "" {
+		d.Mail = &codeMail{Sent: complaint.CodeEmailed(view.Events)}
+		if done := r.URL.Query().Get("courriel"); mailOutcomes[done] {
+			d.Mail.Done = done
+		}
+	}
+	p.Data = d
 	return s.render(w, r, http.StatusOK, "confirmation", p)
+}
+
+// emailCode sends the tracking code this browser's confirmation shows to
+// the address the citizen left, once a case, then shows the confirmation
+// again with what came of it beside the button.
+func (s *Server) emailCode(w http.ResponseWriter, r *http.Request) error {
+	if s.d.SendCode == nil {
+		return errNotFound
+	}
+	proof, ok := s.sent(r)
+	if !ok || proof.Code == "" {
+		// Nothing to send from here: the page says what is true now.
+		return redirect(w, r, "/preplainte/envoyee")
+	}
+	code, err := caseref.ParseCode(proof.Code)
+	if err != nil {
+		return redirect(w, r, "/preplainte/envoyee")
+	}
+	done := "envoye"
+	switch err := s.d.Complaints.EmailCode(r.Context(), proof.Ref, code, s.d.SendCode); {
+	case errors.Is(err, complaint.ErrCodeEmailed):
+		done = "deja"
+	case errors.Is(err, guichet.ErrUnavailable):
+		done = "echec"
+	case errors.Is(err, guichet.ErrNotFound), errors.Is(err, guichet.ErrUnauthenticated):
+		// No address left, the case erased, or the code replaced.
+		return redirect(w, r, "/preplainte/envoyee")
+	case err != nil:
+		return err
+	}
+	return redirect(w, r, "/preplainte/envoyee?courriel="+done+"#courriel")
 }
 
 // forgetSent removes what this browser remembers of the sending (the

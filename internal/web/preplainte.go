@@ -417,7 +417,21 @@ type confirmationData struct {
 	View         *complaint.CaseView
 	PDF          bool
 	CodeUntil    time.Time // when this browser stops showing the code
+	// Mail is the offer to email the code; nil when the citizen left no
+	// address, the code is no longer shown, or no mail can be sent.
+	Mail *codeMail
 }
+
+// codeMail is where the offer to email the code stands.
+type codeMail struct {
+	Sent bool // emailed already: there is no second time
+	// Done is what the last request came to, from the query: "envoye"
+	// (sent), "deja" (refused: sent before), "echec" (failed), or "".
+	Done string
+}
+
+// mailOutcomes are the outcomes of a request to email the code.
+var mailOutcomes = map[string]bool{"envoye": true, "deja": true, "echec": true}
 
 // submit records the consent, then turns the draft into a case. A draft
 // that fails validation (a slot taken meanwhile, say) shows the failing

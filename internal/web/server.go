@@ -103,6 +103,10 @@ type Deps struct {
 	Agents AgentAuth
 	// Cases serves the back-office case pages; it needs Agents.
 	Cases CaseDesk
+	// SendCode, if set, sends a citizen their tracking code by email at
+	// their request (notify.Service.SendCode): the confirmation then
+	// offers it, once a case, to those who left an address. Nil: no offer.
+	SendCode complaint.CodeMailer
 	// CitizenNotes, if set, returns the texts of the notes agents
 	// addressed to the citizen on a case (casework.Service.CitizenNotes):
 	// the status page shows them. Nil: the page only says that a message

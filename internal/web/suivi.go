@@ -201,6 +201,7 @@ var eventKeys = map[string]string{
 	casefile.EventEvidenceAdded:        "event.evidence_added",
 	casefile.EventAssigned:             "event.assigned",
 	casefile.EventCodeReissued:         "event.code_reissued",
+	casefile.EventCodeEmailed:          "event.code_emailed",
 }
 
 // history turns a case's visible events into the citizen's timeline
