@@ -14,9 +14,10 @@ import (
 var allowedDeps = map[string]string{
 	"modernc.org/sqlite":              "embedded SQL store, pure Go",
 	"github.com/jackc/pgx/v5":         "PostgreSQL store",
-	"golang.org/x/crypto":             "argon2id password hashing",
+	"golang.org/x/crypto":             "argon2id password hashing; Keccak-256 (sha3) for EIP-55 addresses",
 	"golang.org/x/mod":                "signed notes and Merkle proofs (sumdb/note, sumdb/tlog)",
 	"golang.org/x/text":               "language matching",
+	"golang.org/x/net":                "indicator normalisation: IDNA (UTS #46) and the Public Suffix List",
 	"github.com/nyaruka/phonenumbers": "phone number normalisation",
 	"github.com/pquerna/otp":          "TOTP second factor",
 	"github.com/go-webauthn/webauthn": "passkeys as a second factor",

@@ -1,0 +1,59 @@
+package indicator
+
+import (
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// phoneTypes names libphonenumber's number types, as Indicator.Type gives
+// them.
+var phoneTypes = map[phonenumbers.PhoneNumberType]string{
+	phonenumbers.FIXED_LINE:           "fixed_line",
+	phonenumbers.MOBILE:               "mobile",
+	phonenumbers.FIXED_LINE_OR_MOBILE: "fixed_line_or_mobile",
+	phonenumbers.TOLL_FREE:            "toll_free",
+	phonenumbers.PREMIUM_RATE:         "premium_rate",
+	phonenumbers.SHARED_COST:          "shared_cost",
+	phonenumbers.VOIP:                 "voip",
+	phonenumbers.PERSONAL_NUMBER:      "personal_number",
+	phonenumbers.PAGER:                "pager",
+	phonenumbers.UAN:                  "uan",
+	phonenumbers.VOICEMAIL:            "voicemail",
+	phonenumbers.UNKNOWN:              "unknown",
+}
+
+// normalizePhone reads a phone number with libphonenumber (through
+// nyaruka/phonenumbers): in national form it is read in region (FR when
+// empty). Only a number that the numbering plan allocates is valid; its
+// canonical form is E.164, its display form the international format.
+func normalizePhone(input, region string) Indicator {
+	region = strings.ToUpper(strings.TrimSpace(region))
+	if region == "" {
+		region = DefaultRegion
+	}
+	if !phonenumbers.GetSupportedRegions()[region] {
+		return bad(ReasonPhoneRegion)
+	}
+	s := trim(input)
+	if !validUTF8(s) {
+		return bad(ReasonUTF8)
+	}
+	num, err := phonenumbers.Parse(s, region)
+	if err != nil {
+		return bad(ReasonPhoneParse)
+	}
+	if !phonenumbers.IsValidNumber(num) {
+		if phonenumbers.IsValidShortNumberForRegion(num, region) {
+			return bad(ReasonPhoneShort)
+		}
+		return bad(ReasonPhoneInvalid)
+	}
+	return Indicator{
+		Valid:     true,
+		Canonical: phonenumbers.Format(num, phonenumbers.E164),
+		Display:   phonenumbers.Format(num, phonenumbers.INTERNATIONAL),
+		Type:      phoneTypes[phonenumbers.GetNumberType(num)],
+		Country:   phonenumbers.GetRegionCodeForNumber(num),
+	}
+}
