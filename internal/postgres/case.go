@@ -39,17 +39,7 @@ func (s *Store) SubmitCase(ctx context.Context, sub complaint.Submission) error 
 	}
 	err = s.Transact(ctx, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
-		b.Queue(`INSERT INTO cases
-			(id, ref, kind, category, status, unit_id, created_at, submitted_at, updated_at, expires_at, erased_at, linked_ref)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-			c.ID, c.Ref, string(c.Kind), c.Category, string(c.Status), nullStr(c.UnitID),
-			dbTime(c.CreatedAt), dbTime(c.SubmittedAt), dbTime(c.UpdatedAt),
-			dbTime(c.ExpiresAt), dbTime(c.ErasedAt), nullStr(c.LinkedRef))
-		b.Queue(`INSERT INTO case_secrets (case_id, tracking_hash, ledger_salt, code_failures, last_code_failure)
-			VALUES ($1, $2, $3, $4, $5)`,
-			c.ID, sub.Secrets.TrackingHash, sub.Secrets.LedgerSalt, sub.Secrets.CodeFailures, dbTime(sub.Secrets.LastCodeFailure))
-		b.Queue(`INSERT INTO case_personal (case_id, wrapped_key, ciphertext) VALUES ($1, $2, $3)`,
-			c.ID, sub.Personal.WrappedKey, sub.Personal.Ciphertext)
+		queueCaseInsert(b, c, sub.Secrets, sub.Personal)
 		if sub.DraftID != "" {
 			b.Queue(`DELETE FROM drafts WHERE id = $1`, sub.DraftID)
 			b.Queue(`UPDATE evidence SET owner_id = $1 WHERE owner_id = $2`, c.ID, sub.DraftID)
@@ -74,12 +64,36 @@ func (s *Store) SubmitCase(ctx context.Context, sub complaint.Submission) error 
 	return nil
 }
 
-// submitResults reads the results of SubmitCase's pipeline, in order.
-func submitResults(br pgx.BatchResults, sub complaint.Submission, events []eventRow) error {
+// queueCaseInsert adds to b the statements writing a new case's row,
+// secrets and sealed part; caseInsertResults reads their results.
+func queueCaseInsert(b *pgx.Batch, c casefile.Case, sec casefile.Secrets, personal casefile.Sealed) {
+	b.Queue(`INSERT INTO cases
+		(id, ref, kind, category, status, unit_id, created_at, submitted_at, updated_at, expires_at, erased_at, linked_ref)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		c.ID, c.Ref, string(c.Kind), c.Category, string(c.Status), nullStr(c.UnitID),
+		dbTime(c.CreatedAt), dbTime(c.SubmittedAt), dbTime(c.UpdatedAt),
+		dbTime(c.ExpiresAt), dbTime(c.ErasedAt), nullStr(c.LinkedRef))
+	b.Queue(`INSERT INTO case_secrets (case_id, tracking_hash, ledger_salt, code_failures, last_code_failure)
+		VALUES ($1, $2, $3, $4, $5)`,
+		c.ID, sec.TrackingHash, sec.LedgerSalt, sec.CodeFailures, dbTime(sec.LastCodeFailure))
+	b.Queue(`INSERT INTO case_personal (case_id, wrapped_key, ciphertext) VALUES ($1, $2, $3)`,
+		c.ID, personal.WrappedKey, personal.Ciphertext)
+}
+
+// caseInsertResults reads the results of queueCaseInsert's statements.
+func caseInsertResults(br pgx.BatchResults) error {
 	for _, what := range []string{"insert", "secrets", "personal"} {
 		if _, err := br.Exec(); err != nil {
 			return fmt.Errorf("%s: %w", what, classify(err))
 		}
+	}
+	return nil
+}
+
+// submitResults reads the results of SubmitCase's pipeline, in order.
+func submitResults(br pgx.BatchResults, sub complaint.Submission, events []eventRow) error {
+	if err := caseInsertResults(br); err != nil {
+		return err
 	}
 	if sub.DraftID != "" {
 		tag, err := br.Exec()

@@ -32,20 +32,8 @@ func (s *Store) SubmitCase(ctx context.Context, sub complaint.Submission) error 
 		return fmt.Errorf("sqlite: submit case: id and ref are required: %w", guichet.ErrInvalid)
 	}
 	err := s.Transact(ctx, func(tx *sql.Tx) error {
-		if _, err := s.exec(ctx, tx, qInsertCase,
-			c.ID, c.Ref, string(c.Kind), c.Category, string(c.Status), nullStr(c.UnitID),
-			dbTime(norm(c.CreatedAt)), dbTime(norm(c.SubmittedAt)), dbTime(norm(c.UpdatedAt)),
-			dbTime(norm(c.ExpiresAt)), dbTime(norm(c.ErasedAt)), nullStr(c.LinkedRef)); err != nil {
-			return fmt.Errorf("insert: %w", classify(err))
-		}
-		if _, err := s.exec(ctx, tx, qInsertSecrets,
-			c.ID, sub.Secrets.TrackingHash, sub.Secrets.LedgerSalt, sub.Secrets.CodeFailures,
-			dbTime(norm(sub.Secrets.LastCodeFailure))); err != nil {
-			return fmt.Errorf("secrets: %w", classify(err))
-		}
-		if _, err := s.exec(ctx, tx, qInsertPersonal,
-			c.ID, sub.Personal.WrappedKey, sub.Personal.Ciphertext); err != nil {
-			return fmt.Errorf("personal: %w", classify(err))
+		if err := s.insertCase(ctx, tx, c, sub.Secrets, sub.Personal); err != nil {
+			return err
 		}
 		if sub.DraftID != "" {
 			res, err := s.exec(ctx, tx, qDeleteDraft, sub.DraftID)
@@ -73,6 +61,24 @@ func (s *Store) SubmitCase(ctx context.Context, sub complaint.Submission) error 
 	})
 	if err != nil {
 		return fmt.Errorf("sqlite: submit case %s: %w", c.Ref, err)
+	}
+	return nil
+}
+
+// insertCase writes a new case's row, secrets and sealed personal part.
+func (s *Store) insertCase(ctx context.Context, tx *sql.Tx, c casefile.Case, sec casefile.Secrets, personal casefile.Sealed) error {
+	if _, err := s.exec(ctx, tx, qInsertCase,
+		c.ID, c.Ref, string(c.Kind), c.Category, string(c.Status), nullStr(c.UnitID),
+		dbTime(norm(c.CreatedAt)), dbTime(norm(c.SubmittedAt)), dbTime(norm(c.UpdatedAt)),
+		dbTime(norm(c.ExpiresAt)), dbTime(norm(c.ErasedAt)), nullStr(c.LinkedRef)); err != nil {
+		return fmt.Errorf("insert: %w", classify(err))
+	}
+	if _, err := s.exec(ctx, tx, qInsertSecrets,
+		c.ID, sec.TrackingHash, sec.LedgerSalt, sec.CodeFailures, dbTime(norm(sec.LastCodeFailure))); err != nil {
+		return fmt.Errorf("secrets: %w", classify(err))
+	}
+	if _, err := s.exec(ctx, tx, qInsertPersonal, c.ID, personal.WrappedKey, personal.Ciphertext); err != nil {
+		return fmt.Errorf("personal: %w", classify(err))
 	}
 	return nil
 }

@@ -250,17 +250,9 @@ func (s *Store) ConvertCase(ctx context.Context, cv casework.Conversion) error {
 		} else if n == 0 {
 			return fmt.Errorf("%s already converted or final: %w", ppRef, guichet.ErrConflict)
 		}
-		if _, err := s.exec(ctx, tx, qInsertCase,
-			pl.ID, pl.Ref, string(pl.Kind), pl.Category, string(pl.Status), nullStr(pl.UnitID),
-			dbTime(norm(pl.CreatedAt)), dbTime(norm(pl.SubmittedAt)), dbTime(norm(pl.UpdatedAt)),
-			dbTime(norm(pl.ExpiresAt)), nil, nullStr(pl.LinkedRef)); err != nil {
-			return fmt.Errorf("complaint: %w", classify(err))
-		}
-		if _, err := s.exec(ctx, tx, qInsertSecrets, pl.ID, nil, cv.PLSalt, 0, nil); err != nil {
-			return fmt.Errorf("complaint secrets: %w", classify(err))
-		}
-		if _, err := s.exec(ctx, tx, qInsertPersonal, pl.ID, cv.PLPerson.WrappedKey, cv.PLPerson.Ciphertext); err != nil {
-			return fmt.Errorf("complaint personal: %w", classify(err))
+		pl.ErasedAt = time.Time{}
+		if err := s.insertCase(ctx, tx, pl, casefile.Secrets{LedgerSalt: cv.PLSalt}, cv.PLPerson); err != nil {
+			return fmt.Errorf("complaint: %w", err)
 		}
 		if err := s.writeEvents(ctx, tx, pl.ID, pl.Ref, cv.PLSalt, cv.PLEvents); err != nil {
 			return err

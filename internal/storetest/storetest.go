@@ -17,6 +17,7 @@ import (
 	"github.com/guichet/guichet/internal/casefile"
 	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/report"
 	"github.com/guichet/guichet/internal/station"
 	"github.com/guichet/guichet/internal/uuid7"
 )
@@ -37,6 +38,7 @@ import (
 //   - Lists are never nil; a limit ≤ 0 fails with guichet.ErrInvalid.
 type Store interface {
 	complaint.Store
+	report.Store
 
 	// CreateUnit stores a new unit; a duplicate ID or Code fails with
 	// guichet.ErrConflict.
@@ -92,6 +94,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"CancelAppointment", testCancelAppointment},
 		{"BookElsewhere", testBookElsewhere},
 		{"ClaimEvent", testClaimEvent},
+		{"SubmitReport", testSubmitReport},
+		{"SharedKeys", testSharedKeys},
 		{"RaceClaimEvent", testRaceClaimEvent},
 		{"ExpirableCases", testExpirableCases},
 		{"EraseCase", testEraseCase},

@@ -1,0 +1,319 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/guichet/guichet"
+	"github.com/guichet/guichet/internal/casefile"
+	"github.com/guichet/guichet/internal/caseref"
+	"github.com/guichet/guichet/internal/indicator"
+	"github.com/guichet/guichet/internal/uuid7"
+)
+
+// Limits of the public form.
+const (
+	MaxSeen        = 20   // values of where it was seen
+	MaxValueLen    = 2048 // one value, in bytes
+	MaxSMSLen      = 2000 // the text of an SMS, in characters
+	MaxDescription = 5000 // the reporter's account, in characters
+)
+
+// Deps are the service's collaborators.
+type Deps struct {
+	Store Store
+	Vault casefile.Sealer
+	// Digest is how tracking codes are stored (complaint.Service's
+	// TrackingDigest): one code scheme for every kind of case.
+	Digest func(caseref.Code) []byte
+	Clock  guichet.Clock
+	Rand   io.Reader
+	IDs    *uuid7.Generator
+	Logger *slog.Logger
+}
+
+// Service takes reports in and shows reporters where theirs stands. It is
+// safe for concurrent use.
+type Service struct{ d Deps }
+
+// New returns a Service.
+func New(d Deps) *Service {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{d: d}
+}
+
+// SeenInput is one value of where it was seen, as typed in the form.
+type SeenInput struct {
+	// Channel is one of Channels.
+	Channel string
+	// Value is the URL, number, address, IBAN, wallet, account name, or
+	// the text of the SMS.
+	Value string
+	// Platform names the platform of an account ("Instagram", "Leboncoin").
+	Platform string
+}
+
+// The channels a value may be given under, in the form's order.
+var Channels = []string{"url", "sms", "phone", "email", "account", "iban", "crypto"}
+
+// Input is a report as filed.
+type Input struct {
+	Category    Category
+	Seen        []SeenInput
+	SeenOn      time.Time // when it was seen; zero if not said
+	Description string
+	Victim      Victim
+	Email       string // to hear the outcome; optional
+	Lang        string
+	// Lane is LaneNormal when the sender solved the proof-of-work
+	// challenge, LaneReview otherwise.
+	Lane Lane
+}
+
+// Filed is what the reporter receives once.
+type Filed struct {
+	Ref          string
+	TrackingCode caseref.Code
+	Case         casefile.Case
+	Seen         []Seen
+	// Shared counts, per key, the other reports holding it.
+	Shared map[string]int
+}
+
+// Validate checks in and returns its field errors (nil when valid). Field
+// names are those of the form: "category", "seen" (none given),
+// "seen.N.value", "seen.N.channel", "seen.N.platform", "seen_on",
+// "description", "victim", "email".
+func Validate(in *Input, now time.Time) *guichet.ValidationError {
+	var v guichet.ValidationError
+	if !in.Category.Valid() {
+		v.Add("category", "report.err.category")
+	}
+	given := 0
+	for i, s := range in.Seen {
+		f := fmt.Sprintf("seen.%d.", i)
+		if strings.TrimSpace(s.Value) == "" {
+			continue
+		}
+		given++
+		switch {
+		case !validChannel(s.Channel):
+			v.Add(f+"channel", "report.err.channel")
+		case s.Channel == "sms" && utf8.RuneCountInString(s.Value) > MaxSMSLen:
+			v.Add(f+"value", "report.err.sms_long", MaxSMSLen)
+		case s.Channel != "sms" && len(s.Value) > MaxValueLen:
+			v.Add(f+"value", "report.err.value_long")
+		case s.Channel == "account" && strings.TrimSpace(s.Platform) == "":
+			v.Add(f+"platform", "report.err.platform")
+		}
+	}
+	if given == 0 {
+		v.Add("seen", "report.err.seen")
+	}
+	if given > MaxSeen {
+		v.Add("seen", "report.err.seen_many", MaxSeen)
+	}
+	if !in.SeenOn.IsZero() && in.SeenOn.After(now.Add(time.Hour)) {
+		v.Add("seen_on", "report.err.seen_on_future")
+	}
+	if utf8.RuneCountInString(in.Description) > MaxDescription {
+		v.Add("description", "report.err.description_long", MaxDescription)
+	}
+	if in.Victim != "" && !in.Victim.Valid() {
+		v.Add("victim", "report.err.victim")
+	}
+	if e := strings.TrimSpace(in.Email); e != "" {
+		if a, err := mail.ParseAddress(e); err != nil || a.Address != e || !strings.Contains(e[strings.IndexByte(e, '@')+1:], ".") {
+			v.Add("email", "report.err.email")
+		}
+	}
+	if len(v.Fields) == 0 {
+		return nil
+	}
+	return &v
+}
+
+func validChannel(c string) bool {
+	for _, k := range Channels {
+		if c == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Submit validates and files a report: harmonised values, sealed account,
+// reference, tracking code and the "submitted" event, all at once. It
+// returns the field errors as a *guichet.ValidationError.
+func (s *Service) Submit(ctx context.Context, in Input) (*Filed, error) {
+	now := s.d.Clock.Now()
+	if v := Validate(&in, now); v != nil {
+		return nil, v
+	}
+	if in.Lane != LaneNormal {
+		in.Lane = LaneReview
+	}
+	seen := Harmonise(in.Seen)
+	track, err := caseref.NewCode(s.d.Rand)
+	if err != nil {
+		return nil, err
+	}
+	salt := make([]byte, 32)
+	if _, err := io.ReadFull(s.d.Rand, salt); err != nil {
+		return nil, err
+	}
+	id := s.d.IDs.New()
+	acct := &Account{Description: strings.TrimSpace(in.Description), Email: strings.TrimSpace(in.Email), Victim: in.Victim, Lang: in.Lang}
+	personal, digest, err := Kind.Seal(s.d.Vault, id, nil, acct)
+	if err != nil {
+		return nil, err
+	}
+	data := map[string]string{"category": string(in.Category), "content": digest, "lane": string(in.Lane)}
+	if !in.SeenOn.IsZero() {
+		data["seen_on"] = in.SeenOn.UTC().Format(time.RFC3339)
+	}
+	var sub Submission
+	ref, err := casefile.MintRef(s.d.Rand, caseref.Report, now.Year(), func(ref caseref.Ref) error {
+		c := casefile.Case{
+			ID: id, Ref: ref.String(), Kind: caseref.Report, Category: string(in.Category), Status: Kind.Initial,
+			CreatedAt: now, SubmittedAt: now, UpdatedAt: now,
+		}
+		sub = Submission{
+			Case: c, Personal: personal, Lane: in.Lane, Seen: seen,
+			Secrets: casefile.Secrets{TrackingHash: s.d.Digest(track), LedgerSalt: salt},
+			Events: []casefile.Event{{
+				ID: s.d.IDs.New(), CaseID: id, Type: casefile.EventSubmitted, At: now, Actor: string(casefile.ActorCitizen),
+				Visible: true, Data: data,
+			}},
+		}
+		return s.d.Store.SubmitReport(ctx, sub)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("report: submit: %w", err)
+	}
+	shared, err := s.d.Store.SharedKeys(ctx, id, keysOf(seen))
+	if err != nil {
+		// Filed all the same: matching is shown, not needed to file.
+		s.d.Logger.WarnContext(ctx, "report matching failed", "ref", ref.String(), "error", err)
+		shared = map[string]int{}
+	}
+	s.d.Logger.InfoContext(ctx, "report filed", "ref", ref.String(), "category", string(in.Category), "lane", string(in.Lane), "values", len(seen))
+	return &Filed{Ref: ref.String(), TrackingCode: track, Case: sub.Case, Seen: seen, Shared: shared}, nil
+}
+
+func keysOf(seen []Seen) []string {
+	var keys []string
+	for _, s := range seen {
+		if s.Key != "" {
+			keys = append(keys, s.Key)
+		}
+	}
+	return keys
+}
+
+// View is what the reporter sees of their report.
+type View struct {
+	Case   casefile.Case
+	Lane   Lane
+	Seen   []Seen
+	Events []casefile.Event // visible ones, oldest first
+}
+
+// View returns the reporter's view of report ref. The caller MUST have
+// authenticated the reporter for ref first.
+func (s *Service) View(ctx context.Context, ref string) (*View, error) {
+	c, _, err := s.d.Store.CaseByRef(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if c.Kind != caseref.Report {
+		return nil, fmt.Errorf("report %s: %w", ref, guichet.ErrNotFound)
+	}
+	lane, err := s.d.Store.ReportLane(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	seen, err := s.d.Store.ReportSeen(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	evs, err := s.d.Store.CaseEvents(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	v := &View{Case: c, Lane: lane, Seen: seen}
+	for _, e := range evs {
+		if e.Visible {
+			v.Events = append(v.Events, e)
+		}
+	}
+	return v, nil
+}
+
+// Harmonise reads every value given into its canonical form, keeping each
+// as typed; an invalid value is kept, flagged with its reason. The text of
+// an SMS is not itself an indicator: the URLs and phone numbers in it are.
+func Harmonise(in []SeenInput) []Seen {
+	var out []Seen
+	for _, s := range in {
+		v := strings.TrimSpace(s.Value)
+		if v == "" {
+			continue
+		}
+		switch s.Channel {
+		case "sms":
+			for _, x := range ExtractFromText(v) {
+				out = append(out, fromIndicator("sms", x))
+			}
+		case "account":
+			out = append(out, account(s.Platform, v))
+		case "crypto":
+			out = append(out, fromIndicator(s.Channel, cryptoIndicator(v)))
+		default:
+			out = append(out, fromIndicator(s.Channel, indicator.Normalize(indicator.Kind(s.Channel), v)))
+		}
+	}
+	return out
+}
+
+// cryptoIndicator reads a wallet address as Bitcoin or Ethereum, whichever
+// it looks like.
+func cryptoIndicator(v string) indicator.Indicator {
+	if k := indicator.Guess(v); k == indicator.KindBitcoin || k == indicator.KindEthereum {
+		return indicator.Normalize(k, v)
+	}
+	if strings.HasPrefix(strings.ToLower(v), "0x") {
+		return indicator.Normalize(indicator.KindEthereum, v)
+	}
+	return indicator.Normalize(indicator.KindBitcoin, v)
+}
+
+func fromIndicator(channel string, x indicator.Indicator) Seen {
+	return Seen{
+		Channel: channel, Kind: string(x.Kind), Input: x.Input, Valid: x.Valid, Canonical: x.Canonical,
+		Display: x.Display, Domain: x.RegistrableDomain, Reason: string(x.Reason), Key: x.Key(),
+	}
+}
+
+// account is a platform account: matched on the platform and handle, lower
+// case, without a leading "@".
+func account(platform, handle string) Seen {
+	p := strings.ToLower(strings.Join(strings.Fields(platform), " "))
+	h := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(handle), "@"))
+	s := Seen{Channel: "account", Kind: "account", Input: strings.TrimSpace(platform) + " " + strings.TrimSpace(handle)}
+	if p == "" || h == "" || strings.ContainsAny(h, " \t\n") {
+		s.Reason = "account.malformed"
+		return s
+	}
+	s.Valid, s.Canonical, s.Display = true, p+"/"+h, strings.TrimSpace(platform)+" @"+h
+	s.Key = "account:" + s.Canonical
+	return s
+}

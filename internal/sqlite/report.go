@@ -1,0 +1,107 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/guichet/guichet"
+	"github.com/guichet/guichet/internal/report"
+)
+
+// SubmitReport writes a new report at once: case, secrets, sealed part,
+// lane, harmonised values and events (see report.Store).
+func (s *Store) SubmitReport(ctx context.Context, sub report.Submission) error {
+	c := sub.Case
+	if c.ID == "" || c.Ref == "" {
+		return fmt.Errorf("sqlite: submit report: id and ref are required: %w", guichet.ErrInvalid)
+	}
+	err := s.Transact(ctx, func(tx *sql.Tx) error {
+		if err := s.insertCase(ctx, tx, c, sub.Secrets, sub.Personal); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO reports (case_id, lane) VALUES (?, ?)`, c.ID, string(sub.Lane)); err != nil {
+			return fmt.Errorf("lane: %w", classify(err))
+		}
+		for i, v := range sub.Seen {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO report_seen
+				(case_id, pos, channel, kind, input, valid, canonical, display, domain, reason, key)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				c.ID, i, v.Channel, v.Kind, v.Input, boolInt(v.Valid), v.Canonical, v.Display, v.Domain, v.Reason, nullStr(v.Key)); err != nil {
+				return fmt.Errorf("value %d: %w", i, classify(err))
+			}
+		}
+		return s.writeEvents(ctx, tx, c.ID, c.Ref, sub.Secrets.LedgerSalt, sub.Events)
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: submit report %s: %w", c.Ref, err)
+	}
+	return nil
+}
+
+// ReportLane returns the lane a report entered by.
+func (s *Store) ReportLane(ctx context.Context, caseID string) (report.Lane, error) {
+	var lane string
+	err := s.r.QueryRowContext(ctx, `SELECT lane FROM reports WHERE case_id = ?`, caseID).Scan(&lane)
+	if err != nil {
+		return "", fmt.Errorf("sqlite: report %s: lane: %w", caseID, notFound(err))
+	}
+	return report.Lane(lane), nil
+}
+
+// ReportSeen returns a report's harmonised values in the order given.
+func (s *Store) ReportSeen(ctx context.Context, caseID string) ([]report.Seen, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT channel, kind, input, valid, canonical, display, domain, reason, COALESCE(key, '')
+		FROM report_seen WHERE case_id = ? ORDER BY pos`, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: report %s: values: %w", caseID, err)
+	}
+	defer rows.Close()
+	out := []report.Seen{}
+	for rows.Next() {
+		var (
+			v     report.Seen
+			valid int
+		)
+		if err := rows.Scan(&v.Channel, &v.Kind, &v.Input, &valid, &v.Canonical, &v.Display, &v.Domain, &v.Reason, &v.Key); err != nil {
+			return nil, fmt.Errorf("sqlite: report %s: values: %w", caseID, err)
+		}
+		v.Valid = valid == 1
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: report %s: values: %w", caseID, err)
+	}
+	return out, nil
+}
+
+// SharedKeys counts, for each key, the reports other than caseID holding it.
+func (s *Store) SharedKeys(ctx context.Context, caseID string, keys []string) (map[string]int, error) {
+	out := map[string]int{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(keys)+1)
+	args = append(args, caseID)
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT key, COUNT(DISTINCT case_id) FROM report_seen
+		WHERE case_id <> ? AND key IN (?`+strings.Repeat(", ?", len(keys)-1)+`) GROUP BY key`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: report %s: shared values: %w", caseID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			k string
+			n int
+		)
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, fmt.Errorf("sqlite: report %s: shared values: %w", caseID, err)
+		}
+		out[k] = n
+	}
+	return out, rows.Err()
+}
