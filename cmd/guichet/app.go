@@ -27,6 +27,7 @@ import (
 	"github.com/guichet/guichet/internal/notify"
 	"github.com/guichet/guichet/internal/postgres"
 	"github.com/guichet/guichet/internal/receipt"
+	"github.com/guichet/guichet/internal/report"
 	"github.com/guichet/guichet/internal/sqlite"
 	"github.com/guichet/guichet/internal/uuid7"
 	"github.com/guichet/guichet/internal/vault"
@@ -36,6 +37,7 @@ import (
 // store is everything the binary needs from a database.
 type store interface {
 	complaint.Store
+	report.Store
 	account.Store
 	casework.Store
 	notify.Store
@@ -229,6 +231,10 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 		// The status page shows citizens the notes agents wrote to them.
 		CitizenNotes: a.cases.CitizenNotes,
 		SendCode:     codeMailer(a.notifier),
+		Reports: report.New(report.Deps{
+			Store: a.store, Vault: v, Digest: a.complaints.TrackingDigest,
+			Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger,
+		}),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)

@@ -39,22 +39,8 @@ type sentProof struct {
 	At   int64  `json:"t"`           // Unix seconds of the submission
 }
 
-// sentAEAD is AES-256-GCM under a key of its own, derived from the
-// cookie key: the cookie is encrypted (the code never sits in clear in
-// the browser's cookie store) and authenticated.
-func (s *Server) sentAEAD() cipher.AEAD {
-	m := hmac.New(sha256.New, s.cfg.CookieKey)
-	m.Write([]byte("guichet/sent-cookie/v1"))
-	block, err := aes.NewCipher(m.Sum(nil))
-	if err != nil {
-		panic(err) // a 32-byte key never fails
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		panic(err)
-	}
-	return aead
-}
+// sentLabel derives the key of the confirmation cookie.
+const sentLabel = "guichet/sent-cookie/v1"
 
 func (s *Server) setSent(w http.ResponseWriter, p sentProof) {
 	left := time.Unix(p.At, 0).Add(sentKept).Sub(s.now())
@@ -62,12 +48,7 @@ func (s *Server) setSent(w http.ResponseWriter, p sentProof) {
 		s.clearSent(w)
 		return
 	}
-	b, _ := json.Marshal(p)
-	aead := s.sentAEAD()
-	nonce := make([]byte, aead.NonceSize())
-	rand.Read(nonce)
-	sealed := aead.Seal(nonce, nonce, b, []byte(s.cookieName(sentCookie)))
-	s.setCookie(w, sentCookie, base64.RawURLEncoding.EncodeToString(sealed), int(left/time.Second), http.SameSiteLaxMode)
+	s.setSealed(w, sentCookie, sentLabel, p, left)
 }
 
 func (s *Server) clearSent(w http.ResponseWriter) {
@@ -77,21 +58,8 @@ func (s *Server) clearSent(w http.ResponseWriter) {
 // sent opens the request's cookie. A missing, tampered, malformed or
 // stale cookie is absent; past codeShownFor the code is dropped.
 func (s *Server) sent(r *http.Request) (sentProof, bool) {
-	c, err := r.Cookie(s.cookieName(sentCookie))
-	if err != nil {
-		return sentProof{}, false
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(c.Value)
-	aead := s.sentAEAD()
-	if err != nil || len(raw) < aead.NonceSize() {
-		return sentProof{}, false
-	}
-	b, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], []byte(s.cookieName(sentCookie)))
-	if err != nil {
-		return sentProof{}, false
-	}
 	var p sentProof
-	if json.Unmarshal(b, &p) != nil {
+	if !s.openSealed(r, sentCookie, sentLabel, &p) {
 		return sentProof{}, false
 	}
 	at := time.Unix(p.At, 0)
@@ -103,6 +71,53 @@ func (s *Server) sent(r *http.Request) (sentProof, bool) {
 		p.Code = ""
 	}
 	return p, true
+}
+
+// sealedAEAD is AES-256-GCM under a key of its own for label, derived
+// from the cookie key: such a cookie is encrypted (a code in it never
+// sits in clear in the browser's cookie store) and authenticated.
+func (s *Server) sealedAEAD(label string) cipher.AEAD {
+	m := hmac.New(sha256.New, s.cfg.CookieKey)
+	m.Write([]byte(label))
+	block, err := aes.NewCipher(m.Sum(nil))
+	if err != nil {
+		panic(err) // a 32-byte key never fails
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		panic(err)
+	}
+	return aead
+}
+
+// setSealed sets cookie name to v, JSON encoded and sealed under label,
+// HttpOnly and SameSite=Lax, for maxAge.
+func (s *Server) setSealed(w http.ResponseWriter, name, label string, v any, maxAge time.Duration) {
+	b, _ := json.Marshal(v)
+	aead := s.sealedAEAD(label)
+	nonce := make([]byte, aead.NonceSize())
+	rand.Read(nonce)
+	sealed := aead.Seal(nonce, nonce, b, []byte(s.cookieName(name)))
+	s.setCookie(w, name, base64.RawURLEncoding.EncodeToString(sealed), int(maxAge/time.Second), http.SameSiteLaxMode)
+}
+
+// openSealed opens cookie name sealed under label into v; false when it is
+// missing, tampered or malformed.
+func (s *Server) openSealed(r *http.Request, name, label string, v any) bool {
+	c, err := r.Cookie(s.cookieName(name))
+	if err != nil {
+		return false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(c.Value)
+	aead := s.sealedAEAD(label)
+	if err != nil || len(raw) < aead.NonceSize() {
+		return false
+	}
+	b, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], []byte(s.cookieName(name)))
+	if err != nil {
+		return false
+	}
+	return json.Unmarshal(b, v) == nil
 }
 
 // confirmationPage shows what was sent from this browser: the reference,

@@ -24,6 +24,7 @@ import (
 	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/evidence"
 	"github.com/guichet/guichet/internal/receipt"
+	"github.com/guichet/guichet/internal/report"
 	"github.com/guichet/guichet/internal/sqlite"
 	"github.com/guichet/guichet/internal/station"
 	"github.com/guichet/guichet/internal/uuid7"
@@ -58,6 +59,7 @@ type env struct {
 	clock   *testClock
 	units   []station.Unit
 	logs    *syncBuffer
+	dir     string            // the data directory (database, blobs)
 	receipt []receipt.Receipt // receipts rendered
 	mu      sync.Mutex
 }
@@ -89,6 +91,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	e := &env{t: t, clock: &testClock{t: start}, logs: &syncBuffer{}}
 	ctx := t.Context()
 	dir := t.TempDir()
+	e.dir = dir
 	var err error
 	if e.store, err = sqlite.Open(ctx, filepath.Join(dir, "guichet.db")); err != nil {
 		t.Fatal(err)
@@ -126,6 +129,8 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	})
 	e.web, err = New(wcfg, Deps{
 		Complaints: e.svc, Logger: logger, Clock: e.clock, Ready: e.store.Ping,
+		Reports: report.New(report.Deps{Store: e.store, Vault: v, Digest: e.svc.TrackingDigest,
+			Clock: e.clock, Rand: rand.Reader, IDs: ids, Logger: logger}),
 		Receipt: func(_ context.Context, r Receipt) ([]byte, error) {
 			e.mu.Lock()
 			e.receipt = append(e.receipt, r)

@@ -33,6 +33,7 @@ func (s *Server) routes() {
 	s.handle("GET /preplainte/envoyee", s.confirmationPage)
 	s.handle("POST /preplainte/envoyee/oublier", s.forgetSent)
 	s.handle("POST /preplainte/envoyee/courriel", s.emailCode)
+	s.reportRoutes()
 	// The upload handler bounds its body itself (see evidenceAdd).
 	s.handleLimit("POST /preplainte/preuves/ajouter", 0, s.evidenceAdd)
 	// The evidence step's form carries its file input (see

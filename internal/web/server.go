@@ -23,6 +23,7 @@ import (
 	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/problem"
 	"github.com/guichet/guichet/internal/receipt"
+	"github.com/guichet/guichet/internal/report"
 	"golang.org/x/text/language"
 )
 
@@ -55,6 +56,10 @@ type Config struct {
 	// for the citizens' draft and tracking codes only refused attempts
 	// count, and a right code is never refused (see codeFailed).
 	CodeRateLimit Limit
+	// ReportRateLimit bounds each client's reports: default 20 an hour,
+	// burst 10. The address is a key in memory only, kept no longer than
+	// its window, never stored with the report nor logged.
+	ReportRateLimit Limit
 	// ClientIPHeader, when set (e.g. "X-Real-IP"), names the header a
 	// trusted reverse proxy puts the client's address in. Leave it empty
 	// when clients connect directly: the header could be forged.
@@ -103,6 +108,9 @@ type Deps struct {
 	Agents AgentAuth
 	// Cases serves the back-office case pages; it needs Agents.
 	Cases CaseDesk
+	// Reports, if set, takes public reports (signalements) at /signaler
+	// and shows reporters where theirs stands. Nil: no such pages.
+	Reports *report.Service
 	// SendCode, if set, sends a citizen their tracking code by email at
 	// their request (notify.Service.SendCode): the confirmation then
 	// offers it, once a case, to those who left an address. Nil: no offer.
@@ -124,6 +132,10 @@ type Server struct {
 	matcher language.Matcher
 	limit   *limiter
 	codes   *limiter
+	// reports bounds each client's reports (ReportRateLimit); pow holds
+	// the spent proof-of-work challenges.
+	reports *limiter
+	pow     powState
 	public  *url.URL // nil when PublicURL is empty
 	// problems writes errors as problem details (JSON answers).
 	problems *problem.Writer
@@ -158,6 +170,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if cfg.CodeRateLimit == (Limit{}) {
 		cfg.CodeRateLimit = Limit{Rate: 10.0 / 60, Burst: 10}
 	}
+	if cfg.ReportRateLimit == (Limit{}) {
+		cfg.ReportRateLimit = Limit{Rate: 20.0 / 3600, Burst: 10}
+	}
 	s := &Server{cfg: cfg, d: d, matcher: language.NewMatcher(languages)}
 	if cfg.PublicURL != "" {
 		u, err := url.Parse(cfg.PublicURL)
@@ -181,6 +196,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}}
 	s.limit = newLimiter(cfg.RateLimit, d.Clock.Now)
 	s.codes = newLimiter(cfg.CodeRateLimit, d.Clock.Now)
+	s.reports = newLimiter(cfg.ReportRateLimit, d.Clock.Now)
 	s.mux = http.NewServeMux()
 	s.routes()
 

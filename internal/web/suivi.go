@@ -411,6 +411,9 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) error {
 			return redirect(w, r, "/suivi/"+ref.String())
 		}
 	}
+	if ref, ok := isReport(r.PathValue("ref")); ok && s.d.Reports != nil {
+		return s.reportStatus(w, r, ref)
+	}
 	view, err := s.openCase(w, r)
 	if err != nil {
 		return noAccess(w, r, err)
