@@ -31,6 +31,7 @@ func (s *Store) SubmitReport(ctx context.Context, sub report.Submission) error {
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 				c.ID, i, v.Channel, v.Kind, v.Input, v.Valid, v.Canonical, v.Display, v.Domain, v.Reason, nullStr(v.Key))
 		}
+		queueRoutes(b, c.ID, sub.Routes)
 		if err := queueEvents(tx, b, c.ID, c.Ref, events); err != nil {
 			return err
 		}
@@ -46,6 +47,9 @@ func (s *Store) SubmitReport(ctx context.Context, sub report.Submission) error {
 				if _, err := br.Exec(); err != nil {
 					return fmt.Errorf("value %d: %w", i, classify(err))
 				}
+			}
+			if err := routeResults(br, sub.Routes); err != nil {
+				return err
 			}
 			return eventResults(br, c.Ref, events)
 		}()

@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"time"
 
 	"github.com/guichet/guichet/internal/casefile"
 )
@@ -46,7 +47,42 @@ type Submission struct {
 	Personal casefile.Sealed
 	Lane     Lane
 	Seen     []Seen
-	Events   []casefile.Event
+	// Routes are where the routing rules sent the report at submission.
+	Routes []Route
+	Events []casefile.Event
+}
+
+// RouteChange changes where a report went, at once: routes written (by
+// service: added or replaced), the status moved when Status is set and
+// the case is in one of Allowed (else guichet.ErrConflict, nothing
+// written), and the events recorded.
+type RouteChange struct {
+	CaseID  string
+	Allowed []casefile.Status
+	Status  casefile.Status
+	Routes  []Route
+	At      time.Time
+	Events  []casefile.Event
+}
+
+// QueueQuery selects reports for the analysts' queue.
+type QueueQuery struct {
+	// Statuses to list (the open ones when empty).
+	Statuses []casefile.Status
+	Category Category // empty: any
+	Lane     Lane     // empty: any
+	// Priority orders categories: the queue lists by its value (lower
+	// first), then oldest first.
+	Priority map[Category]int
+	Limit    int
+}
+
+// QueueRow is one report of the queue.
+type QueueRow struct {
+	Case  casefile.Case
+	Lane  Lane
+	Seen  int // values given
+	Links int // values also held by other reports
 }
 
 // Store is what the report service needs from storage.
@@ -67,6 +103,30 @@ type Store interface {
 	// SharedKeys returns, for each key, how many reports other than caseID
 	// hold it (a key held by no other report is absent).
 	SharedKeys(ctx context.Context, caseID string, keys []string) (map[string]int, error)
+	// Rules returns the latest version of every routing rule, active or
+	// not, in the order they were first saved.
+	Rules(ctx context.Context) ([]Rule, error)
+	// RuleVersions returns every version of rule id, oldest first.
+	RuleVersions(ctx context.Context, id string) ([]Rule, error)
+	// SaveRule stores r as version r.Version of rule r.ID: 1 for a new rule
+	// (an existing ID fails with guichet.ErrConflict), else exactly one
+	// more than the latest (guichet.ErrConflict otherwise: someone saved
+	// it meanwhile).
+	SaveRule(ctx context.Context, r Rule) error
+	// RecentReports returns up to limit reports submitted at or after
+	// since, newest first, with their values and the services they went
+	// to, for a dry run.
+	RecentReports(ctx context.Context, since time.Time, limit int) ([]Routable, error)
+	// ReportRoutes returns where a report went, in service order.
+	ReportRoutes(ctx context.Context, caseID string) ([]Route, error)
+	// ChangeRoutes applies a RouteChange atomically.
+	ChangeRoutes(ctx context.Context, c RouteChange) error
+	// ReportQueue lists reports for analysts (see QueueQuery).
+	ReportQueue(ctx context.Context, q QueueQuery) ([]QueueRow, error)
+	// ReportsWithKey lists up to limit reports holding key, newest first.
+	ReportsWithKey(ctx context.Context, key string, limit int) ([]QueueRow, error)
+	// RecordEvents records events on a live case.
+	RecordEvents(ctx context.Context, caseID string, events []casefile.Event) error
 	// CaseByRef, CasePersonal and CaseEvents read any case.
 	CaseByRef(ctx context.Context, ref string) (casefile.Case, casefile.Secrets, error)
 	CasePersonal(ctx context.Context, caseID string) (casefile.Sealed, error)

@@ -32,6 +32,9 @@ func (s *Store) SubmitReport(ctx context.Context, sub report.Submission) error {
 				return fmt.Errorf("value %d: %w", i, classify(err))
 			}
 		}
+		if err := s.writeRoutes(ctx, tx, c.ID, sub.Routes); err != nil {
+			return err
+		}
 		return s.writeEvents(ctx, tx, c.ID, c.Ref, sub.Secrets.LedgerSalt, sub.Events)
 	})
 	if err != nil {

@@ -96,6 +96,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"ClaimEvent", testClaimEvent},
 		{"SubmitReport", testSubmitReport},
 		{"SharedKeys", testSharedKeys},
+		{"Rules", testRules},
+		{"ReportRoutes", testReportRoutes},
 		{"RaceClaimEvent", testRaceClaimEvent},
 		{"ExpirableCases", testExpirableCases},
 		{"EraseCase", testEraseCase},
