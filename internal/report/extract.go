@@ -33,16 +33,42 @@ func ExtractFromText(text string) []indicator.Indicator {
 		}
 		out = append(out, x)
 	}
-	for _, m := range phoneInText.FindAllString(urlInText.ReplaceAllString(text, " "), -1) {
-		x := indicator.Normalize(indicator.KindPhone, m)
-		if !x.Valid {
-			continue // a run of digits that is no phone number: an amount, a code
+	rest := urlInText.ReplaceAllString(text, " ")
+	for rest != "" {
+		loc := phoneInText.FindStringIndex(rest)
+		if loc == nil {
+			break
 		}
-		if seen[x.Key()] {
+		m := rest[loc[0]:loc[1]]
+		// A run may join two numbers written one after the other: drop
+		// its last groups until a number is read.
+		x, used := readPhone(m)
+		if used == 0 {
+			rest = rest[loc[0]+1:]
 			continue
 		}
-		seen[x.Key()] = true
-		out = append(out, x)
+		rest = rest[loc[0]+used:]
+		if !seen[x.Key()] {
+			seen[x.Key()] = true
+			out = append(out, x)
+		}
 	}
 	return out
+}
+
+// readPhone reads the longest phone number at the start of run, dropping
+// groups of digits from its end; it returns how many bytes it used, 0 if
+// none is a number (an amount, a code).
+func readPhone(run string) (indicator.Indicator, int) {
+	for end := len(run); end > 0; {
+		if x := indicator.Normalize(indicator.KindPhone, run[:end]); x.Valid {
+			return x, end
+		}
+		i := strings.LastIndexAny(run[:end], " \t\n.-")
+		if i <= 0 {
+			break
+		}
+		end = i
+	}
+	return indicator.Indicator{}, 0
 }

@@ -180,6 +180,11 @@ func (s *Service) Submit(ctx context.Context, in Input) (*Filed, error) {
 	if !in.SeenOn.IsZero() {
 		data["seen_on"] = in.SeenOn.UTC().Format(time.RFC3339)
 	}
+	rules, err := s.d.Store.Rules(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("report: rules: %w", err)
+	}
+	routes := Decide(rules, in.Category, seen, now)
 	var sub Submission
 	ref, err := casefile.MintRef(s.d.Rand, caseref.Report, now.Year(), func(ref caseref.Ref) error {
 		c := casefile.Case{
@@ -187,12 +192,21 @@ func (s *Service) Submit(ctx context.Context, in Input) (*Filed, error) {
 			CreatedAt: now, SubmittedAt: now, UpdatedAt: now,
 		}
 		sub = Submission{
-			Case: c, Personal: personal, Lane: in.Lane, Seen: seen,
+			Case: c, Personal: personal, Lane: in.Lane, Seen: seen, Routes: routes,
 			Secrets: casefile.Secrets{TrackingHash: s.d.Digest(track), LedgerSalt: salt},
 			Events: []casefile.Event{{
 				ID: s.d.IDs.New(), CaseID: id, Type: casefile.EventSubmitted, At: now, Actor: string(casefile.ActorCitizen),
 				Visible: true, Data: data,
 			}},
+		}
+		if len(routes) > 0 {
+			// Routed at once by the rules: the kernel's move to referred,
+			// by the system, with the decision as an event.
+			if err := Kind.Check(c.Status, casefile.StatusReferred, casefile.ActorSystem); err != nil {
+				return err
+			}
+			sub.Case.Status = casefile.StatusReferred
+			sub.Events = append(sub.Events, s.routedEvent(id, "system", now, routes))
 		}
 		return s.d.Store.SubmitReport(ctx, sub)
 	})
@@ -224,6 +238,7 @@ type View struct {
 	Case   casefile.Case
 	Lane   Lane
 	Seen   []Seen
+	Routes []Route          // where it went, why, and what came of it
 	Events []casefile.Event // visible ones, oldest first
 }
 
@@ -249,7 +264,11 @@ func (s *Service) View(ctx context.Context, ref string) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &View{Case: c, Lane: lane, Seen: seen}
+	routes, err := s.d.Store.ReportRoutes(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	v := &View{Case: c, Lane: lane, Seen: seen, Routes: routes}
 	for _, e := range evs {
 		if e.Visible {
 			v.Events = append(v.Events, e)
@@ -274,7 +293,7 @@ func Harmonise(in []SeenInput) []Seen {
 				out = append(out, fromIndicator("sms", x))
 			}
 		case "account":
-			out = append(out, account(s.Platform, v))
+			out = append(out, accountSeen(s.Platform, v))
 		case "crypto":
 			out = append(out, fromIndicator(s.Channel, cryptoIndicator(v)))
 		default:
@@ -303,9 +322,9 @@ func fromIndicator(channel string, x indicator.Indicator) Seen {
 	}
 }
 
-// account is a platform account: matched on the platform and handle, lower
+// accountSeen is a platform account: matched on the platform and handle, lower
 // case, without a leading "@".
-func account(platform, handle string) Seen {
+func accountSeen(platform, handle string) Seen {
 	p := strings.ToLower(strings.Join(strings.Fields(platform), " "))
 	h := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(handle), "@"))
 	s := Seen{Channel: "account", Kind: "account", Input: strings.TrimSpace(platform) + " " + strings.TrimSpace(handle)}
