@@ -41,8 +41,12 @@ var queueCategories = []string{
 
 func (s *Server) agentQueue(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
 	if !pr.HandlesCases() {
-		// The back-office home of roles without cases (analysts,
-		// dispatchers, admins) is, for now, their security page.
+		// The back-office home of roles without cases: reports for
+		// analysts; for dispatchers and admins, for now, their security
+		// page.
+		if pr.Role == account.RoleAnalyst && s.d.Reports != nil {
+			return redirect(w, r, "/agent/signalements")
+		}
 		return redirect(w, r, "/agent/securite")
 	}
 	q := r.URL.Query()

@@ -34,6 +34,7 @@ func (s *Server) routes() {
 	s.handle("POST /preplainte/envoyee/oublier", s.forgetSent)
 	s.handle("POST /preplainte/envoyee/courriel", s.emailCode)
 	s.reportRoutes()
+	s.reportDeskRoutes()
 	// The upload handler bounds its body itself (see evidenceAdd).
 	s.handleLimit("POST /preplainte/preuves/ajouter", 0, s.evidenceAdd)
 	// The evidence step's form carries its file input (see

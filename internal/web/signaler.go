@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/guichet/guichet"
+	"github.com/guichet/guichet/internal/casefile"
 	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/report"
 )
@@ -374,6 +375,14 @@ type reportStatusData struct {
 	View     *report.View
 	Category report.Category
 	Timeline []timelineEntry
+	Accesses []reportAccess
+}
+
+// reportAccess is one opening of the report's sealed part by an analyst.
+type reportAccess struct {
+	At      time.Time
+	Agent   string // pseudonym
+	Purpose string
 }
 
 // reportStatus shows a report to its reporter: where it stands, in plain
@@ -391,6 +400,10 @@ func (s *Server) reportStatus(w http.ResponseWriter, r *http.Request, ref string
 	d := reportStatusData{View: v, Category: report.Category(v.Case.Category)}
 	for i := len(v.Events) - 1; i >= 0; i-- {
 		e := v.Events[i]
+		if e.Type == casefile.EventAccessed {
+			d.Accesses = append(d.Accesses, reportAccess{At: e.At, Agent: e.Data["agent"], Purpose: e.Data["purpose"]})
+			continue
+		}
 		key := "report.event." + e.Type
 		if !p.cat.Has(key) {
 			continue

@@ -78,7 +78,7 @@ func TestReportWithoutJavaScript(t *testing.T) {
 		t.Errorf("after a reload: code %v, want %s", c2, code[1])
 	}
 	// Its status page, in plain words, with what was read from the SMS.
-	st := c.get("/suivi/"+ref).must(t, http.StatusOK, "Signalement "+ref, "Reçu", "Ce que vous avez signalé", "33 6 12 34 56 78", "Numéro de téléphone (dans le message)", "colis-suivi.example.com")
+	st := c.get("/suivi/"+ref).must(t, http.StatusOK, "Signalement "+ref, "Transmis", "Office de lutte contre la cybercriminalité", "Observatoire des messages indésirables", "Ce que vous avez signalé", "33 6 12 34 56 78", "Numéro de téléphone (dans le message)", "colis-suivi.example.com")
 	if strings.Contains(st.Body, "utm_source") {
 		t.Error("the status page shows the tracking parameter")
 	}
