@@ -66,6 +66,7 @@ type app struct {
 	ids        *uuid7.Generator
 	hub        *hub.Hub // committed events, for the sequencer, the notifier and live pages
 	complaints *complaint.Service
+	reports    *report.Service
 	accounts   *account.Service // agents' accounts and sessions
 	cases      *casework.Service
 	notifier   *notify.Service // nil when no mail can be sent
@@ -181,6 +182,10 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 		Store: a.store, Vault: v, Blobs: a.blobs, Sniff: evidence.Sniff, Codes: codes,
 		Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger,
 	})
+	a.reports = report.New(report.Deps{
+		Store: a.store, Vault: v, Digest: a.complaints.TrackingDigest,
+		Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger,
+	})
 	if a.accounts, err = account.New(account.DefaultConfig(logURL(cfg)), account.Deps{
 		Store: a.store, Vault: v, Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger,
 	}); err != nil {
@@ -231,10 +236,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 		// The status page shows citizens the notes agents wrote to them.
 		CitizenNotes: a.cases.CitizenNotes,
 		SendCode:     codeMailer(a.notifier),
-		Reports: report.New(report.Deps{
-			Store: a.store, Vault: v, Digest: a.complaints.TrackingDigest,
-			Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger,
-		}),
+		Reports:      a.reports,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/guichet/guichet/internal/account"
 	"github.com/guichet/guichet/internal/demo"
 	"github.com/guichet/guichet/internal/station"
 )
@@ -131,6 +132,16 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
+	var analyst account.Principal
+	for _, l := range logins {
+		if l.Role == account.RoleAnalyst {
+			analyst = account.Principal{Pseudonym: l.Pseudonym, Role: l.Role}
+		}
+	}
+	reports, err := demo.SeedReports(ctx, a.reports, analyst, 2026, now)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "guichet demo: listening on %s\n", cfg.PublicURL)
 	fmt.Fprintf(stdout, "  data directory: %s (deleted on exit unless --keep)\n", cfg.DataDir)
 	fmt.Fprintf(stdout, "  seeded %d units with appointment slots and %d pre-complaints (%d became complaints); ready in %s\n",
@@ -138,6 +149,10 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	fmt.Fprintln(stdout, "  sample pre-complaints (reference, tracking code, state):")
 	for _, s := range samples {
 		fmt.Fprintf(stdout, "    %s  %s  %s\n", s.Ref, s.TrackingCode, s.State)
+	}
+	fmt.Fprintf(stdout, "  seeded %d reports (signalements) over the last 30 days; samples (reference, tracking code, category):\n", reports.Total)
+	for _, s := range reports.Samples {
+		fmt.Fprintf(stdout, "    %s  %s  %s\n", s.Ref, s.TrackingCode, s.What)
 	}
 	fmt.Fprintf(stdout, "  agent sign-in at %s/agent/connexion — password %q, TOTP secret (base32) per login:\n", cfg.PublicURL, demo.DemoPassword)
 	for _, l := range logins {

@@ -76,6 +76,9 @@ type Input struct {
 	// Lane is LaneNormal when the sender solved the proof-of-work
 	// challenge, LaneReview otherwise.
 	Lane Lane
+	// At is when the report was received; zero: now. Only trusted intake
+	// sets it (the demo's month, a bulk import), never a public form.
+	At time.Time
 }
 
 // Filed is what the reporter receives once.
@@ -155,6 +158,9 @@ func validChannel(c string) bool {
 // returns the field errors as a *guichet.ValidationError.
 func (s *Service) Submit(ctx context.Context, in Input) (*Filed, error) {
 	now := s.d.Clock.Now()
+	if !in.At.IsZero() && in.At.Before(now) {
+		now = in.At.UTC().Truncate(time.Microsecond)
+	}
 	if v := Validate(&in, now); v != nil {
 		return nil, v
 	}
@@ -219,7 +225,7 @@ func (s *Service) Submit(ctx context.Context, in Input) (*Filed, error) {
 		s.d.Logger.WarnContext(ctx, "report matching failed", "ref", ref.String(), "error", err)
 		shared = map[string]int{}
 	}
-	s.d.Logger.InfoContext(ctx, "report filed", "ref", ref.String(), "category", string(in.Category), "lane", string(in.Lane), "values", len(seen))
+	s.d.Logger.DebugContext(ctx, "report filed", "ref", ref.String(), "category", string(in.Category), "lane", string(in.Lane), "values", len(seen))
 	return &Filed{Ref: ref.String(), TrackingCode: track, Case: sub.Case, Seen: seen, Shared: shared}, nil
 }
 

@@ -1,0 +1,182 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/guichet/guichet/internal/account"
+	"github.com/guichet/guichet/internal/report"
+)
+
+// Reporter is what seeding reports needs from the report service.
+type Reporter interface {
+	Submit(ctx context.Context, in report.Input) (*report.Filed, error)
+	RecordOutcome(ctx context.Context, p account.Principal, ref, service string, o report.Outcome) error
+}
+
+// ReportsSeeded is what SeedReports filed.
+type ReportsSeeded struct {
+	Total int
+	// Samples are a few reports with their tracking codes, to try the
+	// reporter's status page.
+	Samples []SampleReport
+}
+
+// SampleReport is one seeded report a visitor can follow.
+type SampleReport struct {
+	Ref, TrackingCode, What string
+}
+
+// The demo's fictitious values. Phone numbers are in ARCEP's range kept
+// for fiction, 01 99 00 … (its mobile one, 06 39 98 …, is not a valid
+// number in libphonenumber's data, so it would be read as unreadable);
+// hosts are under .example (RFC 2606); IBANs are French with made-up bank
+// codes and computed keys (the RIB key, then mod-97), so that they are
+// well formed and match nobody's account.
+const (
+	demoShortURL = "https://lnk.example/c0lis-7Hq"
+	demoPhoneA   = "01 99 00 12 34"
+	demoPhoneB   = "01 99 00 45 67"
+)
+
+// demoIBAN makes a valid French IBAN from a bank code (5 digits), branch
+// code (5 digits) and account number (11 digits): the RIB key, then the
+// IBAN check digits.
+func demoIBAN(bank, branch, acct string) string {
+	n := func(s string) *big.Int { v, _ := new(big.Int).SetString(s, 10); return v }
+	sum := new(big.Int).Mul(n(bank), big.NewInt(89))
+	sum.Add(sum, new(big.Int).Mul(n(branch), big.NewInt(15)))
+	sum.Add(sum, new(big.Int).Mul(n(acct), big.NewInt(3)))
+	key := 97 - new(big.Int).Mod(sum, big.NewInt(97)).Int64()
+	bban := fmt.Sprintf("%s%s%s%02d", bank, branch, acct, key)
+	// FR = 15 27, then 00, moved to the end.
+	check := 98 - new(big.Int).Mod(n(bban+"152700"), big.NewInt(97)).Int64()
+	return fmt.Sprintf("FR%02d%s", check, bban)
+}
+
+var phishingTexts = []string{
+	"Votre colis est en attente de livraison. Réglez les frais de 1,99 € : %s . Service client : %s",
+	"La Poste : votre colis n'a pas pu être livré. Reprogrammez la livraison ici %s ou appelez le %s",
+	"Dernier avis : frais de douane impayés pour votre colis. %s — info au %s",
+	"Votre paquet est bloqué au centre de tri. Confirmez votre adresse : %s (assistance %s)",
+}
+
+// SeedReports files a month of reports through the report service, as the
+// public form would: a phishing SMS campaign of a few hundred messages
+// sharing one short link and two numbers, a fake-shop campaign, IBANs of
+// an investment scam, a few hate and threat reports, and values that must
+// not link reports (a marketplace's home page, webmail addresses). The
+// routing rules route them; some get an outcome.
+func SeedReports(ctx context.Context, svc Reporter, analyst account.Principal, seed uint64, now time.Time) (ReportsSeeded, error) {
+	r := rand.New(rand.NewPCG(seed, seed^0x5eed))
+	var ins []report.Input
+	at := func() time.Time { return now.Add(-time.Duration(r.Int64N(int64(30 * 24 * time.Hour)))) }
+	victim := func() report.Victim {
+		switch r.IntN(10) {
+		case 0:
+			return report.VictimLostMoney
+		case 1, 2:
+			return report.VictimYes
+		}
+		return report.VictimNo
+	}
+	for i := range 320 {
+		txt := fmt.Sprintf(phishingTexts[i%len(phishingTexts)], demoShortURL, []string{demoPhoneA, demoPhoneB}[i%2])
+		ins = append(ins, report.Input{Category: report.CatPhishing, Lang: "fr", Victim: victim(), At: at(),
+			Seen: []report.SeenInput{{Channel: "sms", Value: txt}}, Lane: report.LaneNormal})
+	}
+	for i := range 45 {
+		shop := fmt.Sprintf("https://www.destockage-marques-%d.example/promo?utm_source=facebook", i%3)
+		ins = append(ins, report.Input{Category: report.CatFakeShop, Lang: "fr", Victim: report.VictimLostMoney, At: at(),
+			Description: "Commande payée, jamais reçue, le site ne répond plus.",
+			Email:       fmt.Sprintf("client%d@example.fr", i),
+			Seen: []report.SeenInput{{Channel: "url", Value: shop}, {Channel: "email", Value: fmt.Sprintf("acheteur.%d@gmail.com", i)},
+				{Channel: "url", Value: "https://www.leboncoin.fr/"}}, Lane: report.LaneNormal})
+	}
+	ibans := []string{demoIBAN("99001", "00001", "00012345678"), demoIBAN("99002", "00420", "00098765432"), demoIBAN("99003", "01000", "00055500011")}
+	for i := range 30 {
+		ins = append(ins, report.Input{Category: report.CatInvestment, Lang: "fr", Victim: report.VictimLostMoney, At: at(),
+			Description: "Un conseiller m'a fait investir dans des cryptomonnaies, impossible de retirer.",
+			Seen: []report.SeenInput{{Channel: "iban", Value: ibans[i%len(ibans)]},
+				{Channel: "url", Value: "https://trade-crypto-pro.example/login"}}, Lane: report.LaneNormal})
+	}
+	for i := range 6 {
+		ins = append(ins, report.Input{Category: report.CatHate, Lang: "fr", At: at(),
+			Seen: []report.SeenInput{{Channel: "account", Value: "X", Platform: fmt.Sprintf("@compte_haineux_%d", i)}}})
+	}
+	for i := range 4 {
+		ins = append(ins, report.Input{Category: report.CatThreats, Lang: "fr", Victim: report.VictimYes, At: at(),
+			Seen: []report.SeenInput{{Channel: "phone", Value: fmt.Sprintf("01 99 00 77 %02d", i)}}})
+	}
+	for i := range ins {
+		if ins[i].Seen[0].Channel == "account" {
+			ins[i].Seen[0] = report.SeenInput{Channel: "account", Platform: "X", Value: ins[i].Seen[0].Platform}
+		}
+		if r.IntN(8) == 0 {
+			ins[i].Lane = report.LaneReview
+		}
+	}
+
+	// Four writers at once: the store commits them in groups.
+	var (
+		mu    sync.Mutex
+		out   ReportsSeeded
+		first error
+		wg    sync.WaitGroup
+	)
+	next := make(chan int)
+	for range 4 {
+		wg.Go(func() {
+			for i := range next {
+				f, err := svc.Submit(ctx, ins[i])
+				mu.Lock()
+				if err != nil && first == nil {
+					first = fmt.Errorf("seed report %d: %w", i, err)
+				}
+				if err == nil {
+					out.Total++
+					if i == 0 || i == 320 || i == 365 {
+						what := string(ins[i].Category)
+						out.Samples = append(out.Samples, SampleReport{Ref: f.Ref, TrackingCode: f.TrackingCode.String(), What: what})
+					}
+				}
+				mu.Unlock()
+				// The first phishing reports were dealt with: the link
+				// blocked by the cybercrime office.
+				if err == nil && i%40 == 1 && ins[i].Category == report.CatPhishing {
+					for _, o := range []struct {
+						svc string
+						o   report.Outcome
+					}{{report.SvcCyber, report.OutcomeSiteBlocked}, {report.SvcSpam, report.OutcomeNumberCut}} {
+						if err := svc.RecordOutcome(ctx, analyst, f.Ref, o.svc, o.o); err != nil {
+							mu.Lock()
+							if first == nil {
+								first = fmt.Errorf("seed outcome %s: %w", f.Ref, err)
+							}
+							mu.Unlock()
+						}
+					}
+				}
+			}
+		})
+	}
+	for i := range ins {
+		mu.Lock()
+		stop := first != nil
+		mu.Unlock()
+		if stop {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if first != nil {
+		return out, first
+	}
+	return out, nil
+}
