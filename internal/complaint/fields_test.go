@@ -97,7 +97,9 @@ func TestFieldsMatchTheRules(t *testing.T) {
 		StepEligibility: {func(f *Form) { *f = Form{} }},
 		StepIdentity: {
 			func(f *Form) { f.Civility = "dr" },
-			func(f *Form) { f.LastName, f.FirstName, f.BirthDate, f.Address, f.Postcode, f.City = "", "", "", "", "", "" },
+			func(f *Form) {
+				f.LastName, f.FirstName, f.BirthDate, f.Address, f.Postcode, f.City = "", "", "", "", "", ""
+			},
 			func(f *Form) {
 				f.LastName, f.FirstName, f.BirthPlace, f.Address, f.City = long(maxShort), long(maxShort), long(maxShort), long(maxAddress), long(maxShort)
 			},
@@ -108,7 +110,9 @@ func TestFieldsMatchTheRules(t *testing.T) {
 			func(f *Form) { f.Country, f.Postcode = "DE", long(maxForeignPostcode) },
 		},
 		StepFacts: {
-			func(f *Form) { f.FactsFrom, f.FactsTo, f.PlacePostcode, f.PlaceCity, f.Description = "", "", "", "", "" },
+			func(f *Form) {
+				f.FactsFrom, f.FactsTo, f.PlacePostcode, f.PlaceCity, f.Description = "", "", "", "", ""
+			},
 			func(f *Form) { f.FactsFrom, f.FactsTo = "hier", "demain" },
 			func(f *Form) { f.FactsFrom, f.FactsTo = "2026-12-01T08:00", "2026-12-01T09:00" },
 			func(f *Form) { f.FactsFrom = "2001-01-01T08:00" },
