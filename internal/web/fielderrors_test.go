@@ -7,8 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/account"
 	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/station"
 )
 
 // formPages are the pages of the pre-complaint form, in order.
@@ -19,7 +21,7 @@ var formPages = append([]complaint.Step{complaint.StepEligibility}, complaint.St
 // step's wording for what is on screen, and the forms that are not steps.
 var pageKeys = map[string][]string{
 	"evidence":   {"err.evidence.missing", "err.evidence.name", "err.evidence.size"},
-	"unit_id":    {"err.unit.first"},
+	"unit_id":    {"err.unit.first", "err.unit.search"},
 	"slot_id":    {"err.slot.none_here", "err.slot.none_here_next"},
 	"draft_code": {"err.required", "err.code.format", "err.code.unknown"},
 	"ref":        {"err.required", "err.ref.format", "err.ref.checksum"},
@@ -231,6 +233,50 @@ func TestEmptyStepsSayWhatToDo(t *testing.T) {
 			slot := slotRE.FindStringSubmatch(r.Body)[1]
 			c.post("/preplainte/commissariat", url.Values{"unit_id": {e.units[0].ID}, "slot_id": {slot}}).must(t, 200)
 			check("/preplainte/recapitulatif", c.post("/preplainte/envoyer", url.Values{}), "f-consent")
+		})
+	}
+}
+
+// TestStationErrorsPointAtTheScreen: on the station step, an error never
+// asks for, nor links to, what is not on screen.
+func TestStationErrorsPointAtTheScreen(t *testing.T) {
+	cats, err := loadCatalogues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cats["fr"]
+	unit := station.Unit{ID: "u", Name: "Commissariat de Lyon 3e"}
+	listed := []unitOption{{Ranked: station.Ranked{Unit: unit}, InputID: "f-unit_id"}}
+	for _, tc := range []struct {
+		name     string
+		data     stationData
+		fields   []string // refused, as the rules say
+		wantIDs  []string
+		wantKeys []string
+	}{
+		{"nothing chosen: the place, once", stationData{Units: listed}, []string{"unit_id", "slot_id"}, []string{"f-unit_id"}, []string{"fielderr.unit_id.choose"}},
+		{"no place, a time asked: the place", stationData{Units: listed}, []string{"slot_id"}, []string{"f-unit_id"}, []string{"err.unit.first"}},
+		{"a place without times", stationData{Units: listed, Chosen: &unit}, []string{"slot_id"}, []string{"f-slot_id"}, []string{"err.slot.none_here"}},
+		{"a place without times, another with", stationData{Units: listed, Chosen: &unit, Next: &station.Ranked{Unit: unit}}, []string{"slot_id"}, []string{"f-slot_id"}, []string{"err.slot.none_here_next"}},
+		{"no place listed: the search", stationData{}, []string{"unit_id", "slot_id"}, []string{"f-q"}, []string{"err.unit.search"}},
+		{"no place listed, a time asked: the search", stationData{}, []string{"slot_id"}, []string{"f-q"}, []string{"err.unit.search"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &page{cat: c, Lang: "fr", Data: tc.data}
+			var v guichet.ValidationError
+			for _, f := range tc.fields {
+				v.Add(f, "err.choose")
+			}
+			p.setErrors(&v)
+			stationErrors(p)
+			if len(p.Errors) != len(tc.wantIDs) {
+				t.Fatalf("errors %+v, want %d", p.Errors, len(tc.wantIDs))
+			}
+			for i, e := range p.Errors {
+				if e.ID != tc.wantIDs[i] || e.Message != c.T(tc.wantKeys[i]) {
+					t.Errorf("error %d: #%s %q, want #%s %q", i, e.ID, e.Message, tc.wantIDs[i], c.T(tc.wantKeys[i]))
+				}
+			}
 		})
 	}
 }
