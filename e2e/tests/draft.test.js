@@ -115,10 +115,10 @@ describe('drafts', { skip: support.skip }, () => {
         const id = await input.getAttribute('id');
         return page.locator(`#${id}-error`).innerText();
       };
-      assert.match(await errorFor('Prénoms'), fr('Ce champ est obligatoire'));
+      assert.match(await errorFor('Prénoms'), fr('Indiquez votre prénom'));
       assert.match(await errorFor('Adresse électronique'), fr('adresse électronique valable'));
       assert.match(await errorFor('Code postal'), fr('code postal de 5 chiffres'));
-      assert.match(await errorFor('Date de naissance'), fr('Ce champ est obligatoire'));
+      assert.match(await errorFor('Date de naissance'), fr('Indiquez votre date de naissance'));
       // What was typed, right or wrong, is kept.
       assert.equal(await field(page, 'Nom', true).inputValue(), CITIZEN.lastName);
       assert.equal(await field(page, 'Adresse électronique').inputValue(), 'camille.martin@');

@@ -137,3 +137,35 @@ func MergeStep(dst *Form, step Step, in Form) {
 		dst.Consent = in.Consent
 	}
 }
+
+// ChangeCategory changes the kind of offence of a draft, chosen before it
+// opened, to c, one of Categories. Every other answer is kept: the kind
+// decides only what the items step asks (an item but for a fraud, the
+// vehicle for a vehicle theft), so none becomes void; the caller shows
+// that step again for the citizen to check against the new kind (see
+// ValidateStep). The furthest step reached is kept. A c not eligible
+// fails with a *guichet.ValidationError on "category"; a stale version
+// with guichet.ErrConflict, saving nothing.
+func (s *Service) ChangeCategory(ctx context.Context, code caseref.Code, c Category, version int) (*DraftState, error) {
+	d, st, err := s.loadDraft(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	if !c.Valid() {
+		var v guichet.ValidationError
+		v.Add("category", "err.choose")
+		return st, &v
+	}
+	if version != 0 && version != d.Version {
+		return st, fmt.Errorf("draft %s: saved elsewhere since (version %d, page %d): %w", d.ID, d.Version, version, guichet.ErrConflict)
+	}
+	if st.Form.Category == c {
+		return st, nil
+	}
+	st.Form.Category = c
+	if err := s.saveDraft(ctx, d, st); err != nil {
+		return nil, err
+	}
+	s.d.Logger.InfoContext(ctx, "draft category changed", "draft", d.ID, "category", c)
+	return st, nil
+}

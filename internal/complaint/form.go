@@ -337,7 +337,8 @@ func text(v *guichet.ValidationError, field, val string, required bool, max int)
 	case utf8.RuneCountInString(val) > max:
 		v.Add(field, "err.too_long", max)
 	case strings.ContainsAny(val, "\x00"):
-		v.Add(field, "err.invalid")
+		// What the web pages refuse before any rule (see Fields).
+		v.Add(field, "err.text")
 	}
 }
 

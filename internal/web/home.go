@@ -25,6 +25,8 @@ func (s *Server) routes() {
 	s.handle("GET /preplainte", s.eligibilityForm)
 	s.handle("POST /preplainte", s.eligibilitySubmit)
 	s.handle("GET /preplainte/code", s.draftCodePage)
+	s.handle("GET "+kindPath, s.kindForm)
+	s.handle("POST "+kindPath, s.kindSubmit)
 	s.handle("GET /preplainte/reprendre", s.resumeForm)
 	s.handle("POST /preplainte/reprendre", s.resumeSubmit)
 	s.handle("GET /preplainte/{etape}", s.stepForm)

@@ -25,9 +25,9 @@ func TestJourney(t *testing.T) {
 		statusWording string
 	}{
 		{"fr-FR,fr;q=0.9", "fr", "Vos démarches de police en ligne", "Enregistrer et continuer", "<title>Erreur : ",
-			"Ce champ est obligatoire.", "Votre pré-plainte est envoyée", "Envoyée, en attente du rendez-vous"},
+			"Indiquez votre nom de famille, tel qu’il figure sur votre pièce d’identité.", "Votre pré-plainte est envoyée", "Envoyée, en attente du rendez-vous"},
 		{"en-GB,en;q=0.8", "en", "Dealing with the police, online", "Save and continue", "<title>Error: ",
-			"This information is required.", "Your pre-complaint has been sent", "Sent, awaiting the appointment"},
+			"Enter your last name, as on your identity document.", "Your pre-complaint has been sent", "Sent, awaiting the appointment"},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			e := newEnv(t)
@@ -190,7 +190,8 @@ func TestEligibility(t *testing.T) {
 	e := newEnv(t)
 	c := e.client("fr")
 	c.post("/preplainte", url.Values{}).must(t, http.StatusUnprocessableEntity,
-		`href="#f-emergency"`, `href="#f-category"`, "Choisissez une réponse.")
+		`href="#f-emergency"`, `href="#f-category"`, "Indiquez si vous êtes en danger", "Choisissez ce dont vous êtes victime").
+		lacks(t, "Choisissez une réponse.")
 	for _, tc := range []struct {
 		name  string
 		form  url.Values

@@ -45,6 +45,9 @@ type stepView struct {
 	Version int
 	Prev    string // path of the previous step, "" on the first
 	Links   []stepLink
+	// Recap is set when the step was opened from the review page, which
+	// "continue" returns to (see recapParam).
+	Recap bool
 }
 
 type stepLink struct {
@@ -112,6 +115,11 @@ func (s *Server) eligibilityForm(w http.ResponseWriter, r *http.Request) error {
 // orientationData is the reason the citizen is sent another way.
 type orientationData struct {
 	Reason complaint.Reason
+	// Draft is set when the answer was given to change the kind of a
+	// draft (see kindSubmit): the draft was left as it was, of kind Kind,
+	// and Draft is the page to go back to it.
+	Draft string
+	Kind  complaint.Category
 }
 
 // eligibilitySubmit answers the eligibility questions: another way when the
@@ -246,10 +254,20 @@ func (s *Server) stepPage(r *http.Request, step complaint.Step, st *complaint.Dr
 	}
 	p.Form = &st.Form
 	p.Step = newStepView(step, st)
+	if r.Form.Get(recapParam) == "1" && st.Step == complaint.StepReview && step != complaint.StepReview {
+		p.Step.Recap = true
+		if r.Method == http.MethodGet {
+			p.Path = r.URL.RequestURI()
+		}
+	}
 	var err error
 	switch step {
 	case complaint.StepItems:
-		p.Data = s.itemsData(p)
+		d := s.itemsData(p)
+		if from := complaint.Category(r.Form.Get(kindFromParam)); from.Valid() && from != st.Form.Category {
+			d.KindFrom = from
+		}
+		p.Data = d
 	case complaint.StepEvidence:
 		s.fillEvidence(r, p)
 	case complaint.StepStation:
@@ -282,10 +300,15 @@ func (s *Server) stepForm(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("step %s: %w: %w", step, guichet.ErrInvalid, err)
 	}
 	status := http.StatusOK
+	verr := bad
 	if bad != nil {
 		status = http.StatusUnprocessableEntity
+	} else if from := complaint.Category(r.Form.Get(kindFromParam)); step == complaint.StepItems && from.Valid() && from != st.Form.Category {
+		// Just after a change of the kind of offence: what the new kind
+		// asks of the items, said at once.
+		verr = complaint.ValidateStep(step, &st.Form, s.now())
 	}
-	p, err := s.stepPage(r, step, st, bad)
+	p, err := s.stepPage(r, step, st, verr)
 	if err != nil {
 		return err
 	}
@@ -330,6 +353,11 @@ func (s *Server) stepSubmit(w http.ResponseWriter, r *http.Request) error {
 		action = actionContinue
 	}
 	version, _ := strconv.Atoi(form.Get("version"))
+	recap := form.Get(recapParam) == "1"
+	here := stepPath(step) // this step again, still returning to the review if asked
+	if recap {
+		here += "?" + recapParam + "=1"
+	}
 	after := "" // where to go once saved, whatever the errors
 	switch {
 	case action == actionPrevious && step.Index() > 0:
@@ -354,14 +382,14 @@ func (s *Server) stepSubmit(w http.ResponseWriter, r *http.Request) error {
 			if n, err := strconv.Atoi(k); err == nil && n >= 0 && n < len(in.Items) {
 				in.Items = append(in.Items[:n:n], in.Items[n+1:]...)
 			}
-			after = stepPath(step) + "#f-items"
+			after = here + "#f-items"
 		}
 		in.Items = compactItems(in.Items)
 		if action == actionAddItem {
 			if len(in.Items) < maxItemRows {
 				in.Items = append(in.Items, complaint.Item{})
 			}
-			after = stepPath(step) + "#" + fieldID("items."+strconv.Itoa(len(in.Items)-1)+".kind")
+			after = here + "#" + fieldID("items."+strconv.Itoa(len(in.Items)-1)+".kind")
 		}
 	case complaint.StepStation:
 		if next := form.Get("next_unit"); next != "" && len(next) <= 64 {
@@ -406,6 +434,9 @@ func (s *Server) stepSubmit(w http.ResponseWriter, r *http.Request) error {
 			return perr
 		}
 		return s.render(w, r, http.StatusUnprocessableEntity, "step_"+string(step), p)
+	}
+	if recap && saved.Step == complaint.StepReview {
+		return redirect(w, r, stepPath(complaint.StepReview))
 	}
 	return redirect(w, r, stepPath(complaint.Steps[step.Index()+1]))
 }

@@ -143,9 +143,53 @@ func (p *page) setErrors(err error) bool {
 			continue
 		}
 		seen[f.Field] = true
-		p.Errors = append(p.Errors, fieldError{Field: f.Field, ID: fieldID(f.Field), Label: p.summaryLabel(f.Field), Message: p.cat.T(f.Key, f.Args...)})
+		p.Errors = append(p.Errors, fieldError{Field: f.Field, ID: fieldID(f.Field), Label: p.summaryLabel(f.Field), Message: p.fieldMessage(f.Field, f.Key, f.Args...)})
 	}
 	return len(p.Errors) > 0
+}
+
+// fieldMessage words the refusal key of the input named name for that
+// input, saying what to do there ("Indiquez votre nom de famille."): the
+// catalogue's message fieldKey(name, key) when it has one, else key's own
+// message, generic ("Ce champ est obligatoire."), as a last resort. A
+// test keeps a message for every input of the form and every key it may
+// be refused with (see complaint.Fields).
+//
+// Those messages speak to the citizen ("votre nom"): back-office pages
+// showing a citizen's form (the desk's corrections) keep the generic ones,
+// beside the field and after its name in the summary.
+func (p *page) fieldMessage(name, key string, args ...any) string {
+	if p.Agent != nil && citizenInputs[baseName(name)] {
+		return p.cat.T(key, args...)
+	}
+	if k := fieldKey(name, key); k != "" && p.cat.Has(k) {
+		return p.cat.T(k, args...)
+	}
+	return p.cat.T(key, args...)
+}
+
+// citizenInputs are the base names of the pre-complaint form's inputs.
+var citizenInputs = func() map[string]bool {
+	m := map[string]bool{}
+	for _, st := range append([]complaint.Step{complaint.StepEligibility}, complaint.Steps...) {
+		for _, r := range complaint.Fields(st) {
+			m[baseName(r.Name)] = true
+		}
+	}
+	return m
+}()
+
+// fieldKey is the catalogue key of the message of the refusal key on the
+// input named name: "fielderr." + the input's base name + "." + key
+// without its "err." ("items.2.description", "err.required" →
+// "fielderr.item.description.required"); "" for keys not of the "err."
+// family.
+func fieldKey(name, key string) string {
+	rule, ok := strings.CutPrefix(key, "err.")
+	if !ok {
+		return ""
+	}
+	return "fielderr." + baseName(name) + "." + rule
 }
 
 // summaryLabel names a field in the error summary: a short name when the

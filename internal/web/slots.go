@@ -168,8 +168,10 @@ func dayHref(path string, q url.Values, fragment string) func(string) string {
 
 // stationErrors words the station step's errors for what is on screen: a
 // time is asked for only where times are shown. With no place chosen, the
-// citizen is asked for a place (one message, not two); with a place that
-// has no free time, the page says so and offers the next place that has.
+// citizen is asked for a place (one message, not two), or to search for
+// one when none is listed; with a place that has no free time, the page
+// says so and offers the next place that has. Every error links to an
+// element on screen.
 func stationErrors(p *page) {
 	d, ok := p.Data.(stationData)
 	if !ok || d.Picker.Day != nil {
@@ -185,20 +187,28 @@ func stationErrors(p *page) {
 			unitErr = true
 		}
 	}
-	if at < 0 {
-		return
-	}
-	if d.Chosen != nil {
+	switch {
+	case at >= 0 && d.Chosen != nil:
 		key := "err.slot.none_here"
 		if d.Next != nil {
 			key = "err.slot.none_here_next"
 		}
 		p.Errors[at].Message = p.cat.T(key)
 		return
+	case at >= 0:
+		p.Errors = append(p.Errors[:at], p.Errors[at+1:]...)
+		if !unitErr {
+			p.addError("unit_id", "err.unit.first")
+		}
 	}
-	p.Errors = append(p.Errors[:at], p.Errors[at+1:]...)
-	if !unitErr {
-		p.addError("unit_id", "err.unit.first")
+	if len(d.Units) > 0 {
+		return
+	}
+	// No place listed to choose from: the error leads to the search.
+	for i, e := range p.Errors {
+		if e.Field == "unit_id" {
+			p.Errors[i].ID, p.Errors[i].Message = fieldID("q"), p.cat.T("err.unit.search")
+		}
 	}
 }
 

@@ -43,6 +43,9 @@ type itemsData struct {
 	CanAdd   bool
 	Optional bool // items are optional for a fraud
 	Error    string
+	// KindFrom is the kind of offence just changed from, on the way back
+	// to the review (see kindSubmit); "" otherwise.
+	KindFrom complaint.Category
 }
 
 func (s *Server) itemsData(p *page) itemsData {
