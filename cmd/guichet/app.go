@@ -214,6 +214,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 	if cfg.noRateLimit {
 		wcfg.RateLimit = web.Limit{Rate: -1}
 		wcfg.CodeRateLimit = web.Limit{Rate: -1}
+		wcfg.ReportRateLimit = web.Limit{Rate: -1}
 	}
 	a.web, err = web.New(wcfg, web.Deps{
 		Complaints: a.complaints,

@@ -34,6 +34,8 @@ Figures:
            and node A → node B over LISTEN/NOTIFY with --database postgres://…
   ledger   transparency-log appends per second, inclusion-proof time at 1M and
            10M entries, checkpoint publication latency
+  reports  durable report intake through the HTML form (harmonise + match + route
+           + events) against a bare floor of one durable insert per POST, same run
 `
 
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -50,6 +52,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		return benchLogin(ctx, args[1:], stdout, stderr)
 	case "hub":
 		return benchHub(ctx, args[1:], stdout, stderr)
+	case "reports":
+		return benchReportIntake(ctx, args[1:], stdout, stderr)
 	case "ledger":
 		return ledger.Bench(ctx, stdout, ledger.BenchOptions{})
 	case "-h", "--help", "help":

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -40,7 +41,43 @@ type Deps struct {
 
 // Service takes reports in and shows reporters where theirs stands. It is
 // safe for concurrent use.
-type Service struct{ d Deps }
+type Service struct {
+	d Deps
+
+	// The routing rules, read at most every rulesTTL: a rule saved on this
+	// node applies to the next report, one saved on another node within
+	// rulesTTL.
+	rulesMu   sync.Mutex
+	rules     []Rule
+	rulesRead time.Time
+}
+
+// rulesTTL is how long the routing rules read from the store are used.
+const rulesTTL = 2 * time.Second
+
+// currentRules returns the routing rules, from the store at most every
+// rulesTTL.
+func (s *Service) currentRules(ctx context.Context) ([]Rule, error) {
+	s.rulesMu.Lock()
+	defer s.rulesMu.Unlock()
+	now := time.Now()
+	if s.rules != nil && now.Sub(s.rulesRead) < rulesTTL {
+		return s.rules, nil
+	}
+	rules, err := s.d.Store.Rules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.rules, s.rulesRead = rules, now
+	return rules, nil
+}
+
+// forgetRules makes the next report read the rules again.
+func (s *Service) forgetRules() {
+	s.rulesMu.Lock()
+	s.rules = nil
+	s.rulesMu.Unlock()
+}
 
 // New returns a Service.
 func New(d Deps) *Service {
@@ -186,7 +223,7 @@ func (s *Service) Submit(ctx context.Context, in Input) (*Filed, error) {
 	if !in.SeenOn.IsZero() {
 		data["seen_on"] = in.SeenOn.UTC().Format(time.RFC3339)
 	}
-	rules, err := s.d.Store.Rules(ctx)
+	rules, err := s.currentRules(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("report: rules: %w", err)
 	}

@@ -123,6 +123,7 @@ func (s *Service) SaveRule(ctx context.Context, p account.Principal, r Rule) (Ru
 	if err := s.d.Store.SaveRule(ctx, r); err != nil {
 		return Rule{}, err
 	}
+	s.forgetRules()
 	s.d.Logger.InfoContext(ctx, "routing rule saved", "rule", r.ID, "version", r.Version, "agent", p.Pseudonym)
 	return r, nil
 }

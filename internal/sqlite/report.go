@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/report"
@@ -21,13 +20,11 @@ func (s *Store) SubmitReport(ctx context.Context, sub report.Submission) error {
 		if err := s.insertCase(ctx, tx, c, sub.Secrets, sub.Personal); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO reports (case_id, lane) VALUES (?, ?)`, c.ID, string(sub.Lane)); err != nil {
+		if _, err := s.exec(ctx, tx, qInsertReport, c.ID, string(sub.Lane)); err != nil {
 			return fmt.Errorf("lane: %w", classify(err))
 		}
 		for i, v := range sub.Seen {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO report_seen
-				(case_id, pos, channel, kind, input, valid, canonical, display, domain, reason, key)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			if _, err := s.exec(ctx, tx, qInsertSeen,
 				c.ID, i, v.Channel, v.Kind, v.Input, boolInt(v.Valid), v.Canonical, v.Display, v.Domain, v.Reason, nullStr(v.Key)); err != nil {
 				return fmt.Errorf("value %d: %w", i, classify(err))
 			}
@@ -82,29 +79,20 @@ func (s *Store) ReportSeen(ctx context.Context, caseID string) ([]report.Seen, e
 // SharedKeys counts, for each key, the reports other than caseID holding it.
 func (s *Store) SharedKeys(ctx context.Context, caseID string, keys []string) (map[string]int, error) {
 	out := map[string]int{}
-	if len(keys) == 0 {
-		return out, nil
-	}
-	args := make([]any, 0, len(keys)+1)
-	args = append(args, caseID)
 	for _, k := range keys {
-		args = append(args, k)
-	}
-	rows, err := s.r.QueryContext(ctx, `SELECT key, COUNT(DISTINCT case_id) FROM report_seen
-		WHERE case_id <> ? AND key IN (?`+strings.Repeat(", ?", len(keys)-1)+`) GROUP BY key`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: report %s: shared values: %w", caseID, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			k string
-			n int
-		)
-		if err := rows.Scan(&k, &n); err != nil {
+		if _, done := out[k]; done {
+			continue
+		}
+		var n int
+		if err := s.readRow(ctx, qSharedKey, k, caseID).Scan(&n); err != nil {
 			return nil, fmt.Errorf("sqlite: report %s: shared values: %w", caseID, err)
 		}
 		out[k] = n
 	}
-	return out, rows.Err()
+	for k, n := range out {
+		if n == 0 {
+			delete(out, k)
+		}
+	}
+	return out, nil
 }

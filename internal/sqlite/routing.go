@@ -168,12 +168,7 @@ func (s *Store) ReportRoutes(ctx context.Context, caseID string) ([]report.Route
 
 func (s *Store) writeRoutes(ctx context.Context, tx *sql.Tx, caseID string, routes []report.Route) error {
 	for _, r := range routes {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO report_routes
-			(case_id, service, status, rule_id, rule_version, why_fr, why_en, by_actor, outcome, at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (case_id, service) DO UPDATE SET status = excluded.status, rule_id = excluded.rule_id,
-				rule_version = excluded.rule_version, why_fr = excluded.why_fr, why_en = excluded.why_en,
-				by_actor = excluded.by_actor, outcome = excluded.outcome, at = excluded.at`,
+		if _, err := s.exec(ctx, tx, qUpsertRoute,
 			caseID, r.Service, string(r.Status), r.RuleID, r.RuleVersion, r.WhyFR, r.WhyEN, r.By, string(r.Outcome), dbTime(norm(r.At))); err != nil {
 			return fmt.Errorf("route %s: %w", r.Service, classify(err))
 		}

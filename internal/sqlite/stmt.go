@@ -41,6 +41,7 @@ func (s *Store) prepare(ctx context.Context) error {
 	for _, q := range []string{
 		qInsertDraft, qUpdateDraft, qInsertCase, qInsertSecrets, qInsertPersonal, qDeleteDraft,
 		qReownEvidence, qBook, qInsertAppointment, qMaxSeq, qInsertEvent, qInsertOutbox,
+		qInsertReport, qInsertSeen, qUpsertRoute,
 	} {
 		st, err := s.w.PrepareContext(ctx, q)
 		if err != nil {
@@ -70,7 +71,22 @@ func (s *Store) queryRow(ctx context.Context, tx *sql.Tx, q string, args ...any)
 // The lookups of every page of the journey and of the status page, prepared
 // once on the reader pool (database/sql re-prepares them lazily on each
 // pooled connection and keeps them there).
-var hotReads = []string{qDraftByCode, qUnit, qSlot, qCaseByRef}
+var hotReads = []string{qDraftByCode, qUnit, qSlot, qCaseByRef, qSharedKey}
+
+// The statements of report intake.
+const (
+	qInsertReport = `INSERT INTO reports (case_id, lane) VALUES (?, ?)`
+	qInsertSeen   = `INSERT INTO report_seen
+		(case_id, pos, channel, kind, input, valid, canonical, display, domain, reason, key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qUpsertRoute = `INSERT INTO report_routes
+		(case_id, service, status, rule_id, rule_version, why_fr, why_en, by_actor, outcome, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (case_id, service) DO UPDATE SET status = excluded.status, rule_id = excluded.rule_id,
+			rule_version = excluded.rule_version, why_fr = excluded.why_fr, why_en = excluded.why_en,
+			by_actor = excluded.by_actor, outcome = excluded.outcome, at = excluded.at`
+	qSharedKey = `SELECT COUNT(DISTINCT case_id) FROM report_seen WHERE key = ? AND case_id <> ?`
+)
 
 const (
 	qDraftByCode = `SELECT id, code_hash, step, wrapped_key, ciphertext, created_at, updated_at, expires_at, version
