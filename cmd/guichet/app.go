@@ -195,7 +195,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 	// in-memory outbox instead of sending mail.
 	_, demoMode := clock.(*demo.Clock)
 	var outbox *notify.Outbox
-	if a.notifier, outbox, err = newNotifier(getenv, demoMode, cfg.PublicURL, a.store, a.complaints, clock, logger); err != nil {
+	if a.notifier, outbox, err = newNotifier(getenv, demoMode, cfg.PublicURL, a.store, caseContacts{a.complaints, a.reports}, clock, logger); err != nil {
 		return nil, err
 	}
 	ccfg := casework.DefaultConfig()

@@ -15,6 +15,7 @@ import (
 	"github.com/guichet/guichet/internal/casework"
 	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/notify"
+	"github.com/guichet/guichet/internal/report"
 )
 
 // agentDirectory gives the case desk what it needs to know of agents,
@@ -85,7 +86,7 @@ type notifyStore = notify.Store
 // is set (From: GUICHET_SMTP_FROM), else the in-memory outbox in a demo,
 // else none (nil, nil): without a mail server nothing can be sent, and the
 // queue is not filled either.
-func newNotifier(getenv func(string) string, demoMode bool, publicURL string, st notifyStore, contacts *complaint.Service,
+func newNotifier(getenv func(string) string, demoMode bool, publicURL string, st notifyStore, contacts notify.Contacts,
 	clock guichet.Clock, logger *slog.Logger) (*notify.Service, *notify.Outbox, error) {
 	var (
 		sender notify.Sender
@@ -124,4 +125,21 @@ func codeMailer(n *notify.Service) complaint.CodeMailer {
 	return func(ctx context.Context, c casefile.Case, to string, code caseref.Code) error {
 		return n.SendCode(ctx, c.Ref, c.UnitID, to, code.String())
 	}
+}
+
+// caseContacts finds the address of a case's citizen whatever its kind: a
+// reporter's from their report, a victim's from their pre-complaint.
+type caseContacts struct {
+	complaints *complaint.Service
+	reports    *report.Service
+}
+
+func (c caseContacts) ContactEmail(ctx context.Context, caseID string) (string, error) {
+	if c.reports != nil {
+		to, err := c.reports.ContactEmail(ctx, caseID)
+		if !errors.Is(err, report.ErrNotReport) {
+			return to, err
+		}
+	}
+	return c.complaints.ContactEmail(ctx, caseID)
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -314,4 +315,32 @@ func (s *Service) RecordOutcome(ctx context.Context, p account.Principal, ref, s
 			map[string]string{"from": string(c.Status), "to": string(casefile.StatusClosed)}))
 	}
 	return s.d.Store.ChangeRoutes(ctx, ch)
+}
+
+// ErrNotReport: the case is not a report.
+var ErrNotReport = errors.New("not a report")
+
+// ContactEmail returns the address the reporter of case caseID left to
+// hear the outcome, for the notifier (which says nothing of the report in
+// its message). A case that is not a report fails with ErrNotReport; a
+// report without address, or erased, with guichet.ErrNotFound. The address
+// MUST NOT be logged or stored elsewhere.
+func (s *Service) ContactEmail(ctx context.Context, caseID string) (string, error) {
+	if _, err := s.d.Store.ReportLane(ctx, caseID); errors.Is(err, guichet.ErrNotFound) {
+		return "", fmt.Errorf("case %s: %w", caseID, ErrNotReport)
+	} else if err != nil {
+		return "", err
+	}
+	sealed, err := s.d.Store.CasePersonal(ctx, caseID)
+	if err != nil {
+		return "", fmt.Errorf("report %s: contact: %w", caseID, err)
+	}
+	p, err := Kind.OpenPersonal(s.d.Vault, caseID, sealed)
+	if err != nil {
+		return "", fmt.Errorf("report %s: contact: %w", caseID, err)
+	}
+	if e := strings.TrimSpace(p.(*Account).Email); e != "" {
+		return e, nil
+	}
+	return "", fmt.Errorf("report %s: contact: no address: %w", caseID, guichet.ErrNotFound)
 }

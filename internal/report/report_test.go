@@ -186,6 +186,21 @@ func TestAnalystActions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if to, err := e.svc.ContactEmail(ctx, f.Case.ID); err != nil || to != "lea@example.fr" {
+		t.Errorf("contact: %q %v", to, err)
+	}
+	if _, err := e.svc.ContactEmail(ctx, "not-a-report"); !errors.Is(err, report.ErrNotReport) {
+		t.Errorf("contact of another case: %v", err)
+	}
+	anon := phishing()
+	anon.Email = ""
+	g, err := e.svc.Submit(ctx, anon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.ContactEmail(ctx, g.Case.ID); !errors.Is(err, guichet.ErrNotFound) {
+		t.Errorf("contact of an anonymous report: %v", err)
+	}
 	var v *guichet.ValidationError
 	if _, err := e.svc.OpenAccount(ctx, analyst, f.Ref, "curiosity"); !errors.As(err, &v) {
 		t.Errorf("no purpose: %v", err)
