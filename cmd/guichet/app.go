@@ -183,7 +183,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 		Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger,
 	})
 	a.reports = report.New(report.Deps{
-		Store: a.store, Vault: v, Digest: a.complaints.TrackingDigest,
+		Store: a.store, Vault: v, Digest: a.complaints.TrackingDigest, Blobs: a.blobs, Sniff: evidence.Sniff,
 		Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger,
 	})
 	if a.accounts, err = account.New(account.DefaultConfig(logURL(cfg)), account.Deps{

@@ -32,6 +32,10 @@ func (s *Store) SubmitReport(ctx context.Context, sub report.Submission) error {
 				c.ID, i, v.Channel, v.Kind, v.Input, v.Valid, v.Canonical, v.Display, v.Domain, v.Reason, nullStr(v.Key))
 		}
 		queueRoutes(b, c.ID, sub.Routes)
+		for _, e := range sub.Evidence {
+			b.Queue(`INSERT INTO evidence (id, owner_id, blob_key, content_type, size, sha256, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`, e.ID, c.ID, e.BlobKey, e.ContentType, e.Size, e.SHA256, dbTime(e.CreatedAt))
+		}
 		if err := queueEvents(tx, b, c.ID, c.Ref, events); err != nil {
 			return err
 		}
@@ -50,6 +54,11 @@ func (s *Store) SubmitReport(ctx context.Context, sub report.Submission) error {
 			}
 			if err := routeResults(br, sub.Routes); err != nil {
 				return err
+			}
+			for _, e := range sub.Evidence {
+				if _, err := br.Exec(); err != nil {
+					return fmt.Errorf("evidence %s: %w", e.ID, classify(err))
+				}
 			}
 			return eventResults(br, c.Ref, events)
 		}()

@@ -344,3 +344,70 @@ func (s *Service) ContactEmail(ctx context.Context, caseID string) (string, erro
 	}
 	return "", fmt.Errorf("report %s: contact: no address: %w", caseID, guichet.ErrNotFound)
 }
+
+// Screenshot is one screenshot of a report, decrypted.
+type Screenshot struct {
+	ID, Name, ContentType string
+	Data                  []byte
+}
+
+// Screenshots lists a report's screenshots (names from the sealed part,
+// which the caller has opened) without their content.
+func (s *Service) Screenshots(ctx context.Context, p account.Principal, ref string, acct *Account) ([]Screenshot, error) {
+	c, err := s.reportInScope(ctx, p, ref)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := s.d.Store.ListEvidence(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Screenshot, 0, len(ev))
+	for _, e := range ev {
+		out = append(out, Screenshot{ID: e.ID, Name: acct.Evidence[e.ID], ContentType: e.ContentType})
+	}
+	return out, nil
+}
+
+// OpenScreenshot decrypts one screenshot of a report, recorded as an
+// access with purpose analysis (the reporter sees it).
+func (s *Service) OpenScreenshot(ctx context.Context, p account.Principal, ref, id string) (Screenshot, error) {
+	c, err := s.reportInScope(ctx, p, ref)
+	if err != nil {
+		return Screenshot{}, err
+	}
+	if c.Erased() || s.d.Blobs == nil {
+		return Screenshot{}, notFound("screenshot " + id)
+	}
+	ev, err := s.d.Store.ListEvidence(ctx, c.ID)
+	if err != nil {
+		return Screenshot{}, err
+	}
+	i := slices.IndexFunc(ev, func(e casefile.Evidence) bool { return e.ID == id })
+	if i < 0 {
+		return Screenshot{}, notFound("screenshot " + id)
+	}
+	sealed, err := s.d.Store.CasePersonal(ctx, c.ID)
+	if err != nil {
+		return Screenshot{}, err
+	}
+	pers, err := Kind.OpenPersonal(s.d.Vault, c.ID, sealed)
+	if err != nil {
+		return Screenshot{}, err
+	}
+	blob, err := s.d.Blobs.Get(ctx, ev[i].BlobKey)
+	if err != nil {
+		return Screenshot{}, err
+	}
+	data, err := s.d.Vault.Open(casefile.Sealed{WrappedKey: sealed.WrappedKey, Ciphertext: blob}, casefile.EvidenceAAD(c.ID, id))
+	if err != nil {
+		return Screenshot{}, fmt.Errorf("report %s: screenshot %s: %w", c.Ref, id, err)
+	}
+	acc := s.event(c.ID, casefile.EventAccessed, actorOf(p), s.d.Clock.Now(), map[string]string{
+		"role": string(p.Role), "agent": p.Pseudonym, "purpose": PurposeAnalysis, "unit": p.UnitID, "evidence": id,
+	})
+	if err := s.d.Store.RecordEvents(ctx, c.ID, []casefile.Event{acc}); err != nil {
+		return Screenshot{}, err
+	}
+	return Screenshot{ID: id, Name: pers.(*Account).Evidence[id], ContentType: ev[i].ContentType, Data: data}, nil
+}

@@ -2,6 +2,8 @@ package report
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -33,10 +35,34 @@ type Deps struct {
 	// Digest is how tracking codes are stored (complaint.Service's
 	// TrackingDigest): one code scheme for every kind of case.
 	Digest func(caseref.Code) []byte
+	// Blobs keeps the screenshots (sealed by the service) and Sniff tells
+	// their type from their first bytes, as for a pre-complaint's
+	// evidence. Without Blobs no screenshot is accepted.
+	Blobs  Blobs
+	Sniff  func(head []byte) (string, error)
 	Clock  guichet.Clock
 	Rand   io.Reader
 	IDs    *uuid7.Generator
 	Logger *slog.Logger
+}
+
+// Blobs keeps sealed screenshots.
+type Blobs interface {
+	Put(ctx context.Context, key string, data []byte) error
+	Get(ctx context.Context, key string) ([]byte, error)
+	Delete(ctx context.Context, key string) error
+}
+
+// Limits of screenshots: the same as a pre-complaint's evidence.
+const (
+	MaxFiles    = 5
+	MaxFileSize = 10 << 20
+)
+
+// Upload is one screenshot as sent.
+type Upload struct {
+	Name string
+	Data []byte
 }
 
 // Service takes reports in and shows reporters where theirs stands. It is
@@ -113,6 +139,8 @@ type Input struct {
 	// Lane is LaneNormal when the sender solved the proof-of-work
 	// challenge, LaneReview otherwise.
 	Lane Lane
+	// Files are the screenshots sent with the report.
+	Files []Upload
 	// At is when the report was received; zero: now. Only trusted intake
 	// sets it (the demo's month, a bulk import), never a public form.
 	At time.Time
@@ -167,6 +195,22 @@ func Validate(in *Input, now time.Time) *guichet.ValidationError {
 	if utf8.RuneCountInString(in.Description) > MaxDescription {
 		v.Add("description", "report.err.description_long", MaxDescription)
 	}
+	switch {
+	case len(in.Files) > 0 && !in.Category.AcceptsFiles():
+		v.Add("files", "report.err.no_files")
+	case len(in.Files) > MaxFiles:
+		v.Add("files", "report.err.files_many", MaxFiles)
+	}
+	for _, f := range in.Files {
+		if len(f.Data) == 0 {
+			v.Add("files", "report.err.file_empty")
+			break
+		}
+		if len(f.Data) > MaxFileSize {
+			v.Add("files", "report.err.file_size", MaxFileSize>>20)
+			break
+		}
+	}
 	if in.Victim != "" && !in.Victim.Valid() {
 		v.Add("victim", "report.err.victim")
 	}
@@ -215,10 +259,33 @@ func (s *Service) Submit(ctx context.Context, in Input) (*Filed, error) {
 	}
 	id := s.d.IDs.New()
 	acct := &Account{Description: strings.TrimSpace(in.Description), Email: strings.TrimSpace(in.Email), Victim: in.Victim, Lang: in.Lang}
+	files, err := s.sniffFiles(in.Files)
+	if err != nil {
+		return nil, err
+	}
+	if len(files) > 0 {
+		acct.Evidence = map[string]string{}
+		for i := range files {
+			files[i].id = s.d.IDs.New()
+			acct.Evidence[files[i].id] = files[i].name
+		}
+	}
 	personal, digest, err := Kind.Seal(s.d.Vault, id, nil, acct)
 	if err != nil {
 		return nil, err
 	}
+	evidence, err := s.storeFiles(ctx, id, personal.WrappedKey, files, now)
+	if err != nil {
+		return nil, err
+	}
+	stored := false
+	defer func() {
+		if !stored {
+			for _, e := range evidence {
+				_ = s.d.Blobs.Delete(context.WithoutCancel(ctx), e.BlobKey)
+			}
+		}
+	}()
 	data := map[string]string{"category": string(in.Category), "content": digest, "lane": string(in.Lane)}
 	if !in.SeenOn.IsZero() {
 		data["seen_on"] = in.SeenOn.UTC().Format(time.RFC3339)
@@ -235,7 +302,7 @@ func (s *Service) Submit(ctx context.Context, in Input) (*Filed, error) {
 			CreatedAt: now, SubmittedAt: now, UpdatedAt: now,
 		}
 		sub = Submission{
-			Case: c, Personal: personal, Lane: in.Lane, Seen: seen, Routes: routes,
+			Case: c, Personal: personal, Lane: in.Lane, Seen: seen, Routes: routes, Evidence: evidence,
 			Secrets: casefile.Secrets{TrackingHash: s.d.Digest(track), LedgerSalt: salt},
 			Events: []casefile.Event{{
 				ID: s.d.IDs.New(), CaseID: id, Type: casefile.EventSubmitted, At: now, Actor: string(casefile.ActorCitizen),
@@ -256,6 +323,7 @@ func (s *Service) Submit(ctx context.Context, in Input) (*Filed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("report: submit: %w", err)
 	}
+	stored = true
 	shared, err := s.d.Store.SharedKeys(ctx, id, keysOf(seen))
 	if err != nil {
 		// Filed all the same: matching is shown, not needed to file.
@@ -378,4 +446,71 @@ func accountSeen(platform, handle string) Seen {
 	s.Valid, s.Canonical, s.Display = true, p+"/"+h, strings.TrimSpace(platform)+" @"+h
 	s.Key = "account:" + s.Canonical
 	return s
+}
+
+// sniffedFile is a screenshot whose type was read from its bytes.
+type sniffedFile struct {
+	id, name, ctype string
+	data            []byte
+}
+
+// sniffFiles reads each screenshot's type from its bytes; one that is not
+// an accepted image or document is refused, as for evidence.
+func (s *Service) sniffFiles(in []Upload) ([]sniffedFile, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	if s.d.Blobs == nil || s.d.Sniff == nil {
+		var v guichet.ValidationError
+		v.Add("files", "report.err.files_off")
+		return nil, &v
+	}
+	out := make([]sniffedFile, 0, len(in))
+	for _, f := range in {
+		ct, err := s.d.Sniff(f.Data)
+		if err != nil {
+			var v guichet.ValidationError
+			v.Add("files", "report.err.file_type")
+			return nil, &v
+		}
+		out = append(out, sniffedFile{name: cleanName(f.Name), ctype: ct, data: f.Data})
+	}
+	return out, nil
+}
+
+// storeFiles seals each screenshot under the report's data key and stores
+// it; on failure, what was stored is deleted.
+func (s *Service) storeFiles(ctx context.Context, caseID string, wrappedKey []byte, files []sniffedFile, at time.Time) ([]casefile.Evidence, error) {
+	var out []casefile.Evidence
+	for _, f := range files {
+		sealed, err := s.d.Vault.SealWith(wrappedKey, f.data, casefile.EvidenceAAD(caseID, f.id))
+		if err == nil {
+			err = s.d.Blobs.Put(ctx, "evidence/"+f.id, sealed.Ciphertext)
+		}
+		if err != nil {
+			for _, e := range out {
+				_ = s.d.Blobs.Delete(context.WithoutCancel(ctx), e.BlobKey)
+			}
+			return nil, fmt.Errorf("report: screenshot: %w", err)
+		}
+		sum := sha256.Sum256(f.data)
+		out = append(out, casefile.Evidence{ID: f.id, OwnerID: caseID, BlobKey: "evidence/" + f.id, ContentType: f.ctype,
+			Size: int64(len(f.data)), SHA256: hex.EncodeToString(sum[:]), CreatedAt: at})
+	}
+	return out, nil
+}
+
+// cleanName keeps a file name displayable: base name only, bounded.
+func cleanName(name string) string {
+	if i := strings.LastIndexAny(name, "/\\"); i >= 0 {
+		name = name[i+1:]
+	}
+	r := []rune(strings.TrimSpace(name))
+	if len(r) > 120 {
+		r = r[:120]
+	}
+	if len(r) == 0 {
+		return "capture"
+	}
+	return string(r)
 }

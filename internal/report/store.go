@@ -49,6 +49,8 @@ type Submission struct {
 	Seen     []Seen
 	// Routes are where the routing rules sent the report at submission.
 	Routes []Route
+	// Evidence are the screenshots, their sealed blobs already stored.
+	Evidence []casefile.Evidence
 	Events []casefile.Event
 }
 
@@ -125,6 +127,8 @@ type Store interface {
 	ReportQueue(ctx context.Context, q QueueQuery) ([]QueueRow, error)
 	// ReportsWithKey lists up to limit reports holding key, newest first.
 	ReportsWithKey(ctx context.Context, key string, limit int) ([]QueueRow, error)
+	// ListEvidence returns the evidence records of an owner (a case).
+	ListEvidence(ctx context.Context, ownerID string) ([]casefile.Evidence, error)
 	// RecordEvents records events on a live case.
 	RecordEvents(ctx context.Context, caseID string, events []casefile.Event) error
 	// CaseByRef, CasePersonal and CaseEvents read any case.

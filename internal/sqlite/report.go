@@ -32,6 +32,12 @@ func (s *Store) SubmitReport(ctx context.Context, sub report.Submission) error {
 		if err := s.writeRoutes(ctx, tx, c.ID, sub.Routes); err != nil {
 			return err
 		}
+		for _, e := range sub.Evidence {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO evidence (id, owner_id, blob_key, content_type, size, sha256, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`, e.ID, c.ID, e.BlobKey, e.ContentType, e.Size, e.SHA256, dbTime(norm(e.CreatedAt))); err != nil {
+				return fmt.Errorf("evidence %s: %w", e.ID, classify(err))
+			}
+		}
 		return s.writeEvents(ctx, tx, c.ID, c.Ref, sub.Secrets.LedgerSalt, sub.Events)
 	})
 	if err != nil {

@@ -43,9 +43,19 @@ func testSubmitReport(t *testing.T, f *fixture) {
 	phone := report.Seen{Channel: "phone", Kind: "phone", Input: "06 12 34 56 78", Valid: true,
 		Canonical: "+33612345678", Display: "+33 6 12 34 56 78", Key: "phone:+33612345678"}
 	sub := f.reportSubmission(report.LaneReview, seenURL("http://bit.ly/x"), bad, phone)
+	shot := casefile.Evidence{ID: f.ids.New(), OwnerID: sub.Case.ID, BlobKey: "evidence/x", ContentType: "image/png", Size: 42,
+		SHA256: "ab", CreatedAt: f.now}
+	sub.Evidence = []casefile.Evidence{shot}
 	ok(t, f.s.SubmitReport(ctx, sub))
+	var (
+		c   casefile.Case
+		sec casefile.Secrets
+	)
+	ev, err := f.s.ListEvidence(ctx, sub.Case.ID)
+	ok(t, err)
+	same(t, "screenshots", ev, []casefile.Evidence{shot})
 
-	c, sec, err := f.s.CaseByRef(ctx, sub.Case.Ref)
+	c, sec, err = f.s.CaseByRef(ctx, sub.Case.Ref)
 	ok(t, err)
 	if c.Kind != caseref.Report || c.UnitID != "" || c.Status != casefile.StatusSubmitted {
 		t.Errorf("stored case %+v", c)

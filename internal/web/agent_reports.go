@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +31,7 @@ func (s *Server) reportDeskRoutes() {
 	s.handle("GET /agent/signalements", s.agentOnly(s.agentReports))
 	s.handle("GET /agent/signalements/{ref}", s.agentOnly(s.agentReport))
 	s.handle("POST /agent/signalements/{ref}/consulter", s.agentOnly(s.agentReportOpen))
+	s.handle("GET /agent/signalements/{ref}/captures/{id}", s.agentOnly(s.agentReportScreenshot))
 	s.handle("POST /agent/signalements/{ref}/orienter", s.agentOnly(s.agentReportRoute))
 	s.handle("POST /agent/signalements/{ref}/retirer", s.agentOnly(s.agentReportWithdraw))
 	s.handle("POST /agent/signalements/{ref}/issue", s.agentOnly(s.agentReportOutcome))
@@ -81,6 +83,7 @@ func (s *Server) agentReports(w http.ResponseWriter, r *http.Request, pr account
 type reportDeskData struct {
 	Desk     *report.Desk
 	Account  *report.Account // set once opened, for this response only
+	Shots    []report.Screenshot
 	Purpose  string
 	Purposes []string
 	Services []string
@@ -157,7 +160,34 @@ func (s *Server) agentReportOpen(w http.ResponseWriter, r *http.Request, pr acco
 	}
 	d := p.Data.(*reportDeskData)
 	d.Account, d.Purpose = acct, purpose
+	if d.Shots, err = s.d.Reports.Screenshots(r.Context(), pr, ref, acct); err != nil {
+		return err
+	}
 	return s.render(w, r, http.StatusOK, "agent_report", p)
+}
+
+// agentReportScreenshot serves one decrypted screenshot as a download the
+// browser never renders (as a case's evidence is), recorded as an access.
+func (s *Server) agentReportScreenshot(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
+	shot, err := s.d.Reports.OpenScreenshot(r.Context(), pr, r.PathValue("ref"), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	name := shot.Name
+	if name == "" {
+		name = "capture"
+	}
+	h := w.Header()
+	h.Set("Content-Type", shot.ContentType)
+	h.Set("Content-Disposition", attachment(name))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(shot.Data)))
+	if _, err := w.Write(shot.Data); err != nil {
+		s.d.Logger.DebugContext(r.Context(), "write screenshot", "err", err)
+	}
+	return nil
 }
 
 // reportAction runs one change on a report from its page's form, then

@@ -15,6 +15,7 @@ import (
 
 	"github.com/guichet/guichet/internal/account"
 	"github.com/guichet/guichet/internal/casework/caseworktest"
+	"github.com/guichet/guichet/internal/evidence"
 	"github.com/guichet/guichet/internal/report"
 )
 
@@ -28,7 +29,7 @@ func newReportDesk(t *testing.T) *reportDesk {
 	t.Helper()
 	cw := caseworktest.New(t)
 	e := &deskEnv{t: t, cw: cw, auth: tokenAuth{}}
-	rs := report.New(report.Deps{Store: cw.Store, Vault: cw.Vault, Digest: cw.Complaints.TrackingDigest,
+	rs := report.New(report.Deps{Store: cw.Store, Vault: cw.Vault, Digest: cw.Complaints.TrackingDigest, Blobs: cw.Bucket, Sniff: evidence.Sniff,
 		Clock: cw.Clock, Rand: rand.Reader, IDs: cw.IDs})
 	w, err := New(Config{PublicURL: "https://guichet.test", CookieKey: bytes.Repeat([]byte{3}, 32),
 		RateLimit: Limit{Rate: -1}, CodeRateLimit: Limit{Rate: -1}},
@@ -71,12 +72,13 @@ func TestReportDesk(t *testing.T) {
 	an := d.as(d.cw.Principal(unit, account.RoleAnalyst, "AN01"))
 	ag := d.as(d.cw.Principal(unit, account.RoleAgent, "AG01"))
 	in := report.Input{Category: report.CatPhishing, Lang: "fr", Email: "lea@example.fr", Description: "Reçu <b>ce matin</b>.",
-		Seen: []report.SeenInput{{Channel: "sms", Value: "Colis bloqué : https://colis-suivi.example.com/pay 06 12 34 56 78"}}}
+		Seen:  []report.SeenInput{{Channel: "sms", Value: "Colis bloqué : https://colis-suivi.example.com/pay 06 12 34 56 78"}},
+		Files: []report.Upload{{Name: "sms.png", Data: pngBytes}}}
 	f, err := d.reports.Submit(t.Context(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in.Seen = []report.SeenInput{{Channel: "phone", Value: "06 12 34 56 78"}}
+	in.Seen, in.Files = []report.SeenInput{{Channel: "phone", Value: "06 12 34 56 78"}}, nil
 	if _, err := d.reports.Submit(t.Context(), in); err != nil {
 		t.Fatal(err)
 	}
@@ -118,6 +120,18 @@ func TestReportDesk(t *testing.T) {
 	r, body = d.do("POST", path+"/consulter", an, url.Values{"purpose": {"analysis"}}, origin...)
 	if r.StatusCode != 200 || !strings.Contains(body, "lea@example.fr") || !strings.Contains(body, "Reçu &lt;b&gt;ce matin&lt;/b&gt;.") {
 		t.Fatalf("open: %d", r.StatusCode)
+	}
+	shot := regexp.MustCompile(`href="(/agent/signalements/[^"]+/captures/[^"]+)"`).FindStringSubmatch(body)
+	if shot == nil || !strings.Contains(body, "sms.png") {
+		t.Fatal("the screenshot is not listed once opened")
+	}
+	r, got := d.do("GET", shot[1], an, nil)
+	if r.StatusCode != 200 || got != string(pngBytes) || !strings.HasPrefix(r.Header.Get("Content-Disposition"), "attachment") ||
+		r.Header.Get("Content-Security-Policy") != "sandbox; default-src 'none'" {
+		t.Errorf("screenshot: %d %q", r.StatusCode, r.Header.Get("Content-Disposition"))
+	}
+	if r, _ := d.do("GET", shot[1], ag, nil); r.StatusCode != http.StatusNotFound {
+		t.Errorf("agent reads the screenshot: %d", r.StatusCode)
 	}
 	// Cross-origin posts are refused.
 	if r, _ := d.do("POST", path+"/orienter", an, url.Values{"service": {"dgccrf"}, "reason": {"x"}}, "Origin", "https://evil.example"); r.StatusCode != http.StatusForbidden {

@@ -129,7 +129,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	})
 	e.web, err = New(wcfg, Deps{
 		Complaints: e.svc, Logger: logger, Clock: e.clock, Ready: e.store.Ping,
-		Reports: report.New(report.Deps{Store: e.store, Vault: v, Digest: e.svc.TrackingDigest,
+		Reports: report.New(report.Deps{Store: e.store, Vault: v, Digest: e.svc.TrackingDigest, Blobs: blobs, Sniff: evidence.Sniff,
 			Clock: e.clock, Rand: rand.Reader, IDs: ids, Logger: logger}),
 		Receipt: func(_ context.Context, r Receipt) ([]byte, error) {
 			e.mu.Lock()

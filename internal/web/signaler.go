@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -31,7 +32,8 @@ func (s *Server) reportRoutes() {
 	}
 	s.handle("GET /signaler", s.reportStart)
 	s.handle("GET /signaler/signalement", s.reportForm)
-	s.handle("POST /signaler/signalement", s.reportSubmit)
+	// Screenshots go up with the report: the body may hold them all.
+	s.handleLimit("POST /signaler/signalement", report.MaxFiles*report.MaxFileSize+1<<20, s.reportSubmit)
 	s.handle("GET /signaler/envoye", s.reportSent)
 }
 
@@ -79,6 +81,7 @@ type reportFormData struct {
 	More      bool // another row may be added
 	SeenOn    field
 	Recit     field
+	Captures  field
 	Victim    field
 	Email     field
 	Challenge string
@@ -118,6 +121,7 @@ func (s *Server) reportFormPage(r *http.Request, cat report.Category, rows int, 
 	}
 	d.SeenOn = s.reportInput(p, "vu_le", "date", true)
 	d.Recit = s.reportInput(p, "recit", "textarea", true)
+	d.Captures = s.reportInput(p, "captures", "file", true)
 	d.Email = s.reportInput(p, "courriel", "email", true)
 	d.Email.Autocomplete = "email"
 	d.Victim = field{Name: "victime", ID: fieldID("victime"), Label: p.cat.T("report.field.victime"), Value: p.Values["victime"],
@@ -188,6 +192,8 @@ func formField(name string) string {
 		return "victime"
 	case "email":
 		return "courriel"
+	case "files":
+		return "captures"
 	}
 	if rest, ok := strings.CutPrefix(name, "seen."); ok {
 		n, f, _ := strings.Cut(rest, ".")
@@ -205,6 +211,31 @@ func formField(name string) string {
 // reportSubmit files the report, or shows the form again with what was
 // typed and an error beside each field to correct.
 func (s *Server) reportSubmit(w http.ResponseWriter, r *http.Request) error {
+	var files []report.Upload
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			return fmt.Errorf("report: %w: %w", guichet.ErrInvalid, err)
+		}
+		defer r.MultipartForm.RemoveAll()
+		for _, fh := range r.MultipartForm.File["captures"] {
+			if fh.Size == 0 && fh.Filename == "" {
+				continue // the empty input of a browser with nothing chosen
+			}
+			if len(files) > report.MaxFiles {
+				break
+			}
+			f, err := fh.Open()
+			if err != nil {
+				return err
+			}
+			data, err := io.ReadAll(io.LimitReader(f, report.MaxFileSize+1))
+			f.Close()
+			if err != nil {
+				return err
+			}
+			files = append(files, report.Upload{Name: fh.Filename, Data: data})
+		}
+	}
 	bad, err := readForm(r)
 	if err != nil {
 		return fmt.Errorf("report: %w: %w", guichet.ErrInvalid, err)
@@ -252,9 +283,23 @@ func (s *Server) reportSubmit(w http.ResponseWriter, r *http.Request) error {
 			dateErr = true
 		}
 	}
+	in.Files = files
+	// A file input cannot be filled again: when the page comes back,
+	// the reporter is told to choose their screenshots again.
+	filesAgain := func(v *guichet.ValidationError) *guichet.ValidationError {
+		if len(files) > 0 {
+			if v == nil {
+				v = &guichet.ValidationError{}
+			}
+			if _, ok := v.For("captures"); !ok {
+				v.Add("captures", "report.err.files_again", len(files))
+			}
+		}
+		return v
+	}
 	if f.Get("action") == "ajouter" {
 		// Another row, without JavaScript: nothing is filed yet.
-		return s.render(w, r, http.StatusOK, "report_form", s.reportFormPage(r, cat, min(rows+1, report.MaxSeen), values, nil))
+		return s.render(w, r, http.StatusOK, "report_form", s.reportFormPage(r, cat, min(rows+1, report.MaxSeen), values, filesAgain(nil)))
 	}
 	if s.powSolved(f.Get("pow_challenge"), f.Get("pow_nonce")) {
 		in.Lane = report.LaneNormal
@@ -272,10 +317,10 @@ func (s *Server) reportSubmit(w http.ResponseWriter, r *http.Request) error {
 		v.Add("vu_le", "report.err.seen_on")
 	}
 	if len(v.Fields) > 0 {
-		return s.render(w, r, http.StatusUnprocessableEntity, "report_form", s.reportFormPage(r, cat, rows, values, &v))
+		return s.render(w, r, http.StatusUnprocessableEntity, "report_form", s.reportFormPage(r, cat, rows, values, filesAgain(&v)))
 	}
 	if ok, after := s.reports.allow(s.clientKey(r)); !ok {
-		p := s.reportFormPage(r, cat, rows, values, nil)
+		p := s.reportFormPage(r, cat, rows, values, filesAgain(nil))
 		d := p.Data.(reportFormData)
 		d.Limited = p.cat.T("report.limited", int(after.Round(time.Minute)/time.Minute)+1)
 		p.Data = d
@@ -288,7 +333,7 @@ func (s *Server) reportSubmit(w http.ResponseWriter, r *http.Request) error {
 		for _, fe := range verr.Fields {
 			v.Add(formField(fe.Field), fe.Key, fe.Args...)
 		}
-		return s.render(w, r, http.StatusUnprocessableEntity, "report_form", s.reportFormPage(r, cat, rows, values, &v))
+		return s.render(w, r, http.StatusUnprocessableEntity, "report_form", s.reportFormPage(r, cat, rows, values, filesAgain(&v)))
 	}
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"crypto/sha256"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -13,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/guichet/guichet/internal/account"
 	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/report"
 )
 
 var sgRefRE = regexp.MustCompile(`<p class="ref">(SG-[0-9A-Z-]+)</p>`)
@@ -208,3 +211,78 @@ func TestReportStoresNoIP(t *testing.T) {
 		t.Error("the logs hold the address or what was reported")
 	}
 }
+
+// postReport sends a report form with files, as a browser sends it.
+func (c *client) postReport(form url.Values, files map[string][]byte) resp {
+	c.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, vs := range form {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
+	for name, data := range files {
+		fw, err := mw.CreateFormFile("captures", name)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		fw.Write(data)
+	}
+	mw.Close()
+	req, err := http.NewRequest(http.MethodPost, c.e.srv.URL+"/signaler/signalement", &buf)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return c.do(req)
+}
+
+// TestReportScreenshots: screenshots go up with the report, sealed; a
+// page sent back for a correction says they must be chosen again; a file
+// that is no image or PDF is refused beside the field; for child sexual
+// abuse material no file is taken at all.
+func TestReportScreenshots(t *testing.T) {
+	e := newEnv(t)
+	c := e.client("fr")
+	c.get("/signaler/signalement?categorie=phishing").must(t, http.StatusOK, `enctype="multipart/form-data"`, `name="captures"`, "Captures d’écran")
+	bad := phishingSMS()
+	bad.Set("courriel", "x@")
+	c.postReport(bad, map[string][]byte{"sms.png": pngBytes}).must(t, http.StatusUnprocessableEntity,
+		"Vos captures (1) n’ont pas été gardées", "Indiquez une adresse électronique complète")
+	c.postReport(phishingSMS(), map[string][]byte{"notes.txt": []byte("just text")}).must(t, http.StatusUnprocessableEntity,
+		"n’est ni une image", `href="#f-captures"`)
+	r := c.postReport(phishingSMS(), map[string][]byte{"sms.png": pngBytes}).must(t, http.StatusOK, "Votre signalement est envoyé")
+	ref := sgRefRE.FindStringSubmatch(r.Body)[1]
+	cs, _, err := e.store.CaseByRef(t.Context(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := e.store.ListEvidence(t.Context(), cs.ID)
+	if err != nil || len(ev) != 1 || ev[0].ContentType != "image/png" {
+		t.Fatalf("evidence %+v %v", ev, err)
+	}
+	raw, err := os.ReadFile(filepath.Join(e.dir, "blobs", ev[0].BlobKey))
+	if err == nil && bytes.Contains(raw, pngBytes[:12]) {
+		t.Error("the screenshot is stored in clear")
+	}
+
+	// Child sexual abuse material: no file input, and a file sent anyway
+	// is refused, nothing filed.
+	page := c.get("/signaler/signalement?categorie=child_abuse").must(t, http.StatusOK, "n’envoyez aucun fichier")
+	if strings.Contains(page.Body, `type="file"`) {
+		t.Error("the child abuse form has a file input")
+	}
+	csam := phishingSMS()
+	csam.Set("categorie", "child_abuse")
+	csam.Set("vu.0.canal", "url")
+	csam.Set("vu.0.valeur", "https://abuse.example/x")
+	before, _ := e.web.d.Reports.Queue(t.Context(), analystP, report.QueueQuery{Limit: 200})
+	c.postReport(csam, map[string][]byte{"x.png": pngBytes}).must(t, http.StatusUnprocessableEntity, "n’envoyez aucun fichier")
+	after, _ := e.web.d.Reports.Queue(t.Context(), analystP, report.QueueQuery{Limit: 200})
+	if len(after) != len(before) {
+		t.Error("a child abuse report with a file was filed")
+	}
+}
+
+var analystP = account.Principal{Pseudonym: "AN01", Role: account.RoleAnalyst}
