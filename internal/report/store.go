@@ -51,7 +51,7 @@ type Submission struct {
 	Routes []Route
 	// Evidence are the screenshots, their sealed blobs already stored.
 	Evidence []casefile.Evidence
-	Events []casefile.Event
+	Events   []casefile.Event
 }
 
 // RouteChange changes where a report went, at once: routes written (by
