@@ -214,7 +214,7 @@ func TestStatusShowsClosure(t *testing.T) {
 			mustHold(t, "EN page", visible(enBody), tc.en...)
 			if tc.redirect != "" {
 				rd, _ := casework.RedirectByCode(tc.redirect)
-				if !strings.Contains(frBody, `<a href="`+rd.URL+`">`+rd.Name+`</a>`) {
+				if !strings.Contains(frBody, `<a class="link-target" href="`+rd.URL+`">`+rd.Name+`</a>`) {
 					t.Errorf("no link to %s", rd.URL)
 				}
 			}
