@@ -151,42 +151,48 @@ export async function primaryNotFirst(page) {
 }
 
 /**
- * French punctuation that may start a line: each visible text of the page
+ * Where French typography fails on the page as laid out: each visible text
  * where ":", ";", "?" or "!" (closing a phrase: followed by a space, a
  * closing mark or the end) or "»" follows anything but a narrow no-break
- * space, and each "«" not followed by one. Times ("14:30"), URLs and
- * formats ("hh:mm") have no space after the colon and are not punctuation.
- * Also lists each line box that begins with such a mark, measured with
- * Range.getClientRects, in case a page builds one from pieces.
+ * space, each "«" not followed by one, each line box that begins with such
+ * a mark (Range.getClientRects, in case a page builds one from pieces), and
+ * each time or range ("9 h 30", "9 h – 12 h") laid over two lines. Times
+ * such as "14:30", URLs and formats ("hh:mm") have no space after their
+ * colon and are not punctuation. Returns descriptions, empty when all is
+ * well.
  */
-export async function frenchPunctuation(page) {
+export async function frenchTypography(page) {
   return page.evaluate(() => {
     const faults = [];
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     const mark = /(^|[^\u202f:;?!])([:;?!»])(?=$|[\s)\].,»"'’]|\u202f)/gu;
+    const timeOrRange = /\d[\s\u00a0\u202f]*h(?:[\s\u00a0\u202f]*\d\d)?(?:[\s\u00a0\u202f\u2060]*[–-][\s\u00a0\u202f\u2060]*\d+[\s\u00a0\u202f]*h(?:[\s\u00a0\u202f]*\d\d)?)?(?![\p{L}])/gu;
+    const lines = (node, start, end) => {
+      const r = document.createRange();
+      r.setStart(node, start);
+      r.setEnd(node, end);
+      return new Set([...r.getClientRects()].filter((q) => q.width > 0).map((q) => Math.round(q.bottom))).size;
+    };
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
       const el = n.parentElement;
       if (!el || el.closest('script, style, code, pre, .code, .ref, .hash, .command, [lang]:not([lang|=fr])')) continue;
       if (!el.checkVisibility()) continue;
       const s = n.data;
+      const where = (i, len) => `"${s.slice(Math.max(0, i - 20), i + len + 5).replace(/\s+/g, ' ')}" in <${el.tagName.toLowerCase()}>`;
       for (const m of s.matchAll(mark)) {
         // A mark at the very start of a text node: look at what precedes it on screen.
         if (m.index === 0 && m[1] === '') {
           const before = previousChar(n);
           if (before === '\u202f' || before === '' || /[:;?!]/.test(before)) continue;
         }
-        faults.push(`"${s.slice(Math.max(0, m.index - 20), m.index + m[0].length + 5).replace(/\s+/g, ' ')}" in <${el.tagName.toLowerCase()}>`);
+        faults.push(`no narrow no-break space before "${m[2]}": ${where(m.index, m[0].length)}`);
       }
-      if (/«(?!\u202f)/.test(s)) faults.push(`"« " without a narrow no-break space in "${s.slice(0, 60)}"`);
-      // A line that starts with a mark, as laid out.
+      for (const m of s.matchAll(/«(?!\u202f)/g)) faults.push(`no narrow no-break space after "«": ${where(m.index, 1)}`);
       for (const m of s.matchAll(/[:;?!»]/g)) {
-        const r = document.createRange();
-        r.setStart(n, m.index);
-        r.setEnd(n, m.index + 1);
-        const box = r.getClientRects()[0];
-        if (!box) continue;
-        const line = lineStart(n, m.index, box);
-        if (line) faults.push(`a line starts with "${m[0]}" in "${s.slice(Math.max(0, m.index - 20), m.index + 5)}"`);
+        if (lineStart(n, m.index)) faults.push(`a line starts with "${m[0]}": ${where(m.index, 1)}`);
+      }
+      for (const m of s.matchAll(timeOrRange)) {
+        if (lines(n, m.index, m.index + m[0].length) > 1) faults.push(`a time or range breaks across lines: ${where(m.index, m[0].length)}`);
       }
     }
     return faults;
@@ -202,15 +208,11 @@ export async function frenchPunctuation(page) {
     }
     // Whether the mark at index in n is the first thing on its line: the
     // character before it (skipping spaces) sits on an earlier line.
-    function lineStart(n, index, box) {
+    function lineStart(n, index) {
       let i = index - 1;
       while (i >= 0 && /\s/.test(n.data[i]) && n.data[i] !== '\u202f') i--;
       if (i < 0) return false;
-      const r = document.createRange();
-      r.setStart(n, i);
-      r.setEnd(n, i + 1);
-      const prev = r.getClientRects()[0];
-      return prev && prev.bottom <= box.top + 1;
+      return lines(n, i, index + 1) > 1;
     }
   });
 }

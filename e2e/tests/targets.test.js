@@ -5,8 +5,9 @@
 // parts open, the tracking and resume pages, the agent sign-in — offers
 // tap targets of at least 44×44 CSS px (e2e/lib/phone.js says what counts),
 // never scrolls sideways, puts the primary button first in a form's
-// actions, has French punctuation held by narrow no-break spaces (on
-// French pages), and axe-core finds nothing.
+// actions, keeps French punctuation, times and ranges on the line of the
+// word before them with narrow no-break spaces (on French pages), and
+// axe-core finds nothing.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -14,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { axeViolations, formatViolations } from '../lib/axe.js';
 import { browserSupport, suite } from '../lib/harness.js';
 import { CITIZEN, expectPath, factsFrom } from '../lib/journey.js';
-import { PHONE, openDetails, primaryNotFirst, smallTargets, widths } from '../lib/phone.js';
+import { PHONE, frenchTypography, openDetails, primaryNotFirst, smallTargets, widths } from '../lib/phone.js';
 
 const support = await browserSupport();
 
@@ -39,7 +40,7 @@ const WORDS = {
 };
 
 function words(text) {
-  const src = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/['’]/g, "['’]").replace(/ +/g, '[\\s\\u00a0\\u202f]+');
+  const src = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/['’]/g, "['’]").replace(/ +/g, '[\\s\\u00a0\\u202f\\u2060]+');
   return new RegExp(`^\\s*${src}\\s*$`);
 }
 
@@ -75,6 +76,7 @@ describe('the journey on a phone: targets, width, button order, typography', { s
           const { scroll, inner } = await widths(page);
           if (scroll > inner) problems.push(`${at}: the page is ${scroll} px wide in a ${inner} px viewport`);
           for (const p of await primaryNotFirst(page)) problems.push(`${at}: "${p.first}" comes before the primary button "${p.primary}"`);
+          if (lang === 'fr') for (const f of await frenchTypography(page)) problems.push(`${at}: typography: ${f}`);
           const v = await axeViolations(page);
           if (v.length) problems.push(`${at}: axe\n${formatViolations(label, v)}`);
         };

@@ -24,7 +24,7 @@ func TestJourney(t *testing.T) {
 		confirmed     string
 		statusWording string
 	}{
-		{"fr-FR,fr;q=0.9", "fr", "Vos démarches de police en ligne", "Enregistrer et continuer", "<title>Erreur : ",
+		{"fr-FR,fr;q=0.9", "fr", "Vos démarches de police en ligne", "Enregistrer et continuer", "<title>Erreur\u202f: ",
 			"Ce champ est obligatoire.", "Votre pré-plainte est envoyée", "Envoyée, en attente du rendez-vous"},
 		{"en-GB,en;q=0.8", "en", "Dealing with the police, online", "Save and continue", "<title>Error: ",
 			"This information is required.", "Your pre-complaint has been sent", "Sent, awaiting the appointment"},
