@@ -14,13 +14,14 @@ export const CODE_RE = /^[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}$/;
 /**
  * A pattern for French UI text as a person reads it: apostrophes may be
  * straight or typographic (’), spaces may be non-breaking (as before « ? »
- * and « : »). exact anchors it to the whole text.
+ * and « : ») or joined (the word joiner after a range's dash, "9 h – 12 h").
+ * exact anchors it to the whole text.
  */
 export function fr(text, { exact = false } = {}) {
   const src = text
     .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
     .replace(/['’]/g, "['’]")
-    .replace(/ +/g, '[\\s\\u00a0\\u202f]+');
+    .replace(/ +/g, '[\\s\\u00a0\\u202f\\u2060]+');
   return new RegExp(exact ? `^\\s*${src}\\s*$` : src);
 }
 

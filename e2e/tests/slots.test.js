@@ -72,7 +72,7 @@ function words(text, { exact = false } = {}) {
   const src = text
     .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
     .replace(/['’]/g, "['’]")
-    .replace(/ +/g, '[\\s\\u00a0\\u202f]+');
+    .replace(/ +/g, '[\\s\\u00a0\\u202f\\u2060]+');
   return new RegExp(exact ? `^\\s*${src}\\s*$` : src);
 }
 

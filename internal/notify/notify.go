@@ -32,6 +32,7 @@ import (
 
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/casefile"
+	"github.com/guichet/guichet/internal/typography"
 )
 
 // Status is where a notification stands.
@@ -405,10 +406,10 @@ func Compose(publicURL string) Message {
 	body := strings.Join([]string{
 		"Bonjour,",
 		"",
-		"Votre dossier a été mis à jour ; consultez-le avec votre référence et votre code de suivi sur :",
+		typography.French("Votre dossier a été mis à jour ; consultez-le avec votre référence et votre code de suivi sur :"),
 		link,
 		"",
-		"Pour votre sécurité, ce message ne contient aucun détail. Ne répondez pas : cette adresse ne lit pas les réponses.",
+		typography.French("Pour votre sécurité, ce message ne contient aucun détail. Ne répondez pas : cette adresse ne lit pas les réponses."),
 		"",
 		"-- ",
 		"",

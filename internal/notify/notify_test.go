@@ -25,6 +25,7 @@ import (
 	"github.com/guichet/guichet/internal/notify"
 	"github.com/guichet/guichet/internal/sqlite"
 	"github.com/guichet/guichet/internal/station"
+	"github.com/guichet/guichet/internal/typography"
 	"github.com/guichet/guichet/internal/uuid7"
 	"github.com/guichet/guichet/internal/vault"
 )
@@ -479,5 +480,20 @@ func TestOutboxMasks(t *testing.T) {
 	}
 	if len(o.Sent([]string{"u2"})) != 0 {
 		t.Error("another unit sees the messages")
+	}
+}
+
+// TestComposeFrenchTypography: the French half of the message keeps its
+// marks on the line of their word (narrow no-break spaces, as the site).
+func TestComposeFrenchTypography(t *testing.T) {
+	body := notify.Compose("https://guichet.example").Body
+	french, _, ok := strings.Cut(body, "-- ")
+	if !ok || !strings.Contains(french, "Ne répondez pas\u202f:") {
+		t.Fatalf("French half %q", french)
+	}
+	for _, line := range strings.Split(french, "\n") {
+		if f := typography.Faults(line); len(f) > 0 {
+			t.Errorf("%q: %q", line, f)
+		}
 	}
 }

@@ -94,7 +94,7 @@ var complaintLabels = struct {
 	legal: "Conformément à l’article 15-3 du code de procédure pénale, les officiers et agents de police judiciaire " +
 		"sont tenus de recevoir les plaintes déposées par les victimes d’infractions à la loi pénale. Le présent récépissé " +
 		"atteste du dépôt de la plainte. Une copie du procès-verbal de la plainte est remise à la victime si elle en fait " +
-		"la demande. Pour être aidée dans ses démarches, la victime peut appeler France Victimes au 116 006 (appel gratuit).",
+		"la demande. Pour être aidée dans ses démarches, la victime peut appeler France Victimes au 116\u00a0006 (appel gratuit).",
 	logHeading: "Journal de transparence",
 	logIndex:   "La conversion de la pré-plainte en plainte est inscrite au journal public sous le numéro %d. Ce journal ne contient aucune donnée personnelle.",
 	logPending: "L’inscription au journal public est en cours.",
@@ -222,7 +222,7 @@ func ComplaintPDF(c Complaint) ([]byte, error) {
 		}
 		pdf.SetX(margin + 2)
 		pdf.CellFormat(5, 5.2, t("•"), "", 0, "L", false, 0, "")
-		pdf.MultiCell(contentW-7, 5.2, t(strings.Join(parts, " ; ")), "", "L", false)
+		pdf.MultiCell(contentW-7, 5.2, t(strings.Join(parts, "\u202f; ")), "", "L", false)
 	}
 
 	heading(pdf, t(lb.agentHeading))

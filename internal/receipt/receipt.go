@@ -415,6 +415,7 @@ func validate(r Receipt) error {
 // lacks but that have a faithful stand-in; fpdf would print "." for them.
 var normalize = strings.NewReplacer(
 	"\u202f", "\u00a0", // narrow no-break space (French typography): still no break
+	"\u2060", "", // word joiner (after a range's dash): fpdf breaks lines at spaces only
 	"\u2009", " ", // thin space
 	"\u2010", "-", "\u2011", "-", "\u2012", "-", // hyphens
 	"\u2212", "-", // minus sign

@@ -260,6 +260,13 @@ func TestFrenchDate(t *testing.T) {
 // from cp1252: the strings of Tj operators, in order, separated by newlines.
 func pageText(t *testing.T, pdf []byte) string {
 	t.Helper()
+	// No-break spaces read as spaces.
+	return strings.ReplaceAll(rawPageText(t, pdf), "\u00a0", " ")
+}
+
+// rawPageText is pageText with its no-break spaces kept.
+func rawPageText(t *testing.T, pdf []byte) string {
+	t.Helper()
 	var out strings.Builder
 	streams := regexp.MustCompile(`(?s)/Filter /FlateDecode /Length \d+>>\nstream\n(.*?)\nendstream`).FindAllSubmatch(pdf, -1)
 	if len(streams) == 0 {
@@ -280,8 +287,7 @@ func pageText(t *testing.T, pdf []byte) string {
 			out.WriteByte('\n')
 		}
 	}
-	// No-break spaces read as spaces.
-	return strings.ReplaceAll(out.String(), "\u00a0", " ")
+	return out.String()
 }
 
 func unescape(b []byte) []byte {

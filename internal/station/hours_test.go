@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/guichet/guichet/internal/typography"
 )
 
 // readable turns the no-break spaces of rendered hours into spaces, so
@@ -12,7 +14,7 @@ import (
 func readable(lines []string) []string {
 	out := make([]string, len(lines))
 	for i, l := range lines {
-		out[i] = strings.NewReplacer(nnbsp, " ", nbsp, " ").Replace(l)
+		out[i] = strings.NewReplacer(nnbsp, " ", nbsp, " ", typography.WordJoiner, "").Replace(l)
 	}
 	return out
 }
@@ -63,7 +65,7 @@ func TestHoursLines(t *testing.T) {
 func TestHoursTypography(t *testing.T) {
 	h := Hours{Desk: MustParseSchedule("Mo-Fr 09:00-12:00,14:00-17:30"), Appointments: MustParseSchedule("Sa 09:30-12:00")}
 	fr := strings.Join(h.Lines("fr"), "\n")
-	for _, want := range []string{"9\u202fh\u202f–\u202f12\u202fh", "17\u202fh\u202f30", "pré-plainte\u202f:", "9\u202fh\u202f30"} {
+	for _, want := range []string{"9\u202fh\u202f–\u2060\u202f12\u202fh", "17\u202fh\u202f30", "pré-plainte\u202f:", "9\u202fh\u202f30"} {
 		if !strings.Contains(fr, want) {
 			t.Errorf("French hours %q lack %q", fr, want)
 		}
@@ -73,6 +75,27 @@ func TestHoursTypography(t *testing.T) {
 	}
 	if en := strings.Join(h.Lines("en"), "\n"); !strings.Contains(en, "9\u00a0am–12\u00a0pm") || !strings.Contains(en, "9:30\u00a0am") {
 		t.Errorf("English hours %q", en)
+	}
+
+	// Every French line of every kind of schedule keeps the rules of
+	// internal/typography; legacy text typed with plain spaces is mended on
+	// French pages and shown as typed on English ones.
+	for _, h := range []Hours{
+		{Desk: Schedule{Always: true}, Appointments: MustParseSchedule("Mo-Fr 09:00-12:00,14:00-17:30")},
+		{Desk: MustParseSchedule("Mo-Sa 08:00-12:00,14:00-18:00; Su,PH 09:00-12:00,15:00-18:00"), Notes: []Note{NoteCall17}},
+		{Desk: MustParseSchedule("Mo,We 08:30-11:30; Tu,Th off; Sa-Su 10:00-12:00; PH off"), Appointments: Schedule{Always: true}},
+		{Desk: MustParseSchedule("Fr-Su 00:00-24:00"), Notes: []Note{NoteNoPublic, NoteSummoned}},
+		{Legacy: []string{"Fermé de 12 h-14 h ; se renseigner : 17"}},
+	} {
+		for _, l := range h.Lines("fr") {
+			if f := typography.Faults(l); len(f) > 0 {
+				t.Errorf("French hours %q: %q", l, f)
+			}
+		}
+	}
+	legacy := Hours{Legacy: []string{"Fermé de 12 h-14 h ; se renseigner : 17"}}
+	if got := legacy.Lines("en")[0]; got != legacy.Legacy[0] {
+		t.Errorf("English legacy hours %q, want them as typed", got)
 	}
 }
 

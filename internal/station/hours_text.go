@@ -5,15 +5,18 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/guichet/guichet/internal/typography"
 )
 
 // Hours in words, in French or English.
 
-// Spaces of French typography: nnbsp (narrow no-break space) inside times
-// and ranges and before ":" and ";", so that "9 h – 12 h" never breaks.
+// Spaces of French typography (internal/typography): nnbsp (narrow
+// no-break space) inside times and ranges and before ":" and ";", and a
+// range's dash joined to both ends, so that "9 h – 12 h" never breaks.
 const (
-	nnbsp = "\u202f"
-	nbsp  = "\u00a0"
+	nnbsp = typography.NarrowNBSP
+	nbsp  = typography.NBSP
 )
 
 // hoursWords are the words of hours in one language.
@@ -41,7 +44,7 @@ var frWords = hoursWords{
 	run:          func(a, b string) string { return "du " + a + " au " + b },
 	single:       func(d string) string { return "le " + d },
 	daysTimesSep: ", ",
-	rangeSep:     nnbsp + "–" + nnbsp,
+	rangeSep:     typography.RangeDash,
 	closed:       "fermé",
 	clock: func(m int) string {
 		s := strconv.Itoa(m/60) + nnbsp + "h"
@@ -144,7 +147,14 @@ func (h Hours) Lines(lang string) []string {
 			out = append(out, s)
 		}
 	}
-	return append(out, h.Legacy...)
+	// Legacy text is shown as typed, with French spacing on French pages.
+	for _, l := range h.Legacy {
+		if lang != "en" {
+			l = typography.French(l)
+		}
+		out = append(out, l)
+	}
+	return out
 }
 
 // group writes one group of days with their hours.

@@ -22,7 +22,7 @@ func TestJourneyAbroad(t *testing.T) {
 		notHours                              string
 	}{
 		{"fr-FR", "Allemagne", "Comment décrire le lieu", "près de Valence", "plaque étrangère",
-			[]string{"Du lundi au vendredi, 8\u202fh\u202f30\u202f–\u202f19\u202fh", "Accueil 24\u202fh/24, 7\u202fj/7"}, "Monday"},
+			[]string{"Du lundi au vendredi, 8\u202fh\u202f30\u202f–\u2060\u202f19\u202fh", "Accueil 24\u202fh/24, 7\u202fj/7"}, "Monday"},
 		{"en-GB", "Germany", "How can you describe the place", "near Valence", "foreign plate",
 			[]string{"Monday–Friday 8:30\u00a0am–7\u00a0pm", "Open 24/7"}, "lundi"},
 	} {

@@ -24,7 +24,7 @@ func TestJourney(t *testing.T) {
 		confirmed     string
 		statusWording string
 	}{
-		{"fr-FR,fr;q=0.9", "fr", "Vos démarches de police en ligne", "Enregistrer et continuer", "<title>Erreur : ",
+		{"fr-FR,fr;q=0.9", "fr", "Vos démarches de police en ligne", "Enregistrer et continuer", "<title>Erreur\u202f: ",
 			"Indiquez votre nom de famille, tel qu’il figure sur votre pièce d’identité.", "Votre pré-plainte est envoyée", "Envoyée, en attente du rendez-vous"},
 		{"en-GB,en;q=0.8", "en", "Dealing with the police, online", "Save and continue", "<title>Error: ",
 			"Enter your last name, as on your identity document.", "Your pre-complaint has been sent", "Sent, awaiting the appointment"},
@@ -198,7 +198,7 @@ func TestEligibility(t *testing.T) {
 		wants []string
 	}{
 		{"emergency", url.Values{"emergency": {"yes"}}, []string{`href="tel:17"`, `href="tel:112"`, `href="sms:114"`, "Appelez immédiatement"}},
-		{"violence", with(answers(), "violence", "yes"), []string{`href="/commissariats"`, `<a href="tel:116006">116&#160;006</a>`}},
+		{"violence", with(answers(), "violence", "yes"), []string{`href="/commissariats"`, `<a class="call" href="tel:116006">116&#160;006</a>`}},
 		{"known author", with(answers(), "author_known", "yes"), []string{`href="/commissariats"`, "identifier l’auteur"}},
 		{"online scam", with(answers(), "category", "online_scam"), []string{`href="/signalement"`, "Perceval", "THESEE", "bientôt disponible"}},
 		{"other", with(answers(), "category", "other"), []string{`href="/commissariats"`}},

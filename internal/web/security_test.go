@@ -174,7 +174,7 @@ func TestTrackingCode(t *testing.T) {
 		typo[8] = 'A'
 	}
 	o.post("/suivi", url.Values{"ref": {string(typo)}, "code": {code}}).must(t, http.StatusUnprocessableEntity, "faute de frappe", "PP-2026-XXXX-XXXX")
-	o.post("/suivi", url.Values{"ref": {"12345"}, "code": {code}}).must(t, http.StatusUnprocessableEntity, "Vérifiez la référence : elle a la forme PP-2026-XXXX-XXXX.")
+	o.post("/suivi", url.Values{"ref": {"12345"}, "code": {code}}).must(t, http.StatusUnprocessableEntity, "Vérifiez la référence\u202f: elle a la forme PP-2026-XXXX-XXXX.")
 	// Lower case, spaces: forgiven; the status page opens.
 	o.post("/suivi", url.Values{"ref": {strings.ToLower(ref)}, "code": {strings.ReplaceAll(code, "-", " ")}}).must(t, 200, "Dossier "+ref)
 
@@ -336,12 +336,12 @@ func TestUploads(t *testing.T) {
 
 	exe := append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff"), bytes.Repeat([]byte{0}, 200)...)
 	c.upload("facture.pdf", exe).must(t, http.StatusUnprocessableEntity,
-		"Ce type de fichier n’est pas accepté", `href="#f-evidence"`, `aria-invalid="true"`, "<title>Erreur : ")
+		"Ce type de fichier n’est pas accepté", `href="#f-evidence"`, `aria-invalid="true"`, "<title>Erreur\u202f: ")
 	c.upload("vide.pdf", nil).must(t, http.StatusUnprocessableEntity, "Ce fichier est vide.")
 
 	// Just over the file limit: refused by the service.
 	big := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("x"), 64<<10)...)
-	c.upload("gros.pdf", big).must(t, http.StatusUnprocessableEntity, "Ce fichier est trop volumineux : 0 Mo au plus.")
+	c.upload("gros.pdf", big).must(t, http.StatusUnprocessableEntity, "Ce fichier est trop volumineux\u202f: 0 Mo au plus.")
 	// Far over the body limit: the server reads on and answers.
 	huge := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("x"), 3<<20)...)
 	c.upload("enorme.pdf", huge).must(t, http.StatusUnprocessableEntity, "trop volumineux")

@@ -194,10 +194,10 @@ func TestStatusShowsClosure(t *testing.T) {
 		fr, en           []string
 	}{
 		{"wrong_service", "signal_conso",
-			[]string{"Motif de la clôture : votre demande relève d’un autre service.", "Le service à contacter : SignalConso (litige avec une entreprise)"},
+			[]string{"Motif de la clôture\u202f: votre demande relève d’un autre service.", "Le service à contacter\u202f: SignalConso (litige avec une entreprise)"},
 			[]string{"Reason for closing: your request is a matter for another service.", "The service to contact: SignalConso (dispute with a business)"}},
 		{"no_show", "",
-			[]string{"Motif de la clôture : vous ne vous êtes pas présenté(e) au rendez-vous."},
+			[]string{"Motif de la clôture\u202f: vous ne vous êtes pas présenté(e) au rendez-vous."},
 			[]string{"Reason for closing: you did not come to the appointment."}},
 	} {
 		t.Run(tc.reason, func(t *testing.T) {
@@ -214,7 +214,7 @@ func TestStatusShowsClosure(t *testing.T) {
 			mustHold(t, "EN page", visible(enBody), tc.en...)
 			if tc.redirect != "" {
 				rd, _ := casework.RedirectByCode(tc.redirect)
-				if !strings.Contains(frBody, `<a href="`+rd.URL+`">`+rd.Name+`</a>`) {
+				if !strings.Contains(frBody, `<a class="link-target" href="`+rd.URL+`">`+rd.Name+`</a>`) {
 					t.Errorf("no link to %s", rd.URL)
 				}
 			}

@@ -183,7 +183,7 @@ func TestFormsRefuseWhatIsNotText(t *testing.T) {
 	for _, action := range []string{"continue", "later", "previous"} {
 		r = c.post("/preplainte/identite", with(identity(), "last_name", "Dupont\xff\xfe\xc3(", "action", action)).
 			must(t, http.StatusUnprocessableEntity, notTextFR, `href="#f-last_name"`, `value="Dupont`+"\uFFFD"+`("`,
-				`aria-invalid="true"`, `value="Lyon"`, "<title>Erreur : ")
+				`aria-invalid="true"`, `value="Lyon"`, "<title>Erreur\u202f: ")
 		if r.Path != "/preplainte/identite" {
 			t.Errorf("%s: left the step for %s", action, r.Path)
 		}
