@@ -324,9 +324,6 @@ func normalizeBitcoin(input string) Indicator {
 	if !isBase58(s) {
 		return bad(ReasonBTCCharset)
 	}
-	if len(s) < 25 || len(s) > 35 {
-		return bad(ReasonBTCLength)
-	}
 	payload, reason := decodeBase58Check(s)
 	if reason != "" {
 		return bad(reason)
