@@ -61,7 +61,8 @@ func parseWebURL(input string) (webURL, Reason) {
 	}
 
 	u := webURL{scheme: "http"}
-	if scheme, rest, ok := splitScheme(s); ok {
+	scheme, rest, hadScheme := splitScheme(s)
+	if hadScheme {
 		switch scheme {
 		case "http", "https":
 			u.scheme = scheme
@@ -69,6 +70,9 @@ func parseWebURL(input string) (webURL, Reason) {
 			return webURL{}, ReasonURLScheme
 		}
 		s = rest
+	}
+	if !hadScheme && len(s) > 0 && isSlash(s[0]) && (len(s) == 1 || !isSlash(s[1])) {
+		return webURL{}, ReasonURLNoHost // a path alone ("/login"), not "//host/…"
 	}
 	s = strings.TrimLeft(s, "/\\")
 
@@ -116,6 +120,8 @@ func parseWebURL(input string) (webURL, Reason) {
 	u.path = canonicalPath(strings.ReplaceAll(path, "\\", "/"))
 	return u, ""
 }
+
+func isSlash(c byte) bool { return c == '/' || c == '\\' }
 
 // splitScheme returns the lower-cased scheme of s and what follows its
 // colon, if s starts with one. "host:8080/…" has no scheme: what follows the
