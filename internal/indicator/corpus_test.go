@@ -19,13 +19,8 @@ import (
 // CI) when it is missing.
 func corpusDir(t testing.TB) string {
 	t.Helper()
-	var dir string
-	if c := os.Getenv("GUICHET_CORPUS"); c != "" {
-		dir = filepath.Join(c, "normalize")
-	} else if root, ok := repoRoot(); ok {
-		dir = filepath.Join(root, "..", "shared", "corpus", "normalize")
-	}
-	if fi, err := os.Stat(dir); dir == "" || err != nil || !fi.IsDir() {
+	dir, ok := findCorpus()
+	if !ok {
 		msg := "normalisation corpus not found (looked for " + dir + "; set GUICHET_CORPUS to the shared corpus directory)"
 		if os.Getenv("CI") != "" || os.Getenv("GUICHET_REQUIRE_CORPUS") != "" {
 			t.Fatal(msg + "; CI/GUICHET_REQUIRE_CORPUS is set, so this is a failure")
@@ -33,6 +28,46 @@ func corpusDir(t testing.TB) string {
 		t.Skip(msg)
 	}
 	return dir
+}
+
+// findCorpus locates the normalisation corpus and reports whether it is
+// there.
+func findCorpus() (string, bool) {
+	var dir string
+	if c := os.Getenv("GUICHET_CORPUS"); c != "" {
+		dir = filepath.Join(c, "normalize")
+	} else if root, ok := repoRoot(); ok {
+		dir = filepath.Join(root, "..", "shared", "corpus", "normalize")
+	}
+	fi, err := os.Stat(dir)
+	return dir, dir != "" && err == nil && fi.IsDir()
+}
+
+// corpusInputs returns the "input" of every line of a corpus file, or
+// nothing when the corpus is missing: fuzz targets use them as seeds and
+// run without them.
+func corpusInputs(rel string) []string {
+	dir, ok := findCorpus()
+	if !ok {
+		return nil
+	}
+	f, err := os.Open(filepath.Join(dir, rel))
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var l struct {
+			Input *string `json:"input"`
+		}
+		if json.Unmarshal(sc.Bytes(), &l) == nil && l.Input != nil {
+			out = append(out, *l.Input)
+		}
+	}
+	return out
 }
 
 // repoRoot walks up from the working directory (the package's, under go

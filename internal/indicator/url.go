@@ -222,43 +222,29 @@ func canonicalPath(p string) string {
 	return s
 }
 
-// unescapeAll percent-unescapes s until no escape is left. Each pass that
-// changes s shortens it, so this ends.
+// unescapeAll percent-unescapes s until no escape is left, as repeating
+// one left-to-right pass until nothing changes would, but in one pass: each
+// decoded byte is checked, with the two bytes before it, for an escape it
+// completes ("%2541" → "%41" → "A").
 func unescapeAll(s string) string {
-	for strings.IndexByte(s, '%') >= 0 {
-		t := unescapeOnce(s)
-		if t == s {
-			break
-		}
-		s = t
-	}
-	return s
-}
-
-func unescapeOnce(s string) string {
-	var b []byte
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) {
-			hi, ok1 := digitValue(s[i+1])
-			lo, ok2 := digitValue(s[i+2])
-			if ok1 && ok2 {
-				if b == nil {
-					b = make([]byte, 0, len(s))
-					b = append(b, s[:i]...)
-				}
-				b = append(b, byte(hi<<4|lo))
-				i += 2
-				continue
-			}
-		}
-		if b != nil {
-			b = append(b, s[i])
-		}
-	}
-	if b == nil {
+	i := strings.IndexByte(s, '%')
+	if i < 0 {
 		return s
 	}
-	return string(b)
+	out := make([]byte, 0, len(s))
+	out = append(out, s[:i]...)
+	for ; i < len(s); i++ {
+		out = append(out, s[i])
+		for n := len(out); n >= 3 && out[n-3] == '%'; n = len(out) {
+			hi, ok1 := digitValue(out[n-2])
+			lo, ok2 := digitValue(out[n-1])
+			if !ok1 || !ok2 {
+				break
+			}
+			out = append(out[:n-3], byte(hi<<4|lo))
+		}
+	}
+	return string(out)
 }
 
 // escape percent-escapes, in upper-case hexadecimal, the bytes Safe
