@@ -53,10 +53,10 @@ const MaxInputLen = 8192
 // false, Reason is non-empty, and Canonical, Display and RegistrableDomain
 // are empty: the input is kept as typed, never dropped.
 type Indicator struct {
-	// Kind is the kind the value was read as (never KindAuto).
-	Kind Kind `json:"kind"`
 	// Input is the value exactly as given.
 	Input string `json:"input"`
+	// Kind is the kind the value was read as (never KindAuto).
+	Kind Kind `json:"kind"`
 	// Valid reports whether the value is well formed for its kind.
 	Valid bool `json:"valid"`
 	// Canonical is the form two reports are matched on.
