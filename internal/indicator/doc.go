@@ -9,7 +9,8 @@
 // normalize` run the same code.
 //
 // Every input has surrounding white space and control characters ignored,
-// and is refused beyond [MaxInputLen] bytes.
+// and is refused beyond [MaxInputLen] bytes, as is a value whose canonical
+// form would be longer.
 //
 // # URL
 //
@@ -114,7 +115,7 @@
 // Stable codes, "<kind>.<what>"; the UI translates them:
 //
 //	input.empty             nothing but white space
-//	input.too_long          longer than MaxInputLen bytes
+//	input.too_long          it, or its canonical form, is longer than MaxInputLen bytes
 //	input.utf8              not valid UTF-8 (every kind but url)
 //	kind.unknown            no such kind, or Guess found none
 //	url.scheme              a scheme other than http or https
