@@ -52,6 +52,8 @@ Commands:
   migrate    apply database migrations and exit
   admin      administration tasks (retention, …)
   verify     check a receipt or a whole transparency log offline
+  indicator  normalize indicators (URLs, phones, IBANs, wallets…) to their
+             canonical form, one JSON object a line (indicator normalize)
   witness    run a transparency-log witness (C2SP tlog-witness)
   bench      print performance figures (intake, ledger)
   version    print the version
@@ -77,6 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runAdmin(ctx, rest, getenv, stdout, stderr)
 	case "verify":
 		return runVerify(ctx, rest, stdout, stderr)
+	case "indicator":
+		return runIndicator(ctx, rest, stdin, stdout, stderr)
 	case "witness":
 		return runWitness(ctx, rest, stdout, stderr)
 	case "bench":

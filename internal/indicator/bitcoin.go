@@ -310,7 +310,7 @@ func normalizeBitcoin(input string) Indicator {
 		return bad(ReasonBTCLength)
 	}
 	lower := asciiLower(s)
-	if strings.HasPrefix(lower, "bc1") || strings.HasPrefix(lower, "tb1") || !isBase58(s) && strings.LastIndexByte(lower, '1') > 0 {
+	if strings.HasPrefix(lower, "bc1") || strings.HasPrefix(lower, "tb1") || !isBase58(s) && looksLikeBech32(lower) {
 		a, reason := decodeSegwit(s)
 		if reason != "" {
 			return bad(reason)
@@ -324,9 +324,6 @@ func normalizeBitcoin(input string) Indicator {
 	if !isBase58(s) {
 		return bad(ReasonBTCCharset)
 	}
-	if len(s) < 25 || len(s) > 35 {
-		return bad(ReasonBTCLength)
-	}
 	payload, reason := decodeBase58Check(s)
 	if reason != "" {
 		return bad(reason)
@@ -339,6 +336,22 @@ func normalizeBitcoin(input string) Indicator {
 		return bad(ReasonBTCVersion)
 	}
 	return Indicator{Valid: true, Canonical: s, Type: v.typ, Encoding: "base58check", Network: v.network}
+}
+
+// looksLikeBech32 reports whether a lower-cased s has the shape of Bech32
+// (an HRP, a '1', then at least six characters of the Bech32 alphabet), so
+// that its fault is reported in Bech32 terms.
+func looksLikeBech32(lower string) bool {
+	pos := strings.LastIndexByte(lower, '1')
+	if pos <= 0 || len(lower)-pos-1 < 6 {
+		return false
+	}
+	for i := pos + 1; i < len(lower); i++ {
+		if strings.IndexByte(bech32Charset, lower[i]) < 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func isBase58(s string) bool {

@@ -44,6 +44,7 @@ func canonicalDomain(s string) (string, Reason) {
 			}
 		}
 	} else {
+		s = strings.ReplaceAll(s, "\u1e9e", "\u00df") // as in canonicalHost
 		a, err := idnaProfile.ToASCII(s)
 		if err != nil {
 			return "", ReasonDomainIDNA

@@ -57,6 +57,10 @@ func canonicalHost(raw string) (string, hostKind, Reason) {
 		return "", 0, ReasonURLHost
 	}
 	if !isASCII(h) && utf8.ValidString(h) {
+		// UTS #46 since Unicode 15.1 maps ẞ (U+1E9E) to ß in
+		// non-transitional processing; x/net's tables before Unicode 16
+		// still map it to "ss".
+		h = strings.ReplaceAll(h, "\u1e9e", "\u00df")
 		a, err := idnaProfile.ToASCII(h)
 		if err != nil || strings.ContainsFunc(a, isForbiddenDomainRune) {
 			return "", 0, ReasonURLIDNA

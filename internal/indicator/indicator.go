@@ -42,7 +42,8 @@ func ParseKind(s string) (Kind, bool) {
 }
 
 // MaxInputLen is the longest input, in bytes, that is normalized. A longer
-// one is returned invalid with [ReasonTooLong], unparsed.
+// one is returned invalid with [ReasonTooLong], unparsed; so is one whose
+// canonical form would be longer (escaping can triple a URL).
 const MaxInputLen = 8192
 
 // Indicator is one value as typed, and its canonical form for matching.
@@ -53,10 +54,10 @@ const MaxInputLen = 8192
 // false, Reason is non-empty, and Canonical, Display and RegistrableDomain
 // are empty: the input is kept as typed, never dropped.
 type Indicator struct {
-	// Kind is the kind the value was read as (never KindAuto).
-	Kind Kind `json:"kind"`
 	// Input is the value exactly as given.
 	Input string `json:"input"`
+	// Kind is the kind the value was read as (never KindAuto).
+	Kind Kind `json:"kind"`
 	// Valid reports whether the value is well formed for its kind.
 	Valid bool `json:"valid"`
 	// Canonical is the form two reports are matched on.
@@ -159,6 +160,11 @@ func (n Normalizer) Normalize(kind Kind, input string) Indicator {
 	r.Kind, r.Input = kind, input
 	if !r.Valid {
 		return r.invalid(r.Reason)
+	}
+	if len(r.Canonical) > MaxInputLen {
+		// Escaping can triple a URL; a canonical form MUST itself be an
+		// input Normalize accepts.
+		return r.invalid(ReasonTooLong)
 	}
 	if r.Display == "" {
 		r.Display = r.Canonical

@@ -23,6 +23,12 @@ var phoneTypes = map[phonenumbers.PhoneNumberType]string{
 	phonenumbers.UNKNOWN:              "unknown",
 }
 
+// SupportedRegion reports whether region (ISO 3166-1 alpha-2, any case) is
+// one phone numbers can be read in.
+func SupportedRegion(region string) bool {
+	return phonenumbers.GetSupportedRegions()[strings.ToUpper(strings.TrimSpace(region))]
+}
+
 // normalizePhone reads a phone number with libphonenumber (through
 // nyaruka/phonenumbers): in national form it is read in region (FR when
 // empty). Only a number that the numbering plan allocates is valid; its
@@ -32,7 +38,7 @@ func normalizePhone(input, region string) Indicator {
 	if region == "" {
 		region = DefaultRegion
 	}
-	if !phonenumbers.GetSupportedRegions()[region] {
+	if !SupportedRegion(region) {
 		return bad(ReasonPhoneRegion)
 	}
 	s := trim(input)

@@ -10,7 +10,7 @@ type Reason string
 // Reasons common to every kind.
 const (
 	ReasonEmpty       Reason = "input.empty"    // nothing but white space
-	ReasonTooLong     Reason = "input.too_long" // longer than MaxInputLen bytes
+	ReasonTooLong     Reason = "input.too_long" // it, or its canonical form, is longer than MaxInputLen bytes
 	ReasonUTF8        Reason = "input.utf8"     // not valid UTF-8 (every kind but url)
 	ReasonKindUnknown Reason = "kind.unknown"   // no such kind, or Guess found none
 )

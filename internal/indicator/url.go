@@ -61,7 +61,8 @@ func parseWebURL(input string) (webURL, Reason) {
 	}
 
 	u := webURL{scheme: "http"}
-	if scheme, rest, ok := splitScheme(s); ok {
+	scheme, rest, hadScheme := splitScheme(s)
+	if hadScheme {
 		switch scheme {
 		case "http", "https":
 			u.scheme = scheme
@@ -69,6 +70,9 @@ func parseWebURL(input string) (webURL, Reason) {
 			return webURL{}, ReasonURLScheme
 		}
 		s = rest
+	}
+	if !hadScheme && len(s) > 0 && isSlash(s[0]) && (len(s) == 1 || !isSlash(s[1])) {
+		return webURL{}, ReasonURLNoHost // a path alone ("/login"), not "//host/…"
 	}
 	s = strings.TrimLeft(s, "/\\")
 
@@ -116,6 +120,8 @@ func parseWebURL(input string) (webURL, Reason) {
 	u.path = canonicalPath(strings.ReplaceAll(path, "\\", "/"))
 	return u, ""
 }
+
+func isSlash(c byte) bool { return c == '/' || c == '\\' }
 
 // splitScheme returns the lower-cased scheme of s and what follows its
 // colon, if s starts with one. "host:8080/…" has no scheme: what follows the
@@ -216,43 +222,29 @@ func canonicalPath(p string) string {
 	return s
 }
 
-// unescapeAll percent-unescapes s until no escape is left. Each pass that
-// changes s shortens it, so this ends.
+// unescapeAll percent-unescapes s until no escape is left, as repeating
+// one left-to-right pass until nothing changes would, but in one pass: each
+// decoded byte is checked, with the two bytes before it, for an escape it
+// completes ("%2541" → "%41" → "A").
 func unescapeAll(s string) string {
-	for strings.IndexByte(s, '%') >= 0 {
-		t := unescapeOnce(s)
-		if t == s {
-			break
-		}
-		s = t
-	}
-	return s
-}
-
-func unescapeOnce(s string) string {
-	var b []byte
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) {
-			hi, ok1 := digitValue(s[i+1])
-			lo, ok2 := digitValue(s[i+2])
-			if ok1 && ok2 {
-				if b == nil {
-					b = make([]byte, 0, len(s))
-					b = append(b, s[:i]...)
-				}
-				b = append(b, byte(hi<<4|lo))
-				i += 2
-				continue
-			}
-		}
-		if b != nil {
-			b = append(b, s[i])
-		}
-	}
-	if b == nil {
+	i := strings.IndexByte(s, '%')
+	if i < 0 {
 		return s
 	}
-	return string(b)
+	out := make([]byte, 0, len(s))
+	out = append(out, s[:i]...)
+	for ; i < len(s); i++ {
+		out = append(out, s[i])
+		for n := len(out); n >= 3 && out[n-3] == '%'; n = len(out) {
+			hi, ok1 := digitValue(out[n-2])
+			lo, ok2 := digitValue(out[n-1])
+			if !ok1 || !ok2 {
+				break
+			}
+			out = append(out[:n-3], byte(hi<<4|lo))
+		}
+	}
+	return string(out)
 }
 
 // escape percent-escapes, in upper-case hexadecimal, the bytes Safe

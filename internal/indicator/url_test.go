@@ -1,6 +1,7 @@
 package indicator
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -138,5 +139,15 @@ func TestURLDisplayAndDomain(t *testing.T) {
 	}
 	if got := Normalize(KindURL, "http://192.168.1.1/"); got.RegistrableDomain != "" {
 		t.Errorf("an IP host has no registrable domain, got %q", got.RegistrableDomain)
+	}
+}
+
+// TestURLCanonicalTooLong: escaping can make the canonical form longer
+// than the input; one over MaxInputLen could not be normalized again, so
+// the value is refused.
+func TestURLCanonicalTooLong(t *testing.T) {
+	in := "http://example.com/" + strings.Repeat("\x87", MaxInputLen/3+10)
+	if got := Normalize(KindURL, in); got.Valid || got.Reason != ReasonTooLong {
+		t.Errorf("got valid %v, %s (canonical %d bytes); want %s", got.Valid, got.Reason, len(got.Canonical), ReasonTooLong)
 	}
 }
