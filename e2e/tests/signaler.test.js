@@ -26,7 +26,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { WCAG_TAGS, axeViolations, formatViolations } from '../lib/axe.js';
 import { browserSupport, suite } from '../lib/harness.js';
-import { CODE_RE, contextOptions, expectHeading, expectPath, field, follow, fr, group, press } from '../lib/journey.js';
+import { CODE_RE, contextOptions, expectHeading, expectPath, field, fr, group, press } from '../lib/journey.js';
 
 const support = await browserSupport();
 
@@ -138,7 +138,9 @@ describe('public reports (signalements) on a phone', { skip: support.skip }, () 
       await expectHeading(page, 'Vos démarches de police en ligne');
       await checkPage(page, 'accueil', false);
 
-      await follow(page, 'Faire un signalement');
+      const report = page.getByRole('link', { name: fr('Faire un signalement', { exact: true }) });
+      await checkTarget(report, 'the home page link to report');
+      await Promise.all([page.waitForEvent('load'), report.tap()]);
       expectPath(page, '/signaler');
       await expectHeading(page, 'Signaler un contenu ou une arnaque en ligne');
       await checkPage(page, 'categories', false);
@@ -223,7 +225,9 @@ describe('public reports (signalements) on a phone', { skip: support.skip }, () 
       await expectHeading(page, 'Votre signalement est envoyé');
       assert.deepEqual(await readSent(page, 'after a reload'), sent, 'a reload keeps the reference and the code');
 
-      await follow(page, 'Suivre mon signalement');
+      const track = page.getByRole('link', { name: fr('Suivre mon signalement', { exact: true }) });
+      await checkTarget(track, 'the link to the status page');
+      await Promise.all([page.waitForEvent('load'), track.tap()]);
       expectPath(page, `/suivi/${sent.ref}`);
       await expectHeading(page, `Signalement ${sent.ref}`);
       const main = await page.locator('main').innerText();
@@ -269,7 +273,7 @@ describe('public reports (signalements) on a phone', { skip: support.skip }, () 
       await page.goto(env.url + '/');
       await expectHeading(page, 'Dealing with the police, online');
       await checkPage(page, 'home', true);
-      await follow(page, 'Make a report');
+      await Promise.all([page.waitForEvent('load'), page.getByRole('link', { name: 'Make a report', exact: true }).tap()]);
       expectPath(page, '/signaler');
       await expectHeading(page, 'Report illegal content or a scam online');
       await checkPage(page, 'categories', true);
@@ -332,7 +336,9 @@ describe('public reports (signalements) on a phone', { skip: support.skip }, () 
       assert.deepEqual(await readSent(page, 'after a reload'), sent, 'a reload keeps the reference and the code');
       assert.equal(await page.getByRole('region', { name: 'You lost money' }).count(), 1, 'the offer is still there after a reload');
 
-      await follow(page, 'Follow my report');
+      const track = page.getByRole('link', { name: 'Follow my report', exact: true });
+      await checkTarget(track, 'the link to the status page');
+      await Promise.all([page.waitForEvent('load'), track.tap()]);
       expectPath(page, `/suivi/${sent.ref}`);
       await expectHeading(page, `Report ${sent.ref}`);
       assert.deepEqual(await seenItems(page), [{ kind: 'Phone number', value: '+33 1 86 95 12 34' }], 'the number is listed as read');
