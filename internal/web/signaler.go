@@ -79,6 +79,7 @@ type reportFormData struct {
 	Files     bool // screenshots accepted (never for child abuse)
 	Rows      []seenRow
 	More      bool // another row may be added
+	NextRow   int  // the row "add another item" adds; the page opens on it (#element-N)
 	SeenOn    field
 	Recit     field
 	Captures  field
@@ -103,7 +104,7 @@ func (s *Server) reportFormPage(r *http.Request, cat report.Category, rows int, 
 	if verr != nil {
 		p.setErrors(verr)
 	}
-	d := reportFormData{Category: cat, Files: cat.AcceptsFiles(), Challenge: s.newChallenge(), More: rows < report.MaxSeen,
+	d := reportFormData{Category: cat, Files: cat.AcceptsFiles(), Challenge: s.newChallenge(), More: rows < report.MaxSeen, NextRow: rows + 1,
 		Danger: cat == report.CatThreats || cat == report.CatTrafficking || cat == report.CatChildAbuse || cat == report.CatTerrorism}
 	for i := range rows {
 		ch := fmt.Sprintf("vu.%d.canal", i)

@@ -63,7 +63,11 @@ func TestReportWithoutJavaScript(t *testing.T) {
 	// Another row, without JavaScript: nothing filed, everything kept.
 	more := phishingSMS()
 	more.Set("action", "ajouter")
-	r = c.post("/signaler/signalement", more).must(t, http.StatusOK, `name="vu.1.valeur"`, "Élément 2", "colis est bloqué")
+	// Each row is a group named by its legend; the next "add" opens the
+	// page on the row it adds.
+	r = c.post("/signaler/signalement", more).must(t, http.StatusOK, `name="vu.1.valeur"`, "colis est bloqué",
+		`<fieldset class="fieldset seen-row" id="element-2">`, `<legend class="legend seen-row-title">Élément 2</legend>`,
+		`formaction="/signaler/signalement#element-3"`)
 
 	r = c.post("/signaler/signalement", phishingSMS()).must(t, http.StatusOK, "Votre signalement est envoyé")
 	if r.Path != "/signaler/envoye" {
