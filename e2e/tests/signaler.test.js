@@ -48,6 +48,21 @@ const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core
 /** The DevTools session of a page, one per page. */
 const sessions = new WeakMap();
 
+/** The fields of a posted form, urlencoded or multipart (the form takes
+ * screenshots, so a browser sends it as multipart/form-data). */
+function formFields(req) {
+  const type = req.headers()['content-type'] ?? '';
+  const body = req.postData() ?? '';
+  const boundary = /boundary=(.+)$/.exec(type)?.[1];
+  if (!boundary) return new URLSearchParams(body);
+  const out = new URLSearchParams();
+  for (const part of body.split('--' + boundary)) {
+    const m = /name="([^"]+)"(?:; filename="[^"]*")?\r\n(?:[^\r\n]*\r\n)*?\r\n([\s\S]*)\r\n$/.exec(part);
+    if (m) out.append(m[1], m[2]);
+  }
+  return out;
+}
+
 /**
  * Runs fn(arg) in a fresh isolated world of the page's main frame and
  * returns its (JSON) result; works with JavaScript on or off.
@@ -231,7 +246,10 @@ describe('public reports (signalements) on a phone', { skip: support.skip }, () 
       expectPath(page, `/suivi/${sent.ref}`);
       await expectHeading(page, `Signalement ${sent.ref}`);
       const main = await page.locator('main').innerText();
-      assert.match(main, fr('Reçu'), 'the status says it was received');
+      // Routed at once by the rules: the page says where and why.
+      assert.match(main, fr('Transmis'), 'the status says it was passed on');
+      assert.match(main, fr('Office de lutte contre la cybercriminalité'), 'the page says to which service');
+      assert.match(main, fr('Pourquoi :'), 'and why');
       assert.ok(!main.includes(sent.code), 'the tracking code is not shown again');
       assert.deepEqual(await seenItems(page), [
         { kind: 'Lien (dans le message)', value: SMS_LINK },
@@ -267,7 +285,7 @@ describe('public reports (signalements) on a phone', { skip: support.skip }, () 
       const posted = [];
       page.on('request', (req) => {
         if (req.method() === 'POST' && new URL(req.url()).pathname === '/signaler/signalement') {
-          posted.push(new URLSearchParams(req.postData() ?? ''));
+          posted.push(formFields(req));
         }
       });
       await page.goto(env.url + '/');
