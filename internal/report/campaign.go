@@ -213,6 +213,30 @@ func Covers(entryKey string) []string {
 	return out
 }
 
+// Labels returns, for every key the known-good entries cover, the entry
+// covering it: the first of CoveredBy(key) that is an entry.
+func Labels(entries []string) map[string]string {
+	is := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		is[e] = true
+	}
+	out := map[string]string{}
+	for _, e := range entries {
+		for _, k := range Covers(e) {
+			if _, done := out[k]; done {
+				continue
+			}
+			for _, c := range CoveredBy(k) {
+				if is[c] {
+					out[k] = c
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
 // homePageHost returns the host of a canonical URL that is a home page
 // (scheme://host/ exactly, no port, no query).
 func homePageHost(canon string) (string, bool) {

@@ -26,6 +26,9 @@ import (
 type LinkTx interface {
 	// MaxDegree returns the degree threshold the index is built with.
 	MaxDegree(ctx context.Context) (int, error)
+	// PeekKeys returns the states of keys (distinct, sorted) without
+	// locking anything: a key the index does not know has degree 0.
+	PeekKeys(ctx context.Context, keys []string) ([]KeyState, error)
 	// HoldKeys records one more report holding each of keys (distinct,
 	// sorted), seen at at, and returns their states afterwards, in the
 	// same order. A key new to the index takes the label of the known-good
@@ -51,6 +54,8 @@ type LinkTx interface {
 	MergeCampaign(ctx context.Context, from, into string) error
 	// SaveCampaign writes c's report count and first and last times.
 	SaveCampaign(ctx context.Context, c Campaign) error
+	// ReportCampaign returns the campaign report caseID is in.
+	ReportCampaign(ctx context.Context, caseID string) (Campaign, error)
 }
 
 // Member is one key of one report of a campaign (or a report holding no
@@ -73,35 +78,89 @@ const attemptsToLock = 16
 // key that links with this one are merged into the largest, which the
 // report joins; a report sharing no such key founds a campaign of its own.
 // It returns the report's campaign.
+//
+// Keys that link nothing whatever this report does — known-good ones, and
+// hubs already past the threshold — are counted last, so that the
+// transactions of the many reports holding them (gmail.com) wait for each
+// other only for the end of the transaction; if, their rows once held,
+// such a key turns out to link (taken off the list meanwhile), the report
+// is linked through it then.
 func Link(ctx context.Context, tx LinkTx, caseID string, at time.Time, keys []string) (Campaign, error) {
 	keys = distinctKeys(keys)
+	if len(keys) == 0 {
+		return join(ctx, tx, nil, &Member{CaseID: caseID, At: at})
+	}
+	peek, err := tx.PeekKeys(ctx, keys)
+	if err != nil {
+		return Campaign{}, err
+	}
 	maxDegree, err := tx.MaxDegree(ctx)
 	if err != nil {
 		return Campaign{}, err
 	}
-	var linking, crossed []string
-	if len(keys) > 0 {
-		states, err := tx.HoldKeys(ctx, keys, at)
-		if err != nil {
-			return Campaign{}, err
-		}
-		for i, st := range states {
-			switch {
-			case st.KnownGood != nil:
-			case st.Reports <= maxDegree:
-				linking = append(linking, keys[i])
-			case st.Reports == maxDegree+1:
-				// It linked its holders until this report: no more.
-				crossed = append(crossed, keys[i])
-			}
+	var now, later []string
+	for i, k := range keys {
+		if p := peek[i]; p.KnownGood != nil || p.Reports > maxDegree {
+			later = append(later, k)
+		} else {
+			now = append(now, k)
 		}
 	}
+	var states []KeyState
+	if len(now) > 0 {
+		if states, err = tx.HoldKeys(ctx, now, at); err != nil {
+			return Campaign{}, err
+		}
+		// Once these rows are held, a rebuild in progress has committed:
+		// read the threshold it set.
+		if maxDegree, err = tx.MaxDegree(ctx); err != nil {
+			return Campaign{}, err
+		}
+	}
+	linking, crossed := sortKeys(now, states, maxDegree)
 	if len(crossed) > 0 {
 		if err := splitHolding(ctx, tx, crossed, caseID, maxDegree); err != nil {
 			return Campaign{}, err
 		}
 	}
-	return join(ctx, tx, linking, &Member{CaseID: caseID, At: at})
+	c, err := join(ctx, tx, linking, &Member{CaseID: caseID, At: at})
+	if err != nil || len(later) == 0 {
+		return c, err
+	}
+	if states, err = tx.HoldKeys(ctx, later, at); err != nil {
+		return Campaign{}, err
+	}
+	linking, crossed = sortKeys(later, states, maxDegree)
+	if len(linking)+len(crossed) == 0 {
+		return c, nil
+	}
+	// The list or the threshold changed since the peek: link as if this
+	// report had been there all along.
+	if len(crossed) > 0 {
+		if err := splitHolding(ctx, tx, crossed, "", maxDegree); err != nil {
+			return Campaign{}, err
+		}
+	}
+	if err := Relinked(ctx, tx, linking); err != nil {
+		return Campaign{}, err
+	}
+	return tx.ReportCampaign(ctx, caseID)
+}
+
+// sortKeys returns which of keys (with their states after this report)
+// link, and which just passed the threshold.
+func sortKeys(keys []string, states []KeyState, maxDegree int) (linking, crossed []string) {
+	for i, st := range states {
+		switch {
+		case st.KnownGood != nil:
+		case st.Reports <= maxDegree:
+			linking = append(linking, keys[i])
+		case st.Reports == maxDegree+1:
+			// It linked its holders until this report: no more.
+			crossed = append(crossed, keys[i])
+		}
+	}
+	return linking, crossed
 }
 
 // Relinked merges the campaigns of the reports holding keys that link
@@ -226,10 +285,15 @@ func splitHolding(ctx context.Context, tx LinkTx, keys []string, except string, 
 			if c.MergedInto != "" {
 				continue // its reports moved: look again
 			}
-			if err := split(ctx, tx, c, maxDegree); err != nil {
+			made, err := split(ctx, tx, c, maxDegree)
+			if err != nil {
 				return err
 			}
+			// Its parts are components already: no need to look again.
 			done[c.ID] = true
+			for _, id := range made {
+				done[id] = true
+			}
 		}
 	}
 	return fmt.Errorf("report: campaigns kept changing while splitting: %w", guichet.ErrUnavailable)
@@ -237,38 +301,37 @@ func splitHolding(ctx context.Context, tx LinkTx, keys []string, except string, 
 
 // split makes campaign c (locked) the connected components of its reports
 // over the keys that link: the largest keeps c, each other one becomes a
-// new campaign.
-func split(ctx context.Context, tx LinkTx, c Campaign, maxDegree int) error {
+// new campaign, whose IDs it returns.
+func split(ctx context.Context, tx LinkTx, c Campaign, maxDegree int) ([]string, error) {
 	members, err := tx.CampaignMembers(ctx, c.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var p Partition
 	for _, m := range members {
 		p.Add(m.CaseID, m.At, m.Key, m.Key != "" && m.State.Links(maxDegree))
 	}
 	comps := p.Components()
-	if len(comps) == 0 {
-		return nil
-	}
+	var made []string
 	for i, comp := range comps {
 		cc := comp.Campaign()
 		if i == 0 {
 			cc.ID, cc.Ref = c.ID, c.Ref
 			if err := tx.SaveCampaign(ctx, cc); err != nil {
-				return err
+				return nil, err
 			}
 			continue
 		}
 		nc, err := tx.NewCampaign(ctx, cc)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := tx.PutReports(ctx, comp.CaseIDs, nc.ID); err != nil {
-			return err
+			return nil, err
 		}
+		made = append(made, nc.ID)
 	}
-	return nil
+	return made, nil
 }
 
 // distinctKeys returns the non-empty keys of keys, sorted, once each.

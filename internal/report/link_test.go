@@ -40,6 +40,25 @@ func newMemIndex(maxDegree int) *memIndex {
 
 func (m *memIndex) MaxDegree(context.Context) (int, error) { return m.maxDegree, nil }
 
+func (m *memIndex) PeekKeys(_ context.Context, keys []string) ([]KeyState, error) {
+	out := make([]KeyState, len(keys))
+	for i, k := range keys {
+		out[i] = KeyState{Key: k}
+		if st := m.keys[k]; st != nil {
+			out[i] = *st
+		}
+	}
+	return out, nil
+}
+
+func (m *memIndex) ReportCampaign(_ context.Context, caseID string) (Campaign, error) {
+	c, ok := m.campaigns[m.in[caseID]]
+	if !ok {
+		return Campaign{}, guichet.ErrNotFound
+	}
+	return *c, nil
+}
+
 func (m *memIndex) HoldKeys(_ context.Context, keys []string, _ time.Time) ([]KeyState, error) {
 	out := make([]KeyState, len(keys))
 	for i, k := range keys {
@@ -491,7 +510,7 @@ func incrementalIsRebuild(t *testing.T, seed uint64) {
 		for id, c := range m.campaigns {
 			refs[id] = c.Ref
 		}
-		st, err := Rebuild(t.Context(), m, RebuildOptions{MaxDegree: m.maxDegree, NewID: func() string { return "never" }, Rand: crand.Reader, Year: 2026})
+		st, err := Rebuild(t.Context(), m, RebuildOptions{MaxDegree: m.maxDegree, NewID: func() string { return "never" }, Rand: crand.Reader})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -506,7 +525,7 @@ func incrementalIsRebuild(t *testing.T, seed uint64) {
 		// of that threshold.
 		m2 := m.maxDegree + 1 + rng.IntN(3)
 		n := 0
-		if _, err := Rebuild(t.Context(), m, RebuildOptions{MaxDegree: m2, NewID: func() string { n++; return fmt.Sprintf("n%06d", n) }, Rand: crand.Reader, Year: 2026}); err != nil {
+		if _, err := Rebuild(t.Context(), m, RebuildOptions{MaxDegree: m2, NewID: func() string { n++; return fmt.Sprintf("n%06d", n) }, Rand: crand.Reader}); err != nil {
 			t.Fatal(err)
 		}
 		m.check(t, fmt.Sprintf("seed %d, rebuilt at %d", seed, m2))
@@ -545,4 +564,45 @@ func TestCampaignRef(t *testing.T) {
 			t.Errorf("%q accepted", bad)
 		}
 	}
+}
+
+// stalePeek shows Link a key as known-good when it no longer is: a
+// supervisor took it off the list between the peek and the lock.
+type stalePeek struct {
+	*memIndex
+	key string
+}
+
+func (s stalePeek) PeekKeys(ctx context.Context, keys []string) ([]KeyState, error) {
+	out, err := s.memIndex.PeekKeys(ctx, keys)
+	for i := range out {
+		if out[i].Key == s.key {
+			out[i].KnownGood = &KnownGood{Key: s.key}
+		}
+	}
+	return out, err
+}
+
+func TestLinkRechecksWhatItPeeked(t *testing.T) {
+	m := newMemIndex(3)
+	const k = "phone:+33612345678"
+	a := m.file(t, t0, k)
+	b := m.file(t, t0, k, "url:http://b.example/")
+	id := "late"
+	m.reports = append(m.reports, memReport{id: id, at: t0, keys: []string{k, "url:http://late.example/"}})
+	c, err := Link(t.Context(), stalePeek{m, k}, id, t0, []string{k, "url:http://late.example/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.check(t, "stale peek")
+	if m.in[id] != m.in[a] || m.in[id] != m.in[b] || c.ID != m.in[a] || c.Reports != 3 {
+		t.Fatalf("a key that links after all did not link: %v, %+v", m.in, c)
+	}
+	// And when it makes the key pass the threshold, it splits.
+	id2 := "late2"
+	m.reports = append(m.reports, memReport{id: id2, at: t0, keys: []string{k}})
+	if _, err := Link(t.Context(), stalePeek{m, k}, id2, t0, []string{k}); err != nil {
+		t.Fatal(err)
+	}
+	m.check(t, "stale peek past the threshold")
 }

@@ -49,10 +49,9 @@ type RebuildOptions struct {
 	MaxDegree int
 	// NewID makes the ID of a new campaign (UUIDv7).
 	NewID func() string
-	// Rand draws new campaigns' references.
+	// Rand draws new campaigns' references (whose year is that of their
+	// first report).
 	Rand io.Reader
-	// Year is the year in new campaigns' references.
-	Year int
 }
 
 // RebuildStats says what a rebuild found and did.
@@ -149,7 +148,7 @@ func Rebuild(ctx context.Context, tx RebuildTx, opts RebuildOptions) (RebuildSta
 			update = append(update, c)
 			st.Kept++
 		} else {
-			ref, err := freshRef(opts, refs)
+			ref, err := freshRef(opts, RefYear(c.FirstSeen), refs)
 			if err != nil {
 				return st, err
 			}
@@ -200,9 +199,9 @@ func Rebuild(ctx context.Context, tx RebuildTx, opts RebuildOptions) (RebuildSta
 }
 
 // freshRef draws a campaign reference not in taken, and adds it.
-func freshRef(opts RebuildOptions, taken map[string]bool) (string, error) {
+func freshRef(opts RebuildOptions, year int, taken map[string]bool) (string, error) {
 	for range 64 {
-		ref, err := NewCampaignRef(opts.Rand, opts.Year)
+		ref, err := NewCampaignRef(opts.Rand, year)
 		if err != nil {
 			return "", err
 		}
@@ -213,3 +212,7 @@ func freshRef(opts RebuildOptions, taken map[string]bool) (string, error) {
 	}
 	return "", fmt.Errorf("report: rebuild: 64 reference collisions in a row")
 }
+
+// RefYear is the year in the reference of a campaign first seen at t: its
+// year, or 2000 for a time before (a report without a submission time).
+func RefYear(t time.Time) int { return min(max(t.Year(), 2000), 9999) }

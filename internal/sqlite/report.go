@@ -10,8 +10,13 @@ import (
 	"github.com/guichet/guichet/internal/report"
 )
 
+const qInsertSeen = `INSERT INTO report_seen
+	(case_id, pos, channel, kind, input, valid, canonical, display, domain, reason, key)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
 // SubmitReport writes a new report at once: case, secrets, sealed part,
-// lane, harmonised values and events (see report.Store).
+// lane, harmonised values, its place in a campaign and events (see
+// report.Store).
 func (s *Store) SubmitReport(ctx context.Context, sub report.Submission) error {
 	c := sub.Case
 	if c.ID == "" || c.Ref == "" {
@@ -25,12 +30,13 @@ func (s *Store) SubmitReport(ctx context.Context, sub report.Submission) error {
 			return fmt.Errorf("lane: %w", classify(err))
 		}
 		for i, v := range sub.Seen {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO report_seen
-				(case_id, pos, channel, kind, input, valid, canonical, display, domain, reason, key)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			if _, err := s.exec(ctx, tx, qInsertSeen,
 				c.ID, i, v.Channel, v.Kind, v.Input, boolInt(v.Valid), v.Canonical, v.Display, v.Domain, v.Reason, nullStr(v.Key)); err != nil {
 				return fmt.Errorf("value %d: %w", i, classify(err))
 			}
+		}
+		if err := s.link(ctx, tx, sub); err != nil {
+			return err
 		}
 		return s.writeEvents(ctx, tx, c.ID, c.Ref, sub.Secrets.LedgerSalt, sub.Events)
 	})

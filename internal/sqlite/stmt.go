@@ -40,7 +40,9 @@ func (s *Store) prepare(ctx context.Context) error {
 	s.prepared = make(map[string]*sql.Stmt)
 	for _, q := range []string{
 		qInsertDraft, qUpdateDraft, qInsertCase, qInsertSecrets, qInsertPersonal, qDeleteDraft,
-		qReownEvidence, qBook, qInsertAppointment, qMaxSeq, qInsertEvent, qInsertOutbox,
+		qReownEvidence, qBook, qInsertAppointment, qMaxSeq, qInsertEvent, qInsertOutbox, qInsertSeen,
+		qMaxDegree, qHoldKey, qSetKnownGood, qIsKnownGood, qCampaignsHoldingKey, qCampaignByID,
+		qNewCampaign, qPutReport, qSaveCampaign, qPeekKey, qReportCampaign,
 	} {
 		st, err := s.w.PrepareContext(ctx, q)
 		if err != nil {
@@ -57,6 +59,14 @@ func (s *Store) exec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sq
 		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
 	return tx.ExecContext(ctx, q, args...)
+}
+
+// query runs q in tx, through its prepared statement if it has one.
+func (s *Store) query(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sql.Rows, error) {
+	if st, ok := s.prepared[q]; ok {
+		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return tx.QueryContext(ctx, q, args...)
 }
 
 // queryRow runs q in tx, through its prepared statement if it has one.
