@@ -89,51 +89,71 @@ func (l linkTx) ReportCampaign(ctx context.Context, caseID string) (report.Campa
 }
 
 func (l linkTx) HoldKeys(ctx context.Context, keys []string, _ time.Time) ([]report.KeyState, error) {
+	// One statement for every key, in key order (the order rows are
+	// locked in), rather than one round trip each.
+	rows, err := l.tx.Query(ctx, `INSERT INTO indicator_keys (key, degree)
+		SELECT k, 1 FROM unnest($1::text[]) WITH ORDINALITY AS t (k, i) ORDER BY i
+		ON CONFLICT (key) DO UPDATE SET degree = indicator_keys.degree + 1
+		RETURNING key, degree, COALESCE(known_good, ''), published_at IS NOT NULL`, keys)
+	if err != nil {
+		return nil, fmt.Errorf("keys: %w", classify(err))
+	}
+	got := make(map[string]report.KeyState, len(keys))
+	var fresh, cands []string
+	for rows.Next() {
+		var (
+			st report.KeyState
+			kg string
+		)
+		if err := rows.Scan(&st.Key, &st.Reports, &kg, &st.Published); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("keys: %w", err)
+		}
+		if kg != "" {
+			st.KnownGood = &report.KnownGood{Key: kg}
+		} else if st.Reports == 1 {
+			fresh = append(fresh, st.Key)
+			cands = append(cands, report.CoveredBy(st.Key)...)
+		}
+		got[st.Key] = st
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("keys: %w", classify(err))
+	}
+	if len(fresh) > 0 {
+		// New to the index: the entry covering each, if any.
+		entries, err := l.KnownGoodKeys(ctx, cands)
+		if err != nil {
+			return nil, err
+		}
+		var ks, es []string
+		for _, k := range fresh {
+			for _, c := range report.CoveredBy(k) {
+				if entries[c] {
+					ks, es = append(ks, k), append(es, c)
+					st := got[k]
+					st.KnownGood = &report.KnownGood{Key: c}
+					got[k] = st
+					break
+				}
+			}
+		}
+		if len(ks) > 0 {
+			if _, err := l.tx.Exec(ctx, `UPDATE indicator_keys SET known_good = t.e
+				FROM unnest($1::text[], $2::text[]) AS t (k, e) WHERE key = t.k`, ks, es); err != nil {
+				return nil, fmt.Errorf("keys: %w", classify(err))
+			}
+		}
+	}
 	out := make([]report.KeyState, len(keys))
 	for i, k := range keys {
-		st := report.KeyState{Key: k}
-		var kg *string
-		err := l.tx.QueryRow(ctx, `INSERT INTO indicator_keys (key, degree) VALUES ($1, 1)
-			ON CONFLICT (key) DO UPDATE SET degree = indicator_keys.degree + 1
-			RETURNING degree, known_good, published_at IS NOT NULL`, k).Scan(&st.Reports, &kg, &st.Published)
-		if err != nil {
-			return nil, fmt.Errorf("key %d: %w", i, classify(err))
-		}
-		if kg == nil && st.Reports == 1 {
-			// New to the index: the entry covering it, if any.
-			e, err := l.coveringEntry(ctx, k)
-			if err != nil {
-				return nil, err
-			}
-			if e != "" {
-				if _, err := l.tx.Exec(ctx, `UPDATE indicator_keys SET known_good = $1 WHERE key = $2`, e, k); err != nil {
-					return nil, fmt.Errorf("key %d: %w", i, err)
-				}
-				kg = &e
-			}
-		}
-		if kg != nil {
-			st.KnownGood = &report.KnownGood{Key: *kg}
+		st, ok := got[k]
+		if !ok {
+			return nil, fmt.Errorf("keys: %s not counted", k)
 		}
 		out[i] = st
 	}
 	return out, nil
-}
-
-// coveringEntry returns the first of report.CoveredBy(key) on the
-// known-good list, or "".
-func (l linkTx) coveringEntry(ctx context.Context, key string) (string, error) {
-	cands := report.CoveredBy(key)
-	found, err := l.KnownGoodKeys(ctx, cands)
-	if err != nil {
-		return "", err
-	}
-	for _, c := range cands {
-		if found[c] {
-			return c, nil
-		}
-	}
-	return "", nil
 }
 
 func (l linkTx) KnownGoodKeys(ctx context.Context, keys []string) (map[string]bool, error) {

@@ -9,30 +9,13 @@ import (
 	"time"
 )
 
-// Cross-referencing (recoupement).
-//
-// Every valid value a report holds has a key (Seen.Key, kind:canonical).
-// The index counts, for every key, the distinct reports holding it: its
-// degree. Two reports are linked when they hold a common key that links; a
-// campaign is a set of reports connected by such links (a connected
-// component), kept by an incremental union-find persisted by the stores.
-//
-// A key links unless
-//   - it is known-good (see KnownGood and CoveredBy): a big webmail's
-//     domain, a URL shortener's or a platform's home page, a bank's
-//     official domain or number — values that victims and crooks alike
-//     mention and that say nothing about who is behind a scam; or
-//   - it is a hub: more than MaxDegree reports hold it (DefaultMaxDegree
-//     unless the index was rebuilt with another threshold).
-//
-// Campaigns are always the connected components over the keys that link
-// now: when a key stops linking (its degree passes the threshold, or a
-// supervisor lists it as known-good) the campaign it held together is split
-// again; when it links again (taken off the list) the campaigns of its
-// reports are merged. Rebuild recomputes the same partition from scratch.
-//
-// Every report belongs to exactly one campaign, of one report when it is
-// linked to no other; lists of campaigns show those of two reports or more.
+// Cross-referencing (recoupement): the vocabulary. Every valid value a
+// report holds has a key (Seen.Key, kind:canonical); the index counts, per
+// key, the distinct reports holding it: its degree. Two reports are linked
+// when they hold a common key that links, that is a key neither known-good
+// nor a hub (held by more than the threshold); a campaign is a connected
+// set of linked reports. Every report belongs to exactly one campaign — of
+// one report when linked to no other; lists show those of two or more.
 
 // DefaultMaxDegree is the default degree threshold: a key held by more
 // reports than this is a hub and links none of them.

@@ -225,6 +225,9 @@ type View struct {
 	Lane   Lane
 	Seen   []Seen
 	Events []casefile.Event // visible ones, oldest first
+	// Published lists the values of the report that an analyst
+	// published, with how many reports hold each; never the others.
+	Published []PublishedMatch
 }
 
 // View returns the reporter's view of report ref. The caller MUST have
@@ -249,7 +252,11 @@ func (s *Service) View(ctx context.Context, ref string) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &View{Case: c, Lane: lane, Seen: seen}
+	pub, err := s.published(ctx, seen)
+	if err != nil {
+		return nil, err
+	}
+	v := &View{Case: c, Lane: lane, Seen: seen, Published: pub}
 	for _, e := range evs {
 		if e.Visible {
 			v.Events = append(v.Events, e)
