@@ -34,6 +34,10 @@ Figures:
            and node A → node B over LISTEN/NOTIFY with --database postgres://…
   ledger   transparency-log appends per second, inclusion-proof time at 1M and
            10M entries, checkpoint publication latency
+  reports  cross-referencing: rebuilding campaigns from scratch for 1M reports,
+           index size per million values, matching a new report against the
+           index and filing it with its campaign (p50/p99; --reports 10000000
+           for 10M values)
 `
 
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -50,6 +54,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		return benchLogin(ctx, args[1:], stdout, stderr)
 	case "hub":
 		return benchHub(ctx, args[1:], stdout, stderr)
+	case "reports":
+		return benchReports(ctx, args[1:], stdout, stderr)
 	case "ledger":
 		return ledger.Bench(ctx, stdout, ledger.BenchOptions{})
 	case "-h", "--help", "help":

@@ -537,6 +537,10 @@ func (s *Store) rebuild(ctx context.Context, maxDegree int) (report.RebuildStats
 	if err != nil {
 		return report.RebuildStats{}, fmt.Errorf("postgres: rebuild campaigns: %w", err)
 	}
+	// Every row may have changed: give the planner fresh statistics.
+	if _, err := s.pool.Exec(ctx, `ANALYZE indicator_keys, campaigns, report_campaign`); err != nil {
+		return st, fmt.Errorf("postgres: rebuild campaigns: analyze: %w", err)
+	}
 	return st, nil
 }
 

@@ -216,3 +216,24 @@ func freshRef(opts RebuildOptions, year int, taken map[string]bool) (string, err
 // RefYear is the year in the reference of a campaign first seen at t: its
 // year, or 2000 for a time before (a report without a submission time).
 func RefYear(t time.Time) int { return min(max(t.Year(), 2000), 9999) }
+
+// SyntheticKeys are the keys of synthetic report i, as the stores'
+// benchmark generators (guichet bench reports) write them: a phone number
+// shared by the four reports 4k…4k+3; every tenth report also holds the
+// next four's number, chaining them into campaigns of a few to a few
+// dozen reports; every fiftieth holds gmail.com (known-good) and every
+// ninety-seventh one URL held by about 1% of reports (a hub). About 1.13
+// keys a report.
+func SyntheticKeys(i int) []string {
+	keys := []string{fmt.Sprintf("phone:+336%08d", i/4)}
+	if i%10 == 0 {
+		keys = append(keys, fmt.Sprintf("phone:+336%08d", i/4+1))
+	}
+	if i%50 == 0 {
+		keys = append(keys, "domain:gmail.com")
+	}
+	if i%97 == 0 {
+		keys = append(keys, "url:https://hub.example/")
+	}
+	return keys
+}

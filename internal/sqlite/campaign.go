@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -509,30 +510,29 @@ func scanKeyState(sc interface{ Scan(...any) error }) (report.KeyState, error) {
 	return st, nil
 }
 
+// qKeyState reads one key's state: a prepared lookup per key beats
+// parsing an IN list each time.
+const qKeyState = keyStateQuery + ` WHERE k.key = ?`
+
 // KeyStates returns what the index knows of keys.
 func (s *Store) KeyStates(ctx context.Context, keys []string) (map[string]report.KeyState, error) {
-	out := map[string]report.KeyState{}
-	if len(keys) == 0 {
-		return out, nil
-	}
-	rows, err := s.r.QueryContext(ctx, keyStateQuery+` WHERE k.key IN (`+marks(len(keys))+`)`, anys(keys)...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: key states: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		st, err := scanKeyState(rows)
+	out := make(map[string]report.KeyState, len(keys))
+	for _, k := range keys {
+		st, err := scanKeyState(s.readRow(ctx, qKeyState, k))
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: key states: %w", err)
 		}
 		out[st.Key] = st
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ReportCampaign returns the campaign of a report.
 func (s *Store) ReportCampaign(ctx context.Context, caseID string) (report.Campaign, error) {
-	c, err := scanCampaign(s.r.QueryRowContext(ctx, qReportCampaign, caseID))
+	c, err := scanCampaign(s.readRow(ctx, qReportCampaign, caseID))
 	if err != nil {
 		return report.Campaign{}, fmt.Errorf("sqlite: report %s: campaign: %w", caseID, notFound(err))
 	}

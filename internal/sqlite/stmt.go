@@ -80,7 +80,7 @@ func (s *Store) queryRow(ctx context.Context, tx *sql.Tx, q string, args ...any)
 // The lookups of every page of the journey and of the status page, prepared
 // once on the reader pool (database/sql re-prepares them lazily on each
 // pooled connection and keeps them there).
-var hotReads = []string{qDraftByCode, qUnit, qSlot, qCaseByRef}
+var hotReads = []string{qDraftByCode, qUnit, qSlot, qCaseByRef, qKeyState, qReportCampaign}
 
 const (
 	qDraftByCode = `SELECT id, code_hash, step, wrapped_key, ciphertext, created_at, updated_at, expires_at, version

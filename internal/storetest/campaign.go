@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -563,4 +564,50 @@ func testTenThousandDoNotCollapse(t *testing.T, f *fixture) {
 	if h := states[hub]; h.Reports != n || h.WhyNot(maxDegree).Code != report.NoLinkHub {
 		t.Errorf("the hub: %+v", h)
 	}
+}
+
+// SyntheticStore is a store that generates synthetic reports for
+// benchmarks (guichet bench reports).
+type SyntheticStore interface {
+	Store
+	GenerateSyntheticReports(ctx context.Context, n int, start time.Time) error
+	IndexBytes(ctx context.Context) (map[string]int64, error)
+}
+
+// testSyntheticReports: the benchmark's generator writes the keys
+// report.SyntheticKeys gives, and a rebuild files them in the campaigns
+// they make.
+func testSyntheticReports(t *testing.T, f *fixture) {
+	g, isGen := f.s.(SyntheticStore)
+	if !isGen {
+		t.Skip("the store generates no synthetic reports")
+	}
+	ctx := f.ctx()
+	const n, maxDegree = 700, 5
+	ok(t, g.GenerateSyntheticReports(ctx, n, f.now))
+	st, err := f.s.RebuildCampaigns(ctx, maxDegree)
+	ok(t, err)
+	subs := make([]report.Submission, n)
+	for i := range subs {
+		id := fmt.Sprintf("bench-%010d", i)
+		seen, err := f.s.ReportSeen(ctx, id)
+		ok(t, err)
+		var keys []string
+		for _, v := range seen {
+			keys = append(keys, v.Key)
+		}
+		same(t, fmt.Sprintf("keys of synthetic report %d", i), keys, report.SyntheticKeys(i))
+		subs[i].Case.ID, subs[i].Case.Ref, subs[i].Seen = id, fmt.Sprintf("SG-BENCH-%010d", i), seen
+	}
+	got, _ := f.partition(subs)
+	same(t, "synthetic campaigns", got, referencePartition(subs, maxDegree, map[string]bool{"domain:gmail.com": true}))
+	if st.Reports != n || st.Campaigns == 0 || st.Largest < 4 {
+		t.Errorf("rebuild: %+v", st)
+	}
+	sizes, err := g.IndexBytes(ctx)
+	ok(t, err)
+	if sizes["indicator_keys"] <= 0 || sizes["report_campaign"] <= 0 {
+		t.Errorf("index sizes %v", sizes)
+	}
+	is(t, g.GenerateSyntheticReports(ctx, 1, f.now), guichet.ErrConflict)
 }

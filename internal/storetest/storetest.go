@@ -104,6 +104,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"RebuildSamePartition", testRebuildSamePartition},
 		{"RaceBridge", testRaceBridge},
 		{"TenThousandDoNotCollapse", testTenThousandDoNotCollapse},
+		{"SyntheticReports", testSyntheticReports},
 		{"RaceClaimEvent", testRaceClaimEvent},
 		{"ExpirableCases", testExpirableCases},
 		{"EraseCase", testEraseCase},
