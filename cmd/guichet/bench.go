@@ -34,8 +34,14 @@ Figures:
            and node A → node B over LISTEN/NOTIFY with --database postgres://…
   ledger   transparency-log appends per second, inclusion-proof time at 1M and
            10M entries, checkpoint publication latency
-  reports  durable report intake through the HTML form (harmonise + match + route
-           + events) against a bare floor of one durable insert per POST, same run
+  reports  both figures below, with their defaults; or one of them with its flags:
+    reports intake     durable report intake through the HTML form (harmonise +
+                       match + route + events) against a bare floor of one
+                       durable insert per POST, same run, same clients
+    reports campaigns  cross-referencing: rebuilding campaigns from scratch for
+                       1M reports, index size per million values, matching a new
+                       report against the index and filing it with its campaign
+                       (p50/p99; --reports 10000000 for 10M values)
 `
 
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -53,7 +59,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	case "hub":
 		return benchHub(ctx, args[1:], stdout, stderr)
 	case "reports":
-		return benchReportIntake(ctx, args[1:], stdout, stderr)
+		return benchReportFigures(ctx, args[1:], stdout, stderr)
 	case "ledger":
 		return ledger.Bench(ctx, stdout, ledger.BenchOptions{})
 	case "-h", "--help", "help":
@@ -278,4 +284,25 @@ func benchUnit(ctx context.Context, a *app, capacity int) (station.Unit, station
 		return station.Unit{}, station.Slot{}, err
 	}
 	return u, slot, nil
+}
+
+// benchReportFigures runs the reports' figures: both with their defaults,
+// or the one named with its flags.
+func benchReportFigures(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "intake":
+			return benchReportIntake(ctx, args[1:], stdout, stderr)
+		case "campaigns":
+			return benchReports(ctx, args[1:], stdout, stderr)
+		}
+		if !strings.HasPrefix(args[0], "-") {
+			return usageError{fmt.Sprintf("bench reports: unknown figure %q (intake or campaigns)", args[0])}
+		}
+		return usageError{"bench reports: flags go after the figure: reports intake [flags], reports campaigns [flags]"}
+	}
+	if err := benchReportIntake(ctx, nil, stdout, stderr); err != nil {
+		return err
+	}
+	return benchReports(ctx, nil, stdout, stderr)
 }

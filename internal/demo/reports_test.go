@@ -61,7 +61,7 @@ func TestSeedReports(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range d.Matches {
+		for _, m := range d.Values {
 			if !m.Seen.Valid {
 				t.Errorf("%s: the demo seeds an unreadable value %q (%s)", r.Case.Ref, m.Seen.Input, m.Seen.Reason)
 			}

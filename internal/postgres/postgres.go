@@ -33,6 +33,7 @@ import (
 	"github.com/guichet/guichet/internal/hub"
 	"github.com/guichet/guichet/internal/migrate"
 	"github.com/guichet/guichet/internal/sqlrow"
+	"github.com/guichet/guichet/internal/uuid7"
 )
 
 var _ complaint.Store = (*Store)(nil)
@@ -52,6 +53,7 @@ type Store struct {
 	// publish receives the outbox records of each committed transaction
 	// (see SetPublisher); nil until set.
 	publish atomic.Pointer[func(...hub.Record)]
+	ids     *uuid7.Generator // campaigns' IDs
 }
 
 // Open connects to the database at url (postgres://…; pgxpool parameters
@@ -71,8 +73,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	s := &Store{pool: pool, url: url}
+	s := &Store{pool: pool, url: url, ids: uuid7.New(nil, nil)}
 	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	if err := s.rebuildIfNeeded(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}

@@ -11,7 +11,8 @@ import (
 )
 
 // SubmitReport writes a new report at once: case, secrets, sealed part,
-// lane, harmonised values and events (see report.Store), in one pipeline.
+// lane, harmonised values and events (see report.Store), in one pipeline,
+// then files it in its campaign in the same transaction.
 func (s *Store) SubmitReport(ctx context.Context, sub report.Submission) error {
 	c := sub.Case
 	if c.ID == "" || c.Ref == "" {
@@ -65,7 +66,10 @@ func (s *Store) SubmitReport(ctx context.Context, sub report.Submission) error {
 		if cerr := br.Close(); err == nil && cerr != nil {
 			err = classify(cerr)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return s.link(ctx, tx, sub)
 	})
 	if err != nil {
 		return fmt.Errorf("postgres: submit report %s: %w", c.Ref, err)

@@ -108,19 +108,35 @@ func (s *Service) Search(ctx context.Context, p account.Principal, typed string)
 	return x, rows, err
 }
 
-// Match is one value of a report with the other reports holding it.
-type Match struct {
+// SharedValue is one value of a report with the other reports holding it.
+type SharedValue struct {
 	Seen   Seen
 	Others int // other reports holding its key
 }
 
 // Desk is a report as an analyst sees it, without its sealed part.
 type Desk struct {
-	Case    casefile.Case
-	Lane    Lane
-	Matches []Match
-	Routes  []Route
-	Events  []casefile.Event
+	Case   casefile.Case
+	Lane   Lane
+	Values []SharedValue // every value given, readable or not
+	// Matching is the report's campaign and, per value read, whether it
+	// links the report to others and why not.
+	Matching *Matching
+	Routes   []Route
+	Events   []casefile.Event
+}
+
+// Link returns what the index says of the value with key, if anything.
+func (d *Desk) Link(key string) *Match {
+	if d.Matching == nil || key == "" {
+		return nil
+	}
+	for i := range d.Matching.Matches {
+		if d.Matching.Matches[i].Seen.Key == key {
+			return &d.Matching.Matches[i]
+		}
+	}
+	return nil
 }
 
 // reportInScope returns report ref when p may work on it.
@@ -160,7 +176,10 @@ func (s *Service) Report(ctx context.Context, p account.Principal, ref string) (
 		return nil, err
 	}
 	for _, v := range seen {
-		d.Matches = append(d.Matches, Match{Seen: v, Others: shared[v.Key]})
+		d.Values = append(d.Values, SharedValue{Seen: v, Others: shared[v.Key]})
+	}
+	if d.Matching, err = s.Matches(ctx, p, c.Ref); err != nil {
+		return nil, err
 	}
 	if d.Routes, err = s.d.Store.ReportRoutes(ctx, c.ID); err != nil {
 		return nil, err

@@ -5,6 +5,22 @@
 // numbers, IBANs, wallets…) are harmonised by package indicator and kept,
 // as typed and in canonical form, outside the sealed part, so that reports
 // can be matched against each other. No IP address is stored for a report.
+//
+// # Cross-referencing
+//
+// Each report is filed, in the transaction that stores it, in a campaign:
+// the reports connected to it by the values they share (see Link). A value
+// does not link when it is known-good (a big webmail's domain, a
+// shortener's or a platform's home page, a bank's official domain or
+// number; see KnownGood and CoveredBy) or a hub held by more reports than
+// the threshold (DefaultMaxDegree, or what the last rebuild set): so a
+// thousand reports mentioning gmail.com stay a thousand campaigns, each
+// value "not linked: known-good". Campaigns are always the connected
+// components over the values that link now; Rebuild recomputes them from
+// scratch. Analysts read them (Matches, Campaign, Campaigns); supervisors
+// edit the known-good list (AddKnownGood, RemoveKnownGood); a reporter
+// sees how many reports hold one of their values only once an analyst
+// published it (Publish, View.Published).
 package report
 
 import (

@@ -351,6 +351,9 @@ type View struct {
 	Seen   []Seen
 	Routes []Route          // where it went, why, and what came of it
 	Events []casefile.Event // visible ones, oldest first
+	// Published lists the values of the report that an analyst
+	// published, with how many reports hold each; never the others.
+	Published []PublishedMatch
 }
 
 // View returns the reporter's view of report ref. The caller MUST have
@@ -379,7 +382,11 @@ func (s *Service) View(ctx context.Context, ref string) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &View{Case: c, Lane: lane, Seen: seen, Routes: routes}
+	pub, err := s.published(ctx, seen)
+	if err != nil {
+		return nil, err
+	}
+	v := &View{Case: c, Lane: lane, Seen: seen, Routes: routes, Published: pub}
 	for _, e := range evs {
 		if e.Visible {
 			v.Events = append(v.Events, e)

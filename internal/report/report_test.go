@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/guichet/guichet"
-	"github.com/guichet/guichet/internal/account"
 	"github.com/guichet/guichet/internal/casefile"
 	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/report"
@@ -22,13 +21,13 @@ import (
 	"github.com/guichet/guichet/internal/vault"
 )
 
-type clock struct {
+type stepClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
+func (c *stepClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *stepClock) Add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
@@ -37,7 +36,7 @@ func (c *clock) Add(d time.Duration) {
 type env struct {
 	svc   *report.Service
 	store *sqlite.Store
-	clock *clock
+	clock *stepClock
 }
 
 func newEnv(t *testing.T) *env {
@@ -51,18 +50,13 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &clock{t: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)}
+	c := &stepClock{t: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)}
 	return &env{store: st, clock: c, svc: report.New(report.Deps{
 		Store: st, Vault: v, Clock: c, Rand: rand.Reader, IDs: uuid7.New(c.Now, rand.Reader),
 		Digest: func(code caseref.Code) []byte { s := sha256.Sum256([]byte(code)); return s[:] },
 	})}
 }
 
-var (
-	analyst    = account.Principal{Pseudonym: "AN01", Role: account.RoleAnalyst, UnitID: "u1"}
-	supervisor = account.Principal{Pseudonym: "SU01", Role: account.RoleSupervisor, UnitID: "u1"}
-	agent      = account.Principal{Pseudonym: "AG01", Role: account.RoleAgent, UnitID: "u1"}
-)
 
 func phishing() report.Input {
 	return report.Input{
@@ -129,8 +123,8 @@ func TestSubmitRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(d2.Matches) != 1 || d2.Matches[0].Others != 1 {
-		t.Errorf("matches %+v", d2.Matches)
+	if len(d2.Values) != 1 || d2.Values[0].Others != 1 {
+		t.Errorf("matches %+v", d2.Values)
 	}
 	// Search by the number as typed another way.
 	x, rows, err := e.svc.Search(ctx, analyst, "0612345678")
@@ -288,7 +282,7 @@ func TestRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if saved.Version != 1 || !strings.HasPrefix(saved.ID, "r-") || saved.Author != "SU01" {
+	if saved.Version != 1 || !strings.HasPrefix(saved.ID, "r-") || saved.Author != supervisor.Pseudonym {
 		t.Errorf("saved %+v", saved)
 	}
 	edited := saved

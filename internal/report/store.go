@@ -94,8 +94,10 @@ type QueueRow struct {
 // Lookups of a missing object return an error wrapping guichet.ErrNotFound.
 type Store interface {
 	// SubmitReport writes the case, its secrets, sealed part, lane,
-	// harmonised values and events in one transaction. A reference already
-	// used fails with guichet.ErrConflict and writes nothing.
+	// harmonised values and events, and files the report in its campaign
+	// (Link, with the keys of its values and the case's SubmittedAt), in
+	// one transaction. A reference already used fails with
+	// guichet.ErrConflict and writes nothing.
 	SubmitReport(ctx context.Context, sub Submission) error
 	// ReportSeen returns the harmonised values of a report, in the order
 	// they were given.
@@ -135,4 +137,6 @@ type Store interface {
 	CaseByRef(ctx context.Context, ref string) (casefile.Case, casefile.Secrets, error)
 	CasePersonal(ctx context.Context, caseID string) (casefile.Sealed, error)
 	CaseEvents(ctx context.Context, caseID string) ([]casefile.Event, error)
+
+	CampaignStore
 }

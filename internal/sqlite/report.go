@@ -10,7 +10,8 @@ import (
 )
 
 // SubmitReport writes a new report at once: case, secrets, sealed part,
-// lane, harmonised values and events (see report.Store).
+// lane, harmonised values, its place in a campaign and events (see
+// report.Store).
 func (s *Store) SubmitReport(ctx context.Context, sub report.Submission) error {
 	c := sub.Case
 	if c.ID == "" || c.Ref == "" {
@@ -37,6 +38,9 @@ func (s *Store) SubmitReport(ctx context.Context, sub report.Submission) error {
 				VALUES (?, ?, ?, ?, ?, ?, ?)`, e.ID, c.ID, e.BlobKey, e.ContentType, e.Size, e.SHA256, dbTime(norm(e.CreatedAt))); err != nil {
 				return fmt.Errorf("evidence %s: %w", e.ID, classify(err))
 			}
+		}
+		if err := s.link(ctx, tx, sub); err != nil {
+			return err
 		}
 		return s.writeEvents(ctx, tx, c.ID, c.Ref, sub.Secrets.LedgerSalt, sub.Events)
 	})

@@ -36,6 +36,7 @@ import (
 	"github.com/guichet/guichet/internal/hub"
 	"github.com/guichet/guichet/internal/migrate"
 	"github.com/guichet/guichet/internal/sqlrow"
+	"github.com/guichet/guichet/internal/uuid7"
 )
 
 var _ complaint.Store = (*Store)(nil)
@@ -67,6 +68,8 @@ type Store struct {
 	closing    chan struct{}  // closed by Close
 	writerDone chan struct{}  // closed when the writer goroutine ends
 	closeOnce  sync.Once
+
+	ids *uuid7.Generator // campaigns' IDs
 }
 
 // Open opens (creating if needed) the database file at path and applies the
@@ -87,7 +90,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{w: w, reqs: make(chan *writeReq), closing: make(chan struct{}), writerDone: make(chan struct{})}
+	s := &Store{w: w, ids: uuid7.New(nil, nil), reqs: make(chan *writeReq), closing: make(chan struct{}), writerDone: make(chan struct{})}
 	go s.writer()
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
@@ -113,6 +116,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	if err := s.prepareReads(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if err := s.rebuildIfNeeded(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}

@@ -42,6 +42,8 @@ func (s *Store) prepare(ctx context.Context) error {
 		qInsertDraft, qUpdateDraft, qInsertCase, qInsertSecrets, qInsertPersonal, qDeleteDraft,
 		qReownEvidence, qBook, qInsertAppointment, qMaxSeq, qInsertEvent, qInsertOutbox,
 		qInsertReport, qInsertSeen, qUpsertRoute,
+		qMaxDegree, qHoldKey, qSetKnownGood, qIsKnownGood, qCampaignsHoldingKey, qCampaignByID,
+		qNewCampaign, qPutReport, qSaveCampaign, qPeekKey, qReportCampaign,
 	} {
 		st, err := s.w.PrepareContext(ctx, q)
 		if err != nil {
@@ -60,6 +62,14 @@ func (s *Store) exec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sq
 	return tx.ExecContext(ctx, q, args...)
 }
 
+// query runs q in tx, through its prepared statement if it has one.
+func (s *Store) query(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sql.Rows, error) {
+	if st, ok := s.prepared[q]; ok {
+		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return tx.QueryContext(ctx, q, args...)
+}
+
 // queryRow runs q in tx, through its prepared statement if it has one.
 func (s *Store) queryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
 	if st, ok := s.prepared[q]; ok {
@@ -71,7 +81,7 @@ func (s *Store) queryRow(ctx context.Context, tx *sql.Tx, q string, args ...any)
 // The lookups of every page of the journey and of the status page, prepared
 // once on the reader pool (database/sql re-prepares them lazily on each
 // pooled connection and keeps them there).
-var hotReads = []string{qDraftByCode, qUnit, qSlot, qCaseByRef, qSharedKey}
+var hotReads = []string{qDraftByCode, qUnit, qSlot, qCaseByRef, qSharedKey, qKeyState, qReportCampaign}
 
 // The statements of report intake.
 const (

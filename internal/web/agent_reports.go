@@ -91,6 +91,9 @@ type reportDeskData struct {
 	Timeline []reportEvent
 	// Standing are the services the report is still with.
 	Standing []string
+	// NoLinks says, per key, why a value links the report to no other
+	// (known-good, or held by too many reports).
+	NoLinks map[string]string
 }
 
 // reportEvent is one event of a report as analysts read it.
@@ -112,6 +115,18 @@ func (s *Server) reportDeskPage(r *http.Request, pr account.Principal, ref strin
 		p.setErrors(verr)
 	}
 	data := &reportDeskData{Desk: d, Purposes: report.Purposes, Services: report.Services, Outcomes: report.Outcomes}
+	data.NoLinks = map[string]string{}
+	if d.Matching != nil {
+		for _, m := range d.Matching.Matches {
+			if k := m.NoLink.MessageKey(); k != "" {
+				args := m.NoLink.MessageArgs()
+				if m.NoLink.Code == report.NoLinkKnownGood && len(args) == 2 {
+					args[0] = p.cat.T(args[0].(string))
+				}
+				data.NoLinks[m.Seen.Key] = p.cat.T(k, args...)
+			}
+		}
+	}
 	for _, rt := range d.Routes {
 		if rt.Status == report.RouteSent {
 			data.Standing = append(data.Standing, rt.Service)
