@@ -91,6 +91,9 @@ type reportDeskData struct {
 	Timeline []reportEvent
 	// Standing are the services the report is still with.
 	Standing []string
+	// Final: the report is closed for good (report.Kind's final statuses;
+	// a referred report, final for a pre-complaint, is still worked on).
+	Final bool
 }
 
 // reportEvent is one event of a report as analysts read it.
@@ -111,7 +114,8 @@ func (s *Server) reportDeskPage(r *http.Request, pr account.Principal, ref strin
 	if verr != nil {
 		p.setErrors(verr)
 	}
-	data := &reportDeskData{Desk: d, Purposes: report.Purposes, Services: report.Services, Outcomes: report.Outcomes}
+	data := &reportDeskData{Desk: d, Purposes: report.Purposes, Services: report.Services, Outcomes: report.Outcomes,
+		Final: report.Kind.IsFinal(d.Case.Status)}
 	for _, rt := range d.Routes {
 		if rt.Status == report.RouteSent {
 			data.Standing = append(data.Standing, rt.Service)

@@ -107,6 +107,12 @@ func TestReportDesk(t *testing.T) {
 	if strings.Contains(body, "lea@example.fr") || strings.Contains(body, "ce matin") {
 		t.Error("the report page shows the sealed part unopened")
 	}
+	// Routed (referred, final for a pre-complaint), it is still worked on.
+	for _, form := range []string{"/orienter", "/issue", "/retirer"} {
+		if !strings.Contains(body, `action="`+path+form+`"`) {
+			t.Errorf("the routed report offers no %s form", form)
+		}
+	}
 	// Search by the number as typed another way.
 	_, body = d.do("GET", "/agent/signalements?valeur="+url.QueryEscape("+33 6 12 34 56 78"), an, nil)
 	if n := strings.Count(body, `href="/agent/signalements/SG-`); n != 2 {
