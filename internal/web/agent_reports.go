@@ -196,7 +196,15 @@ func (s *Server) agentReportScreenshot(w http.ResponseWriter, r *http.Request, p
 
 // reportAction runs one change on a report from its page's form, then
 // comes back to the page, or shows the page again with the errors.
-func (s *Server) reportAction(w http.ResponseWriter, r *http.Request, pr account.Principal, do func(ref string) error) error {
+//
+// The page holds one form to add a route and, per service still holding
+// the report, one to record its outcome and one to withdraw it. form names
+// the form posted: "" for the route to add, whose inputs are named as the
+// service's fields ("service", "reason"); else "outcome" or "withdraw",
+// whose errors, whatever their field, are shown on that form's own input
+// for the service posted ("withdraw.cyber" is #f-withdraw-cyber), keeping
+// the value of its input kept (outcome, reason).
+func (s *Server) reportAction(w http.ResponseWriter, r *http.Request, pr account.Principal, form, kept string, do func(ref string) error) error {
 	ref := r.PathValue("ref")
 	if _, err := readForm(r); err != nil {
 		return fmt.Errorf("report %s: %w: %w", ref, guichet.ErrInvalid, err)
@@ -208,11 +216,24 @@ func (s *Server) reportAction(w http.ResponseWriter, r *http.Request, pr account
 			verr = &guichet.ValidationError{}
 			verr.Add("service", "report.err.conflict")
 		}
+		svc := r.PostForm.Get("service")
+		values := map[string]string{}
+		if form == "" {
+			values["reason"], values["service"] = r.PostForm.Get("reason"), svc
+		} else if report.ValidService(svc) {
+			at := form + "." + svc
+			moved := &guichet.ValidationError{}
+			for _, f := range verr.Fields {
+				moved.Add(at, f.Key, f.Args...)
+			}
+			verr = moved
+			values[at] = r.PostForm.Get(kept)
+		}
 		p, perr := s.reportDeskPage(r, pr, ref, verr)
 		if perr != nil {
 			return perr
 		}
-		p.Values = map[string]string{"reason": r.PostForm.Get("reason"), "service": r.PostForm.Get("service")}
+		p.Values = values
 		return s.render(w, r, http.StatusUnprocessableEntity, "agent_report", p)
 	}
 	if err != nil {
@@ -222,19 +243,19 @@ func (s *Server) reportAction(w http.ResponseWriter, r *http.Request, pr account
 }
 
 func (s *Server) agentReportRoute(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
-	return s.reportAction(w, r, pr, func(ref string) error {
+	return s.reportAction(w, r, pr, "", "", func(ref string) error {
 		return s.d.Reports.AddRoute(r.Context(), pr, ref, r.PostForm.Get("service"), r.PostForm.Get("reason"))
 	})
 }
 
 func (s *Server) agentReportWithdraw(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
-	return s.reportAction(w, r, pr, func(ref string) error {
+	return s.reportAction(w, r, pr, "withdraw", "reason", func(ref string) error {
 		return s.d.Reports.WithdrawRoute(r.Context(), pr, ref, r.PostForm.Get("service"), r.PostForm.Get("reason"))
 	})
 }
 
 func (s *Server) agentReportOutcome(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
-	return s.reportAction(w, r, pr, func(ref string) error {
+	return s.reportAction(w, r, pr, "outcome", "outcome", func(ref string) error {
 		return s.d.Reports.RecordOutcome(r.Context(), pr, ref, r.PostForm.Get("service"), report.Outcome(r.PostForm.Get("outcome")))
 	})
 }

@@ -144,8 +144,15 @@ func TestReportDesk(t *testing.T) {
 		t.Errorf("cross-origin: %d", r.StatusCode)
 	}
 	// An override needs a reason; with one, it is done.
-	if r, body := d.do("POST", path+"/orienter", an, url.Values{"service": {"dgccrf"}}, origin...); r.StatusCode != 422 || !strings.Contains(body, "Indiquez le motif") {
-		t.Errorf("route without reason: %d", r.StatusCode)
+	if r, body := d.do("POST", path+"/orienter", an, url.Values{"service": {"dgccrf"}}, origin...); r.StatusCode != 422 || !strings.Contains(body, "Indiquez le motif") ||
+		!strings.Contains(body, `href="#f-reason"`) || !strings.Contains(body, `aria-describedby="f-reason-error"`) || !strings.Contains(body, `<option value="dgccrf" selected>`) {
+		t.Errorf("route without reason: %d\n%s", r.StatusCode, excerpt(body))
+	}
+	// A withdrawal without a reason: said beside that service's own
+	// reason, not the route form's.
+	if r, body := d.do("POST", path+"/retirer", an, url.Values{"service": {"spam"}}, origin...); r.StatusCode != 422 ||
+		!strings.Contains(body, `href="#f-withdraw-spam"`) || !strings.Contains(body, `id="f-withdraw-spam-error"`) || strings.Contains(body, `id="f-reason-error"`) {
+		t.Errorf("withdraw without reason: %d\n%s", r.StatusCode, excerpt(body))
 	}
 	if r, _ := d.do("POST", path+"/orienter", an, url.Values{"service": {"dgccrf"}, "reason": {"site marchand"}}, origin...); r.StatusCode != http.StatusSeeOther {
 		t.Errorf("route: %d", r.StatusCode)
