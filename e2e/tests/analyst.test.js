@@ -176,7 +176,7 @@ describe("analysts' desk for reports", { skip: support.skip }, () => {
       await go(page, page.getByRole('button', { name: 'Transmettre', exact: true }));
       await page.getByRole('status').filter({ hasText: 'C’est enregistré.' }).waitFor();
       const dgccrf = routes.filter({ hasText: 'DGCCRF (protection des consommateurs)' });
-      assert.match(await textOf(dgccrf), new RegExp(`transmis.*${dgccrfReason.replace(/\./g, '\\.')}.*par ${analyst.pseudonym}`, 's'));
+      assert.match(await textOf(dgccrf), new RegExp(`transmis.*${dgccrfReason.replace(/\./g, '\\.')}.*par agent n° ${analyst.pseudonym}`, 's'));
 
       // An outcome for each service still holding it.
       const outcomes = {
@@ -223,6 +223,7 @@ describe("analysts' desk for reports", { skip: support.skip }, () => {
       await audit.check(page, 'suivi du déclarant');
     });
 
+    assert.equal(audit.pages.length, 8, 'axe ran on every page visited');
     assert.equal(audit.count(), 0, audit.report());
   });
 
@@ -266,6 +267,7 @@ describe("analysts' desk for reports", { skip: support.skip }, () => {
       assert.match(text, new RegExp(`v1 par ${supervisor.pseudonym}`));
       await audit.check(page, 'règle enregistrée');
     });
+    assert.equal(audit.pages.length, 4, 'axe ran on every page visited');
     assert.equal(audit.count(), 0, audit.report());
   });
 
@@ -294,6 +296,7 @@ describe("analysts' desk for reports", { skip: support.skip }, () => {
       }
       await audit.check(page, 'report (phone)');
     });
+    assert.equal(audit.pages.length, 2, 'axe ran on every page visited');
     assert.equal(audit.count(), 0, audit.report());
   });
 });
