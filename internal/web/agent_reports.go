@@ -94,14 +94,45 @@ type reportDeskData struct {
 	// Final: the report is closed for good (report.Kind's final statuses;
 	// a referred report, final for a pre-complaint, is still worked on).
 	Final bool
+	// ruleNames names the rules by ID (their latest version's name).
+	ruleNames map[string]string
 }
 
-// reportEvent is one event of a report as analysts read it.
+// RuleName is the name of rule id as supervisors gave it, or id itself
+// for a rule no longer listed.
+func (d *reportDeskData) RuleName(id string) string {
+	if n := d.ruleNames[id]; n != "" {
+		return n
+	}
+	return id
+}
+
+// reportEvent is one event of a report as analysts read it: what
+// happened and who did it in words, then its data as recorded.
 type reportEvent struct {
 	At    time.Time
 	Type  string
-	Actor string
+	Label string
+	Who   string
 	Data  map[string]string
+}
+
+// reportEventLabel words an event of a report for analysts: the
+// reporter's wording where the catalogue has one, else its type.
+func (p *page) reportEventLabel(typ string) string {
+	if key := "report.event." + typ; p.cat.Has(key) {
+		return p.cat.T(key)
+	}
+	return typ
+}
+
+// reportActorLabel names who recorded an event of a report: its reporter
+// (not a victim: anyone may report), the rules, or an analyst.
+func (p *page) reportActorLabel(actor string) string {
+	if actor == "citizen" {
+		return p.cat.T("reports.actor.reporter")
+	}
+	return p.ActorLabel(actor)
 }
 
 func (s *Server) reportDeskPage(r *http.Request, pr account.Principal, ref string, verr error) (*page, error) {
@@ -123,7 +154,16 @@ func (s *Server) reportDeskPage(r *http.Request, pr account.Principal, ref strin
 	}
 	for i := len(d.Events) - 1; i >= 0; i-- {
 		e := d.Events[i]
-		data.Timeline = append(data.Timeline, reportEvent{At: e.At, Type: e.Type, Actor: e.Actor, Data: e.Data})
+		data.Timeline = append(data.Timeline, reportEvent{At: e.At, Type: e.Type, Label: p.reportEventLabel(e.Type),
+			Who: p.reportActorLabel(e.Actor), Data: e.Data})
+	}
+	rules, err := s.d.Reports.Rules(r.Context(), pr)
+	if err != nil {
+		return nil, err
+	}
+	data.ruleNames = make(map[string]string, len(rules))
+	for _, rl := range rules {
+		data.ruleNames[rl.ID] = rl.Name
 	}
 	p.Data = data
 	return p, nil

@@ -98,7 +98,7 @@ func TestReportDesk(t *testing.T) {
 		}
 	}
 	r, body = d.do("GET", path, an, nil)
-	for _, want := range []string{"33612345678", "dans 1 autre(s) signalement(s)", "règle r-scams, version 1",
+	for _, want := range []string{"33612345678", "dans 1 autre(s) signalement(s)", "règle «\u202fEscroqueries en ligne\u202f», version 1",
 		"Office de lutte contre la cybercriminalité", "Observatoire des messages indésirables"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("report page lacks %q", want)
@@ -165,6 +165,12 @@ func TestReportDesk(t *testing.T) {
 	_, body = d.do("GET", path, an, nil)
 	if !strings.Contains(body, "Traité") {
 		t.Error("the report is not closed after every outcome")
+	}
+	// Who did what, in words: the route added by hand, the history.
+	for _, want := range []string{"site marchand — par agent n° AN01", "Signalement reçu — le déclarant", "Consulté par un enquêteur — agent n° AN01"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the closed report lacks %q", want)
+		}
 	}
 	page := d.reporter(f.Ref, f.TrackingCode.String())()
 	for _, want := range []string{"Site bloqué", "Traité", "Qui a consulté votre signalement", "AN01", "Analyse du signalement",
