@@ -19,7 +19,7 @@ import { AxeAudit } from '../lib/axe.js';
 import { demoAgent, demoReport } from '../lib/demo.js';
 import { browserSupport, suite } from '../lib/harness.js';
 import { contextOptions, expectHeading, fr, track } from '../lib/journey.js';
-import { PHONE, widths } from '../lib/phone.js';
+import { PHONE, sidewaysScroll } from '../lib/phone.js';
 import { DEMO_PASSWORD, demoKey, totp } from '../lib/totp.js';
 
 const support = await browserSupport();
@@ -276,8 +276,8 @@ describe("analysts' desk for reports", { skip: support.skip }, () => {
     await env.withPage({ ...PHONE, locale: 'en-GB', timezoneId: 'Europe/Paris' }, async (page) => {
       await signIn(page, env.url, 'ANA-P05', 'en');
       await expectHeading(page, 'Reports to handle');
-      let w = await widths(page);
-      assert.ok(w.scroll <= w.inner, `the queue does not scroll sideways (${w.scroll} > ${w.inner})`);
+      let w = await sidewaysScroll(page);
+      assert.ok(w.scroll <= w.view && w.wide.length === 0, `the queue does not scroll sideways (${w.scroll} px in ${w.view}): ${w.wide.join(', ')}`);
       await audit.check(page, 'queue (phone)');
 
       await page.getByLabel('Search for a link, a number, an address, an IBAN…').fill(CAMPAIGN_LINK);
@@ -285,14 +285,14 @@ describe("analysts' desk for reports", { skip: support.skip }, () => {
       const results = page.getByRole('table', { name: /^Reports/ });
       await go(page, results.getByRole('link').first());
       await expectHeading(page, /^Report SG-/);
-      w = await widths(page);
-      assert.ok(w.scroll <= w.inner, `the report does not scroll sideways (${w.scroll} > ${w.inner})`);
+      w = await sidewaysScroll(page);
+      assert.ok(w.scroll <= w.view && w.wide.length === 0, `the report does not scroll sideways (${w.scroll} px in ${w.view}): ${w.wide.join(', ')}`);
       const values = page.getByRole('region', { name: 'Values reported' });
       assert.match(await textOf(values), /in \d+ other report\(s\)/);
       await page.getByRole('heading', { name: 'Routing' }).waitFor();
       for (const control of [page.getByLabel('Purpose of opening'), page.getByRole('button', { name: 'Open', exact: true })]) {
         const box = await control.boundingBox();
-        assert.ok(box && box.x >= 0 && box.x + box.width <= w.inner, 'the account form is on screen');
+        assert.ok(box && box.x >= 0 && box.x + box.width <= w.view, 'the account form is on screen');
       }
       await audit.check(page, 'report (phone)');
     });
