@@ -47,6 +47,10 @@ type reportsData struct {
 	Statuses []casefile.Status
 	// Search is the value searched as read, when a search was made.
 	Search *indicator.Indicator
+	// Capped: the list holds as many reports as a page shows (Max), so
+	// others may be left out, which the page says.
+	Capped bool
+	Max    int
 }
 
 func (s *Server) agentReports(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
@@ -75,6 +79,8 @@ func (s *Server) agentReports(w http.ResponseWriter, r *http.Request, pr account
 	if err != nil {
 		return err
 	}
+	d.Max = report.ListMax
+	d.Capped = len(d.Items) >= d.Max
 	p.Data = d
 	return s.render(w, r, http.StatusOK, "agent_reports", p)
 }
