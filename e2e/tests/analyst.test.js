@@ -97,19 +97,25 @@ describe("analysts' desk for reports", { skip: support.skip }, () => {
       const firstScam = cats.findIndex((c) => /^(Hameçonnage|Faux site de vente|Arnaque au placement)/.test(c));
       assert.ok(lastThreat >= 0, `threats are in the queue: ${cats.slice(0, 12).join(' | ')}`);
       assert.ok(firstScam > lastThreat, `threats come before scams: ${cats.slice(0, 12).join(' | ')}`);
+      // Some 400 reports are open: the page says it shows the first 100.
+      assert.equal(cats.length, 100, 'the queue shows a page of 100');
+      await page.getByText(fr('Seuls les 100 premiers sont affichés : choisissez une nature, un état ou une voie pour voir les autres.')).waitFor();
 
       // Search a number of the campaign, as typed.
       await page.getByLabel(fr('Rechercher un lien, un numéro, une adresse, un IBAN…')).fill(CAMPAIGN_NUMBER);
       await go(page, page.getByRole('button', { name: 'Rechercher', exact: true }));
-      await page.getByRole('status').filter({ hasText: /Recherche de \+33 1 99 00 12 34 \(Numéro de téléphone\)/ }).waitFor();
-      const found = await queue.locator('tbody tr td:nth-child(2)').allInnerTexts();
+      const said = page.getByRole('status').filter({ hasText: /Recherche de \+33 1 99 00 12 34 \(Numéro de téléphone\)/ });
+      await said.waitFor();
+      const results = page.getByRole('table', { name: 'Signalements contenant cette valeur, les plus récents d’abord' });
+      const found = await results.locator('tbody tr td:nth-child(2)').allInnerTexts();
       assert.ok(found.length >= 100, `the search finds the campaign's reports (${found.length})`);
+      assert.match(await textOf(said), /Au moins 100 signalements la contiennent : les 100 plus récents sont affichés\./, 'the page says some are left out');
       assert.ok(found.every((c) => c.startsWith('Hameçonnage')), `every report found is phishing: ${[...new Set(found)].join(' | ')}`);
       await audit.check(page, 'recherche');
 
       // The printed sample holds that number; open it from the results if listed.
-      const listed = await queue.getByRole('link').allInnerTexts();
-      if (listed.includes(sample.ref)) await go(page, queue.getByRole('link', { name: sample.ref }));
+      const listed = await results.getByRole('link').allInnerTexts();
+      if (listed.includes(sample.ref)) await go(page, results.getByRole('link', { name: sample.ref }));
       else await page.goto(`${env.url}/agent/signalements/${sample.ref}`);
       await expectHeading(page, `Signalement ${sample.ref}`);
 
@@ -282,7 +288,7 @@ describe("analysts' desk for reports", { skip: support.skip }, () => {
 
       await page.getByLabel('Search for a link, a number, an address, an IBAN…').fill(CAMPAIGN_LINK);
       await go(page, page.getByRole('button', { name: 'Search', exact: true }));
-      const results = page.getByRole('table', { name: /^Reports/ });
+      const results = page.getByRole('table', { name: 'Reports holding this value, most recent first' });
       await go(page, results.getByRole('link').first());
       await expectHeading(page, /^Report SG-/);
       w = await sidewaysScroll(page);
