@@ -233,7 +233,8 @@ func TestRuleEditing(t *testing.T) {
 	}
 	// Missing fields: said beside them, what was typed kept.
 	bad := url.Values{"name": {"Sans service"}, "why_fr": {"x"}}
-	if r, body := d.do("POST", "/agent/regles", su, bad, origin...); r.StatusCode != 422 || !strings.Contains(body, "Cochez au moins un service") || !strings.Contains(body, `value="Sans service"`) {
-		t.Errorf("bad rule: %d", r.StatusCode)
+	if r, body := d.do("POST", "/agent/regles", su, bad, origin...); r.StatusCode != 422 || !strings.Contains(body, "Cochez au moins un service") || !strings.Contains(body, `value="Sans service"`) ||
+		!strings.Contains(body, "Motif, en anglais\u202f: Expliquez le motif") {
+		t.Errorf("bad rule: %d\n%s", r.StatusCode, excerpt(body))
 	}
 }
