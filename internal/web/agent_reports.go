@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -310,6 +311,8 @@ func (s *Server) agentReportOutcome(w http.ResponseWriter, r *http.Request, pr a
 type rulesData struct {
 	Rules      []report.Rule
 	Supervisor bool
+	// Saved is the rule just saved, said at the top of the page.
+	Saved *report.Rule
 }
 
 func (s *Server) agentRules(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
@@ -318,7 +321,13 @@ func (s *Server) agentRules(w http.ResponseWriter, r *http.Request, pr account.P
 		return err
 	}
 	p := s.newPage(r)
-	p.Data = &rulesData{Rules: rules, Supervisor: pr.Role == account.RoleSupervisor}
+	d := &rulesData{Rules: rules, Supervisor: pr.Role == account.RoleSupervisor}
+	if id := r.URL.Query().Get("enregistree"); id != "" {
+		if i := slices.IndexFunc(rules, func(rl report.Rule) bool { return rl.ID == id }); i >= 0 {
+			d.Saved = &rules[i]
+		}
+	}
+	p.Data = d
 	return s.render(w, r, http.StatusOK, "agent_rules", p)
 }
 
@@ -420,7 +429,8 @@ func (s *Server) agentRuleSave(w http.ResponseWriter, r *http.Request, pr accoun
 	if err != nil {
 		return err
 	}
-	return redirect(w, r, "/agent/regles?enregistree="+saved.ID+"#"+saved.ID)
+	// The page says it at its top, in view: no fragment to scroll past it.
+	return redirect(w, r, "/agent/regles?enregistree="+url.QueryEscape(saved.ID))
 }
 
 // HasCat, HasKind and HasService tell the form's checkboxes what is checked.

@@ -227,6 +227,10 @@ func TestRuleEditing(t *testing.T) {
 	if r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save: %d", r.StatusCode)
 	}
+	// Saved: said at the top of the rules page.
+	if _, body := d.do("GET", r.Header.Get("Location"), su, nil); !strings.Contains(body, "La règle «\u202fIBAN\u202f» est enregistrée, version 1") {
+		t.Errorf("no word of the rule saved at %s\n%s", r.Header.Get("Location"), excerpt(body))
+	}
 	rules, _ = d.reports.Rules(t.Context(), account.Principal{Role: account.RoleSupervisor})
 	if len(rules) != before+1 {
 		t.Fatalf("%d rules, want %d", len(rules), before+1)
