@@ -265,6 +265,7 @@ describe("analysts' desk for reports", { skip: support.skip }, () => {
 
       await go(page, page.getByRole('button', { name: 'Enregistrer cette règle' }));
       assert.equal(new URL(page.url()).pathname, '/agent/regles');
+      await page.getByRole('status').filter({ hasText: fr(`La règle « ${name} » est enregistrée, version 1 : elle s’applique désormais aux nouveaux signalements.`) }).waitFor();
       const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name }) });
       await row.waitFor();
       const text = await textOf(row);
