@@ -60,6 +60,29 @@ async function textOf(locator) {
   return (await locator.innerText()).replace(/[\u00a0\u202f\u2060]/g, ' ');
 }
 
+/**
+ * The controls of the page's main content smaller than 44×44 CSS px (the
+ * back office's shared header and navigation are left out), as
+ * "what text W×H".
+ */
+async function smallInMain(page) {
+  return page.locator('main').evaluate((main) => {
+    const out = [];
+    for (const el of main.querySelectorAll('a[href], button, select, textarea, input:not([type=hidden])')) {
+      if (!el.checkVisibility()) continue;
+      let r = el.getBoundingClientRect();
+      if (el.type === 'checkbox' || el.type === 'radio') {
+        const l = el.labels?.[0]?.getBoundingClientRect();
+        if (l) r = { width: Math.max(r.right, l.right) - Math.min(r.left, l.left), height: Math.max(r.bottom, l.bottom) - Math.min(r.top, l.top) };
+      }
+      if (r.width + 0.05 < 44 || r.height + 0.05 < 44) {
+        out.push(`${el.tagName.toLowerCase()} "${(el.innerText || el.name || '').trim().slice(0, 40)}" ${Math.round(r.width)}×${Math.round(r.height)}`);
+      }
+    }
+    return out;
+  });
+}
+
 /** Clicks and waits for the next page. */
 async function go(page, locator) {
   await Promise.all([page.waitForEvent('load'), locator.click()]);
@@ -285,6 +308,7 @@ describe("analysts' desk for reports", { skip: support.skip }, () => {
       await expectHeading(page, 'Reports to handle');
       let w = await sidewaysScroll(page);
       assert.ok(w.scroll <= w.view && w.wide.length === 0, `the queue does not scroll sideways (${w.scroll} px in ${w.view}): ${w.wide.join(', ')}`);
+      assert.deepEqual(await smallInMain(page), [], 'every control of the queue is a 44 px target');
       await audit.check(page, 'queue (phone)');
 
       await page.getByLabel('Search for a link, a number, an address, an IBAN…').fill(CAMPAIGN_LINK);
@@ -294,6 +318,7 @@ describe("analysts' desk for reports", { skip: support.skip }, () => {
       await expectHeading(page, /^Report SG-/);
       w = await sidewaysScroll(page);
       assert.ok(w.scroll <= w.view && w.wide.length === 0, `the report does not scroll sideways (${w.scroll} px in ${w.view}): ${w.wide.join(', ')}`);
+      assert.deepEqual(await smallInMain(page), [], 'every control of the report is a 44 px target');
       const values = page.getByRole('region', { name: 'Values reported' });
       assert.match(await textOf(values), /in \d+ other report\(s\)/);
       await page.getByRole('heading', { name: 'Routing' }).waitFor();
