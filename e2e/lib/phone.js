@@ -117,9 +117,57 @@ export async function smallTargets(page) {
   }, MIN_TARGET);
 }
 
-/** How wide the page is compared with the viewport: { scroll, inner }. */
+/**
+ * How wide the page is compared with the viewport: { scroll, inner }.
+ *
+ * Beware: on a mobile context (isMobile), Chromium zooms a page that
+ * overflows out to fit it, and window.innerWidth (the visual viewport)
+ * grows with it, so scroll <= inner holds even then. sidewaysScroll is
+ * the check that fails.
+ */
 export async function widths(page) {
   return page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+}
+
+/**
+ * Whether the page itself scrolls sideways: { scroll, view, wide }, where
+ * view is the layout viewport's width (documentElement.clientWidth, which
+ * the mobile zoom-out leaves at the device's width) and wide lists the
+ * elements, or the elements of text, past its right edge, leaving out what
+ * lies inside a region that scrolls on its own (a table's .table-wrap,
+ * overflow auto).
+ */
+export async function sidewaysScroll(page) {
+  return page.evaluate(() => {
+    const view = document.documentElement.clientWidth;
+    const scrollsInside = (el) => {
+      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+        const o = getComputedStyle(p).overflowX;
+        if (o === 'auto' || o === 'scroll' || o === 'hidden') return true;
+      }
+      return false;
+    };
+    const wide = [];
+    const add = (el) => {
+      if (scrollsInside(el) || wide.some((w) => w.contains(el))) return;
+      wide.push(el);
+    };
+    for (const el of document.body.querySelectorAll('*')) {
+      if (el.getBoundingClientRect().right > view + 0.5) add(el);
+    }
+    // Text overflowing a box that fits (a long unbroken word) is not in
+    // its element's box: measure the text itself.
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (!n.data.trim() || !n.parentElement) continue;
+      range.selectNodeContents(n);
+      if (range.getBoundingClientRect().right > view + 0.5) add(n.parentElement);
+    }
+    const describe = (el) => el.tagName.toLowerCase() + (el.className ? '.' + [...el.classList].join('.') : '') +
+      ` "${(el.innerText || '').replace(/\s+/g, ' ').trim().slice(0, 50)}"`;
+    return { scroll: document.documentElement.scrollWidth, view, wide: wide.map(describe) };
+  });
 }
 
 /** Opens every <details> of the page, so that what they hold is measured too. */

@@ -74,6 +74,10 @@ func kernelActor(p account.Principal) casefile.Actor {
 
 func notFound(what string) error { return fmt.Errorf("%s: %w", what, guichet.ErrNotFound) }
 
+// ListMax is the most reports Queue (unless asked for another limit) and
+// Search list at once.
+const ListMax = 100
+
 // Queue lists the reports analysts work on: child sexual abuse and
 // terrorism first, then threats to people, then the rest; oldest first
 // within each. Filters: status, category, lane.
@@ -89,13 +93,14 @@ func (s *Service) Queue(ctx context.Context, p account.Principal, q QueueQuery) 
 		q.Priority[c] = c.Priority()
 	}
 	if q.Limit <= 0 || q.Limit > 200 {
-		q.Limit = 100
+		q.Limit = ListMax
 	}
 	return s.d.Store.ReportQueue(ctx, q)
 }
 
 // Search lists the reports holding the value typed, read as an indicator
-// of any kind (guessed), and the value as read.
+// of any kind (guessed), newest first, ListMax at most, and the value as
+// read.
 func (s *Service) Search(ctx context.Context, p account.Principal, typed string) (indicator.Indicator, []QueueRow, error) {
 	if !isAnalyst(p) {
 		return indicator.Indicator{}, nil, notFound("reports")
@@ -104,7 +109,7 @@ func (s *Service) Search(ctx context.Context, p account.Principal, typed string)
 	if x.Key() == "" {
 		return x, []QueueRow{}, nil
 	}
-	rows, err := s.d.Store.ReportsWithKey(ctx, x.Key(), 100)
+	rows, err := s.d.Store.ReportsWithKey(ctx, x.Key(), ListMax)
 	return x, rows, err
 }
 

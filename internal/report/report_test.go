@@ -57,7 +57,6 @@ func newEnv(t *testing.T) *env {
 	})}
 }
 
-
 func phishing() report.Input {
 	return report.Input{
 		Category: report.CatPhishing, Lang: "fr", Victim: report.VictimNo, Email: "lea@example.fr",

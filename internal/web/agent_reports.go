@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,6 +48,10 @@ type reportsData struct {
 	Statuses []casefile.Status
 	// Search is the value searched as read, when a search was made.
 	Search *indicator.Indicator
+	// Capped: the list holds as many reports as a page shows (Max), so
+	// others may be left out, which the page says.
+	Capped bool
+	Max    int
 }
 
 func (s *Server) agentReports(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
@@ -75,6 +80,8 @@ func (s *Server) agentReports(w http.ResponseWriter, r *http.Request, pr account
 	if err != nil {
 		return err
 	}
+	d.Max = report.ListMax
+	d.Capped = len(d.Items) >= d.Max
 	p.Data = d
 	return s.render(w, r, http.StatusOK, "agent_reports", p)
 }
@@ -94,14 +101,48 @@ type reportDeskData struct {
 	// NoLinks says, per key, why a value links the report to no other
 	// (known-good, or held by too many reports).
 	NoLinks map[string]string
+	// Final: the report is closed for good (report.Kind's final statuses;
+	// a referred report, final for a pre-complaint, is still worked on).
+	Final bool
+	// ruleNames names the rules by ID (their latest version's name).
+	ruleNames map[string]string
 }
 
-// reportEvent is one event of a report as analysts read it.
+// RuleName is the name of rule id as supervisors gave it, or id itself
+// for a rule no longer listed.
+func (d *reportDeskData) RuleName(id string) string {
+	if n := d.ruleNames[id]; n != "" {
+		return n
+	}
+	return id
+}
+
+// reportEvent is one event of a report as analysts read it: what
+// happened and who did it in words, then its data as recorded.
 type reportEvent struct {
 	At    time.Time
 	Type  string
-	Actor string
+	Label string
+	Who   string
 	Data  map[string]string
+}
+
+// reportEventLabel words an event of a report for analysts: the
+// reporter's wording where the catalogue has one, else its type.
+func (p *page) reportEventLabel(typ string) string {
+	if key := "report.event." + typ; p.cat.Has(key) {
+		return p.cat.T(key)
+	}
+	return typ
+}
+
+// reportActorLabel names who recorded an event of a report: its reporter
+// (not a victim: anyone may report), the rules, or an analyst.
+func (p *page) reportActorLabel(actor string) string {
+	if actor == "citizen" {
+		return p.cat.T("reports.actor.reporter")
+	}
+	return p.ActorLabel(actor)
 }
 
 func (s *Server) reportDeskPage(r *http.Request, pr account.Principal, ref string, verr error) (*page, error) {
@@ -114,7 +155,8 @@ func (s *Server) reportDeskPage(r *http.Request, pr account.Principal, ref strin
 	if verr != nil {
 		p.setErrors(verr)
 	}
-	data := &reportDeskData{Desk: d, Purposes: report.Purposes, Services: report.Services, Outcomes: report.Outcomes}
+	data := &reportDeskData{Desk: d, Purposes: report.Purposes, Services: report.Services, Outcomes: report.Outcomes,
+		Final: report.Kind.IsFinal(d.Case.Status)}
 	data.NoLinks = map[string]string{}
 	if d.Matching != nil {
 		for _, m := range d.Matching.Matches {
@@ -134,7 +176,16 @@ func (s *Server) reportDeskPage(r *http.Request, pr account.Principal, ref strin
 	}
 	for i := len(d.Events) - 1; i >= 0; i-- {
 		e := d.Events[i]
-		data.Timeline = append(data.Timeline, reportEvent{At: e.At, Type: e.Type, Actor: e.Actor, Data: e.Data})
+		data.Timeline = append(data.Timeline, reportEvent{At: e.At, Type: e.Type, Label: p.reportEventLabel(e.Type),
+			Who: p.reportActorLabel(e.Actor), Data: e.Data})
+	}
+	rules, err := s.d.Reports.Rules(r.Context(), pr)
+	if err != nil {
+		return nil, err
+	}
+	data.ruleNames = make(map[string]string, len(rules))
+	for _, rl := range rules {
+		data.ruleNames[rl.ID] = rl.Name
 	}
 	p.Data = data
 	return p, nil
@@ -207,7 +258,15 @@ func (s *Server) agentReportScreenshot(w http.ResponseWriter, r *http.Request, p
 
 // reportAction runs one change on a report from its page's form, then
 // comes back to the page, or shows the page again with the errors.
-func (s *Server) reportAction(w http.ResponseWriter, r *http.Request, pr account.Principal, do func(ref string) error) error {
+//
+// The page holds one form to add a route and, per service still holding
+// the report, one to record its outcome and one to withdraw it. form names
+// the form posted: "" for the route to add, whose inputs are named as the
+// service's fields ("service", "reason"); else "outcome" or "withdraw",
+// whose errors, whatever their field, are shown on that form's own input
+// for the service posted ("withdraw.cyber" is #f-withdraw-cyber), keeping
+// the value of its input kept (outcome, reason).
+func (s *Server) reportAction(w http.ResponseWriter, r *http.Request, pr account.Principal, form, kept string, do func(ref string) error) error {
 	ref := r.PathValue("ref")
 	if _, err := readForm(r); err != nil {
 		return fmt.Errorf("report %s: %w: %w", ref, guichet.ErrInvalid, err)
@@ -219,11 +278,24 @@ func (s *Server) reportAction(w http.ResponseWriter, r *http.Request, pr account
 			verr = &guichet.ValidationError{}
 			verr.Add("service", "report.err.conflict")
 		}
+		svc := r.PostForm.Get("service")
+		values := map[string]string{}
+		if form == "" {
+			values["reason"], values["service"] = r.PostForm.Get("reason"), svc
+		} else if report.ValidService(svc) {
+			at := form + "." + svc
+			moved := &guichet.ValidationError{}
+			for _, f := range verr.Fields {
+				moved.Add(at, f.Key, f.Args...)
+			}
+			verr = moved
+			values[at] = r.PostForm.Get(kept)
+		}
 		p, perr := s.reportDeskPage(r, pr, ref, verr)
 		if perr != nil {
 			return perr
 		}
-		p.Values = map[string]string{"reason": r.PostForm.Get("reason"), "service": r.PostForm.Get("service")}
+		p.Values = values
 		return s.render(w, r, http.StatusUnprocessableEntity, "agent_report", p)
 	}
 	if err != nil {
@@ -233,19 +305,19 @@ func (s *Server) reportAction(w http.ResponseWriter, r *http.Request, pr account
 }
 
 func (s *Server) agentReportRoute(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
-	return s.reportAction(w, r, pr, func(ref string) error {
+	return s.reportAction(w, r, pr, "", "", func(ref string) error {
 		return s.d.Reports.AddRoute(r.Context(), pr, ref, r.PostForm.Get("service"), r.PostForm.Get("reason"))
 	})
 }
 
 func (s *Server) agentReportWithdraw(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
-	return s.reportAction(w, r, pr, func(ref string) error {
+	return s.reportAction(w, r, pr, "withdraw", "reason", func(ref string) error {
 		return s.d.Reports.WithdrawRoute(r.Context(), pr, ref, r.PostForm.Get("service"), r.PostForm.Get("reason"))
 	})
 }
 
 func (s *Server) agentReportOutcome(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
-	return s.reportAction(w, r, pr, func(ref string) error {
+	return s.reportAction(w, r, pr, "outcome", "outcome", func(ref string) error {
 		return s.d.Reports.RecordOutcome(r.Context(), pr, ref, r.PostForm.Get("service"), report.Outcome(r.PostForm.Get("outcome")))
 	})
 }
@@ -254,6 +326,8 @@ func (s *Server) agentReportOutcome(w http.ResponseWriter, r *http.Request, pr a
 type rulesData struct {
 	Rules      []report.Rule
 	Supervisor bool
+	// Saved is the rule just saved, said at the top of the page.
+	Saved *report.Rule
 }
 
 func (s *Server) agentRules(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
@@ -262,7 +336,13 @@ func (s *Server) agentRules(w http.ResponseWriter, r *http.Request, pr account.P
 		return err
 	}
 	p := s.newPage(r)
-	p.Data = &rulesData{Rules: rules, Supervisor: pr.Role == account.RoleSupervisor}
+	d := &rulesData{Rules: rules, Supervisor: pr.Role == account.RoleSupervisor}
+	if id := r.URL.Query().Get("enregistree"); id != "" {
+		if i := slices.IndexFunc(rules, func(rl report.Rule) bool { return rl.ID == id }); i >= 0 {
+			d.Saved = &rules[i]
+		}
+	}
+	p.Data = d
 	return s.render(w, r, http.StatusOK, "agent_rules", p)
 }
 
@@ -364,7 +444,8 @@ func (s *Server) agentRuleSave(w http.ResponseWriter, r *http.Request, pr accoun
 	if err != nil {
 		return err
 	}
-	return redirect(w, r, "/agent/regles?enregistree="+saved.ID+"#"+saved.ID)
+	// The page says it at its top, in view: no fragment to scroll past it.
+	return redirect(w, r, "/agent/regles?enregistree="+url.QueryEscape(saved.ID))
 }
 
 // HasCat, HasKind and HasService tell the form's checkboxes what is checked.

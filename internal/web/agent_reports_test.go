@@ -98,7 +98,7 @@ func TestReportDesk(t *testing.T) {
 		}
 	}
 	r, body = d.do("GET", path, an, nil)
-	for _, want := range []string{"33612345678", "dans 1 autre(s) signalement(s)", "règle r-scams, version 1",
+	for _, want := range []string{"33612345678", "dans 1 autre(s) signalement(s)", "règle «\u202fEscroqueries en ligne\u202f», version 1",
 		"Office de lutte contre la cybercriminalité", "Observatoire des messages indésirables"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("report page lacks %q", want)
@@ -106,6 +106,12 @@ func TestReportDesk(t *testing.T) {
 	}
 	if strings.Contains(body, "lea@example.fr") || strings.Contains(body, "ce matin") {
 		t.Error("the report page shows the sealed part unopened")
+	}
+	// Routed (referred, final for a pre-complaint), it is still worked on.
+	for _, form := range []string{"/orienter", "/issue", "/retirer"} {
+		if !strings.Contains(body, `action="`+path+form+`"`) {
+			t.Errorf("the routed report offers no %s form", form)
+		}
 	}
 	// Search by the number as typed another way.
 	_, body = d.do("GET", "/agent/signalements?valeur="+url.QueryEscape("+33 6 12 34 56 78"), an, nil)
@@ -138,8 +144,15 @@ func TestReportDesk(t *testing.T) {
 		t.Errorf("cross-origin: %d", r.StatusCode)
 	}
 	// An override needs a reason; with one, it is done.
-	if r, body := d.do("POST", path+"/orienter", an, url.Values{"service": {"dgccrf"}}, origin...); r.StatusCode != 422 || !strings.Contains(body, "Indiquez le motif") {
-		t.Errorf("route without reason: %d", r.StatusCode)
+	if r, body := d.do("POST", path+"/orienter", an, url.Values{"service": {"dgccrf"}}, origin...); r.StatusCode != 422 || !strings.Contains(body, "Indiquez le motif") ||
+		!strings.Contains(body, `href="#f-reason"`) || !strings.Contains(body, `aria-describedby="f-reason-error"`) || !strings.Contains(body, `<option value="dgccrf" selected>`) {
+		t.Errorf("route without reason: %d\n%s", r.StatusCode, excerpt(body))
+	}
+	// A withdrawal without a reason: said beside that service's own
+	// reason, not the route form's.
+	if r, body := d.do("POST", path+"/retirer", an, url.Values{"service": {"spam"}}, origin...); r.StatusCode != 422 ||
+		!strings.Contains(body, `href="#f-withdraw-spam"`) || !strings.Contains(body, `id="f-withdraw-spam-error"`) || strings.Contains(body, `id="f-reason-error"`) {
+		t.Errorf("withdraw without reason: %d\n%s", r.StatusCode, excerpt(body))
 	}
 	if r, _ := d.do("POST", path+"/orienter", an, url.Values{"service": {"dgccrf"}, "reason": {"site marchand"}}, origin...); r.StatusCode != http.StatusSeeOther {
 		t.Errorf("route: %d", r.StatusCode)
@@ -152,6 +165,12 @@ func TestReportDesk(t *testing.T) {
 	_, body = d.do("GET", path, an, nil)
 	if !strings.Contains(body, "Traité") {
 		t.Error("the report is not closed after every outcome")
+	}
+	// Who did what, in words: the route added by hand, the history.
+	for _, want := range []string{"site marchand — par agent n° AN01", "Signalement reçu — le déclarant", "Consulté par un enquêteur — agent n° AN01"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the closed report lacks %q", want)
+		}
 	}
 	page := d.reporter(f.Ref, f.TrackingCode.String())()
 	for _, want := range []string{"Site bloqué", "Traité", "Qui a consulté votre signalement", "AN01", "Analyse du signalement",
@@ -208,13 +227,18 @@ func TestRuleEditing(t *testing.T) {
 	if r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save: %d", r.StatusCode)
 	}
+	// Saved: said at the top of the rules page.
+	if _, body := d.do("GET", r.Header.Get("Location"), su, nil); !strings.Contains(body, "La règle «\u202fIBAN\u202f» est enregistrée, version 1") {
+		t.Errorf("no word of the rule saved at %s\n%s", r.Header.Get("Location"), excerpt(body))
+	}
 	rules, _ = d.reports.Rules(t.Context(), account.Principal{Role: account.RoleSupervisor})
 	if len(rules) != before+1 {
 		t.Fatalf("%d rules, want %d", len(rules), before+1)
 	}
 	// Missing fields: said beside them, what was typed kept.
 	bad := url.Values{"name": {"Sans service"}, "why_fr": {"x"}}
-	if r, body := d.do("POST", "/agent/regles", su, bad, origin...); r.StatusCode != 422 || !strings.Contains(body, "Cochez au moins un service") || !strings.Contains(body, `value="Sans service"`) {
-		t.Errorf("bad rule: %d", r.StatusCode)
+	if r, body := d.do("POST", "/agent/regles", su, bad, origin...); r.StatusCode != 422 || !strings.Contains(body, "Cochez au moins un service") || !strings.Contains(body, `value="Sans service"`) ||
+		!strings.Contains(body, "Motif, en anglais\u202f: Expliquez le motif") {
+		t.Errorf("bad rule: %d\n%s", r.StatusCode, excerpt(body))
 	}
 }
