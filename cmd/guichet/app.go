@@ -68,6 +68,7 @@ type app struct {
 	complaints *complaint.Service
 	accounts   *account.Service // agents' accounts and sessions
 	cases      *casework.Service
+	reports    *report.Service // signalements and their campaigns
 	notifier   *notify.Service // nil when no mail can be sent
 	web        *web.Server
 	lg         *ledger.Log
@@ -205,6 +206,10 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 	if a.notifier != nil {
 		desk = caseDesk{Service: a.cases, notifier: a.notifier, outbox: outbox}
 	}
+	a.reports = report.New(report.Deps{
+		Store: a.store, Vault: v, Digest: a.complaints.TrackingDigest,
+		Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger,
+	})
 	wcfg := web.Config{PublicURL: cfg.PublicURL, CookieKey: cookieKey, Secure: cfg.Secure}
 	if cfg.noRateLimit {
 		wcfg.RateLimit = web.Limit{Rate: -1}
@@ -231,10 +236,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 		// The status page shows citizens the notes agents wrote to them.
 		CitizenNotes: a.cases.CitizenNotes,
 		SendCode:     codeMailer(a.notifier),
-		Reports: report.New(report.Deps{
-			Store: a.store, Vault: v, Digest: a.complaints.TrackingDigest,
-			Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger,
-		}),
+		Reports:      a.reports,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
