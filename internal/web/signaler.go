@@ -374,6 +374,9 @@ type reportStatusData struct {
 	View     *report.View
 	Category report.Category
 	Timeline []timelineEntry
+	// Published counts, per key an analyst published, the reports holding
+	// it; no other key is there.
+	Published map[string]int
 }
 
 // reportStatus shows a report to its reporter: where it stands, in plain
@@ -388,7 +391,10 @@ func (s *Server) reportStatus(w http.ResponseWriter, r *http.Request, ref string
 	}
 	p := s.newPage(r)
 	p.Path = "/suivi/" + ref
-	d := reportStatusData{View: v, Category: report.Category(v.Case.Category)}
+	d := reportStatusData{View: v, Category: report.Category(v.Case.Category), Published: map[string]int{}}
+	for _, m := range v.Published {
+		d.Published[m.Seen.Key] = m.Reports
+	}
 	for i := len(v.Events) - 1; i >= 0; i-- {
 		e := v.Events[i]
 		key := "report.event." + e.Type
