@@ -49,3 +49,25 @@ func TestAdminAgent(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminCampaignsRebuild: the rebuild runs from the command line and
+// keeps the threshold it is given.
+func TestAdminCampaignsRebuild(t *testing.T) {
+	dir := t.TempDir()
+	noenv := func(string) string { return "" }
+	admin := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := run(t.Context(), append([]string{"admin", "campaigns"}, append(args, "--data", dir)...), noenv, nil, &out, &bytes.Buffer{})
+		return out.String(), err
+	}
+	out, err := admin("rebuild", "--max-degree", "50")
+	if err != nil || !strings.Contains(out, "threshold 50") || !strings.Contains(out, "0 reports") {
+		t.Fatalf("rebuild: %v\n%s", err, out)
+	}
+	if out, err = admin("rebuild"); err != nil || !strings.Contains(out, "threshold 50") {
+		t.Errorf("a second rebuild forgot the threshold: %v\n%s", err, out)
+	}
+	if _, err := admin("shuffle"); err == nil {
+		t.Error("an unknown action was accepted")
+	}
+}

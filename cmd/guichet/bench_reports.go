@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -48,6 +49,7 @@ func benchReports(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	n := fs.Int("reports", 1_000_000, "synthetic reports in the index (about 1.13 values each; 10000000 for the 10M figure)")
 	m := fs.Int("n", 2000, "new reports matched and filed, of each kind")
 	maxDegree := fs.Int("max-degree", report.DefaultMaxDegree, "degree threshold of the rebuild")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the rebuild to `file`")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -105,9 +107,22 @@ func benchReports(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			}
 		}
 	})
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	t0 = time.Now()
 	rs, err := st.RebuildCampaigns(ctx, *maxDegree)
 	took := time.Since(t0)
+	if *cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
 	close(done)
 	wg.Wait()
 	if err != nil {

@@ -99,3 +99,7 @@ func TestHubAcrossNodes(t *testing.T) {
 		return sa, sb
 	})
 }
+
+func BenchmarkMatch(b *testing.B) {
+	storetest.BenchMatch(b, 50_000, func(b *testing.B) storetest.SyntheticStore { return open(b) })
+}

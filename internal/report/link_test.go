@@ -480,56 +480,54 @@ func FuzzIncrementalIsRebuild(f *testing.F) {
 }
 
 func incrementalIsRebuild(t *testing.T, seed uint64) {
-	{
-		rng := rand.New(rand.NewPCG(seed, 7))
-		m := newMemIndex(1 + rng.IntN(6))
-		pool := make([]string, 3+rng.IntN(25))
-		for i := range pool {
-			pool[i] = fmt.Sprintf("url:http://s%d.example/", i)
-		}
-		pool = append(pool, "domain:gmail.com", "url:https://gmail.com/")
-		for i := range 10 + rng.IntN(60) {
-			if rng.IntN(12) == 0 {
-				k := pool[rng.IntN(len(pool))]
-				if k == "url:https://gmail.com/" {
-					k = "domain:gmail.com"
-				}
-				m.setKnownGood(t, k, !m.entries[k])
-				m.check(t, fmt.Sprintf("seed %d, step %d, known-good %s", seed, i, k))
-				continue
-			}
-			var keys []string
-			for range rng.IntN(4) {
-				keys = append(keys, pool[rng.IntN(len(pool))])
-			}
-			m.file(t, t0.Add(time.Duration(rng.IntN(1000))*time.Minute), keys...)
-			m.check(t, fmt.Sprintf("seed %d, step %d", seed, i))
-		}
-		before := m.partition()
-		refs := map[string]string{}
-		for id, c := range m.campaigns {
-			refs[id] = c.Ref
-		}
-		st, err := Rebuild(t.Context(), m, RebuildOptions{MaxDegree: m.maxDegree, NewID: func() string { return "never" }, Rand: crand.Reader})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Created != 0 || st.Moved != 0 || st.Merged != 0 {
-			t.Fatalf("seed %d: a rebuild of a consistent index changed it: %+v", seed, st)
-		}
-		m.check(t, fmt.Sprintf("seed %d, rebuilt", seed))
-		if !slices.EqualFunc(before, m.partition(), slices.Equal) {
-			t.Fatalf("seed %d: rebuild changed the partition", seed)
-		}
-		// A rebuild under another threshold gives the reference partition
-		// of that threshold.
-		m2 := m.maxDegree + 1 + rng.IntN(3)
-		n := 0
-		if _, err := Rebuild(t.Context(), m, RebuildOptions{MaxDegree: m2, NewID: func() string { n++; return fmt.Sprintf("n%06d", n) }, Rand: crand.Reader}); err != nil {
-			t.Fatal(err)
-		}
-		m.check(t, fmt.Sprintf("seed %d, rebuilt at %d", seed, m2))
+	rng := rand.New(rand.NewPCG(seed, 7))
+	m := newMemIndex(1 + rng.IntN(6))
+	pool := make([]string, 3+rng.IntN(25))
+	for i := range pool {
+		pool[i] = fmt.Sprintf("url:http://s%d.example/", i)
 	}
+	pool = append(pool, "domain:gmail.com", "url:https://gmail.com/")
+	for i := range 10 + rng.IntN(60) {
+		if rng.IntN(12) == 0 {
+			k := pool[rng.IntN(len(pool))]
+			if k == "url:https://gmail.com/" {
+				k = "domain:gmail.com"
+			}
+			m.setKnownGood(t, k, !m.entries[k])
+			m.check(t, fmt.Sprintf("seed %d, step %d, known-good %s", seed, i, k))
+			continue
+		}
+		var keys []string
+		for range rng.IntN(4) {
+			keys = append(keys, pool[rng.IntN(len(pool))])
+		}
+		m.file(t, t0.Add(time.Duration(rng.IntN(1000))*time.Minute), keys...)
+		m.check(t, fmt.Sprintf("seed %d, step %d", seed, i))
+	}
+	before := m.partition()
+	refs := map[string]string{}
+	for id, c := range m.campaigns {
+		refs[id] = c.Ref
+	}
+	st, err := Rebuild(t.Context(), m, RebuildOptions{MaxDegree: m.maxDegree, NewID: func() string { return "never" }, Rand: crand.Reader})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Created != 0 || st.Moved != 0 || st.Merged != 0 {
+		t.Fatalf("seed %d: a rebuild of a consistent index changed it: %+v", seed, st)
+	}
+	m.check(t, fmt.Sprintf("seed %d, rebuilt", seed))
+	if !slices.EqualFunc(before, m.partition(), slices.Equal) {
+		t.Fatalf("seed %d: rebuild changed the partition", seed)
+	}
+	// A rebuild under another threshold gives the reference partition
+	// of that threshold.
+	m2 := m.maxDegree + 1 + rng.IntN(3)
+	n := 0
+	if _, err := Rebuild(t.Context(), m, RebuildOptions{MaxDegree: m2, NewID: func() string { n++; return fmt.Sprintf("n%06d", n) }, Rand: crand.Reader}); err != nil {
+		t.Fatal(err)
+	}
+	m.check(t, fmt.Sprintf("seed %d, rebuilt at %d", seed, m2))
 }
 
 func TestCampaignRef(t *testing.T) {

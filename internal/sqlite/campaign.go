@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -401,41 +402,65 @@ func (l linkTx) AllCampaigns(ctx context.Context) ([]report.Campaign, error) {
 	return out, rows.Err()
 }
 
-func (l linkTx) WriteCampaigns(ctx context.Context, update, insert []report.Campaign) error {
-	ins, err := l.tx.PrepareContext(ctx, `INSERT INTO campaigns (id, ref, reports, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer ins.Close()
-	for _, c := range insert {
-		if _, err := ins.ExecContext(ctx, c.ID, c.Ref, c.Reports, dbTime(norm(c.FirstSeen)), dbTime(norm(c.LastSeen))); err != nil {
-			return fmt.Errorf("rebuild: new campaign: %w", classify(err))
+// rebuildChunk is how many rows a rebuild writes per statement: rows go
+// to SQLite as one JSON array, which costs far less than a statement each.
+const rebuildChunk = 5000
+
+// chunks calls fn with the JSON encoding of row(i) for each chunk of n rows.
+func chunks(n int, row func(i int) []any, fn func(js string) error) error {
+	for lo := 0; lo < n; lo += rebuildChunk {
+		hi := min(n, lo+rebuildChunk)
+		rows := make([][]any, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			rows = append(rows, row(i))
 		}
-	}
-	up, err := l.tx.PrepareContext(ctx, `UPDATE campaigns SET reports = ?, first_seen = ?, last_seen = ?, merged_into = ? WHERE id = ?`)
-	if err != nil {
-		return err
-	}
-	defer up.Close()
-	for _, c := range update {
-		if _, err := up.ExecContext(ctx, c.Reports, dbTime(norm(c.FirstSeen)), dbTime(norm(c.LastSeen)), nullStr(c.MergedInto), c.ID); err != nil {
-			return fmt.Errorf("rebuild: campaign: %w", classify(err))
+		js, err := json.Marshal(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(string(js)); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func (l linkTx) WriteAssignments(ctx context.Context, a []report.Assignment) error {
-	st, err := l.tx.PrepareContext(ctx, `INSERT INTO report_campaign (case_id, campaign_id) VALUES (?, ?)
-		ON CONFLICT (case_id) DO UPDATE SET campaign_id = excluded.campaign_id`)
+func (l linkTx) WriteCampaigns(ctx context.Context, update, insert []report.Campaign) error {
+	err := chunks(len(insert), func(i int) []any {
+		c := insert[i]
+		return []any{c.ID, c.Ref, c.Reports, dbTime(norm(c.FirstSeen)), dbTime(norm(c.LastSeen))}
+	}, func(js string) error {
+		_, err := l.tx.ExecContext(ctx, `INSERT INTO campaigns (id, ref, reports, first_seen, last_seen)
+			SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?)`, js)
+		return classify(err)
+	})
 	if err != nil {
-		return err
+		return fmt.Errorf("rebuild: new campaigns: %w", err)
 	}
-	defer st.Close()
-	for _, x := range a {
-		if _, err := st.ExecContext(ctx, x.CaseID, x.CampaignID); err != nil {
-			return fmt.Errorf("rebuild: file report: %w", classify(err))
-		}
+	err = chunks(len(update), func(i int) []any {
+		c := update[i]
+		return []any{c.ID, c.Reports, dbTime(norm(c.FirstSeen)), dbTime(norm(c.LastSeen)), nullStr(c.MergedInto)}
+	}, func(js string) error {
+		_, err := l.tx.ExecContext(ctx, `UPDATE campaigns SET reports = u.value ->> 1, first_seen = u.value ->> 2,
+			last_seen = u.value ->> 3, merged_into = u.value ->> 4
+			FROM json_each(?) AS u WHERE campaigns.id = u.value ->> 0`, js)
+		return classify(err)
+	})
+	if err != nil {
+		return fmt.Errorf("rebuild: campaigns: %w", err)
+	}
+	return nil
+}
+
+func (l linkTx) WriteAssignments(ctx context.Context, a []report.Assignment) error {
+	err := chunks(len(a), func(i int) []any { return []any{a[i].CaseID, a[i].CampaignID} }, func(js string) error {
+		_, err := l.tx.ExecContext(ctx, `INSERT INTO report_campaign (case_id, campaign_id)
+			SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE true
+			ON CONFLICT (case_id) DO UPDATE SET campaign_id = excluded.campaign_id`, js)
+		return classify(err)
+	})
+	if err != nil {
+		return fmt.Errorf("rebuild: file reports: %w", err)
 	}
 	return nil
 }

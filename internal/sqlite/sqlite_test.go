@@ -269,3 +269,7 @@ func TestFilesOwnerOnly(t *testing.T) {
 	defer s.Close()
 	check("reopened")
 }
+
+func BenchmarkMatch(b *testing.B) {
+	storetest.BenchMatch(b, 50_000, func(b *testing.B) storetest.SyntheticStore { return open(b) })
+}

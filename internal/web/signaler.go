@@ -422,6 +422,9 @@ type reportStatusData struct {
 	Category report.Category
 	Timeline []timelineEntry
 	Accesses []reportAccess
+	// Published counts, per key an analyst published, the reports holding
+	// it; no other key is there.
+	Published map[string]int
 }
 
 // reportAccess is one opening of the report's sealed part by an analyst.
@@ -443,7 +446,10 @@ func (s *Server) reportStatus(w http.ResponseWriter, r *http.Request, ref string
 	}
 	p := s.newPage(r)
 	p.Path = "/suivi/" + ref
-	d := reportStatusData{View: v, Category: report.Category(v.Case.Category)}
+	d := reportStatusData{View: v, Category: report.Category(v.Case.Category), Published: map[string]int{}}
+	for _, m := range v.Published {
+		d.Published[m.Seen.Key] = m.Reports
+	}
 	for i := len(v.Events) - 1; i >= 0; i-- {
 		e := v.Events[i]
 		if e.Type == casefile.EventAccessed {
