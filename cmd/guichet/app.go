@@ -66,7 +66,7 @@ type app struct {
 	ids        *uuid7.Generator
 	hub        *hub.Hub // committed events, for the sequencer, the notifier and live pages
 	complaints *complaint.Service
-	reports    *report.Service // signalements and their campaigns
+	reports    *report.Service  // signalements and their campaigns
 	accounts   *account.Service // agents' accounts and sessions
 	cases      *casework.Service
 	notifier   *notify.Service // nil when no mail can be sent
