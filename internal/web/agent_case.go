@@ -177,18 +177,23 @@ func (s *Server) agentEvidence(w http.ResponseWriter, r *http.Request, pr accoun
 	if name == "" {
 		name = "piece"
 	}
+	s.serveDownload(w, r, name, f.ContentType, f.Data)
+	return nil
+}
+
+// serveDownload writes a decrypted file as a download the browser never
+// renders: attachment, nosniff, a sandboxing CSP, no store.
+func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request, name, contentType string, data []byte) {
 	h := w.Header()
-	h.Set("Content-Type", f.ContentType)
+	h.Set("Content-Type", contentType)
 	h.Set("Content-Disposition", attachment(name))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Length", strconv.Itoa(len(f.Data)))
-	_, err = w.Write(f.Data)
-	if err != nil {
-		s.d.Logger.DebugContext(r.Context(), "write evidence", "err", err)
+	h.Set("Content-Length", strconv.Itoa(len(data)))
+	if _, err := w.Write(data); err != nil {
+		s.d.Logger.DebugContext(r.Context(), "write download", "err", err)
 	}
-	return nil
 }
 
 // attachment is a Content-Disposition header for a download named name:

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -243,16 +242,7 @@ func (s *Server) agentReportScreenshot(w http.ResponseWriter, r *http.Request, p
 	if name == "" {
 		name = "capture"
 	}
-	h := w.Header()
-	h.Set("Content-Type", shot.ContentType)
-	h.Set("Content-Disposition", attachment(name))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Length", strconv.Itoa(len(shot.Data)))
-	if _, err := w.Write(shot.Data); err != nil {
-		s.d.Logger.DebugContext(r.Context(), "write screenshot", "err", err)
-	}
+	s.serveDownload(w, r, name, shot.ContentType, shot.Data)
 	return nil
 }
 
