@@ -160,14 +160,8 @@ func (s *Store) ChangeCase(ctx context.Context, c casework.Change) error {
 		if err != nil {
 			return err
 		}
-		if len(c.Allowed) > 0 {
-			var status string
-			if err := tx.QueryRow(ctx, `SELECT status FROM cases WHERE id = $1`, c.CaseID).Scan(&status); err != nil {
-				return classify(err)
-			}
-			if !statusIn(c.Allowed, casefile.Status(status)) {
-				return fmt.Errorf("status %s: %w", status, guichet.ErrConflict)
-			}
+		if err := statusGuard(ctx, tx, c.CaseID, c.Allowed); err != nil {
+			return err
 		}
 		if c.Status != "" || c.SetExpiry {
 			if _, err := tx.Exec(ctx, `UPDATE cases SET status = COALESCE($1, status),
@@ -211,6 +205,22 @@ func statusStrings(list []casefile.Status) []string {
 		out[i] = string(st)
 	}
 	return out
+}
+
+// statusGuard fails with guichet.ErrConflict unless the case's status is
+// in allowed (no guard when allowed is empty).
+func statusGuard(ctx context.Context, tx pgx.Tx, caseID string, allowed []casefile.Status) error {
+	if len(allowed) == 0 {
+		return nil
+	}
+	var status string
+	if err := tx.QueryRow(ctx, `SELECT status FROM cases WHERE id = $1`, caseID).Scan(&status); err != nil {
+		return classify(err)
+	}
+	if !statusIn(allowed, casefile.Status(status)) {
+		return fmt.Errorf("status %s: %w", status, guichet.ErrConflict)
+	}
+	return nil
 }
 
 func statusIn(list []casefile.Status, st casefile.Status) bool {

@@ -193,14 +193,8 @@ func (s *Store) ChangeRoutes(ctx context.Context, c report.RouteChange) error {
 		if err != nil {
 			return err
 		}
-		if len(c.Allowed) > 0 {
-			var status string
-			if err := tx.QueryRow(ctx, `SELECT status FROM cases WHERE id = $1`, c.CaseID).Scan(&status); err != nil {
-				return classify(err)
-			}
-			if !statusIn(c.Allowed, casefile.Status(status)) {
-				return fmt.Errorf("status %s: %w", status, guichet.ErrConflict)
-			}
+		if err := statusGuard(ctx, tx, c.CaseID, c.Allowed); err != nil {
+			return err
 		}
 		b := &pgx.Batch{}
 		if c.Status != "" {

@@ -172,14 +172,8 @@ func (s *Store) ChangeCase(ctx context.Context, c casework.Change) error {
 		if err != nil {
 			return err
 		}
-		if len(c.Allowed) > 0 {
-			var status string
-			if err := tx.QueryRowContext(ctx, `SELECT status FROM cases WHERE id = ?`, c.CaseID).Scan(&status); err != nil {
-				return err
-			}
-			if !allowed(c.Allowed, casefile.Status(status)) {
-				return fmt.Errorf("status %s: %w", status, guichet.ErrConflict)
-			}
+		if err := statusGuard(ctx, tx, c.CaseID, c.Allowed); err != nil {
+			return err
 		}
 		if c.Status != "" || c.SetExpiry {
 			if _, err := tx.ExecContext(ctx, `UPDATE cases SET status = COALESCE(?, status),
@@ -212,6 +206,22 @@ func (s *Store) ChangeCase(ctx context.Context, c casework.Change) error {
 	})
 	if err != nil {
 		return fmt.Errorf("sqlite: case %s: change: %w", c.CaseID, err)
+	}
+	return nil
+}
+
+// statusGuard fails with guichet.ErrConflict unless the case's status is
+// in allowed (no guard when allowed is empty).
+func statusGuard(ctx context.Context, tx *sql.Tx, caseID string, allowedSt []casefile.Status) error {
+	if len(allowedSt) == 0 {
+		return nil
+	}
+	var status string
+	if err := tx.QueryRowContext(ctx, `SELECT status FROM cases WHERE id = ?`, caseID).Scan(&status); err != nil {
+		return err
+	}
+	if !allowed(allowedSt, casefile.Status(status)) {
+		return fmt.Errorf("status %s: %w", status, guichet.ErrConflict)
 	}
 	return nil
 }

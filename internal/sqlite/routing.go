@@ -183,14 +183,8 @@ func (s *Store) ChangeRoutes(ctx context.Context, c report.RouteChange) error {
 		if err != nil {
 			return err
 		}
-		if len(c.Allowed) > 0 {
-			var status string
-			if err := tx.QueryRowContext(ctx, `SELECT status FROM cases WHERE id = ?`, c.CaseID).Scan(&status); err != nil {
-				return err
-			}
-			if !allowed(c.Allowed, casefile.Status(status)) {
-				return fmt.Errorf("status %s: %w", status, guichet.ErrConflict)
-			}
+		if err := statusGuard(ctx, tx, c.CaseID, c.Allowed); err != nil {
+			return err
 		}
 		if c.Status != "" {
 			if _, err := tx.ExecContext(ctx, `UPDATE cases SET status = ?, updated_at = ? WHERE id = ?`,
