@@ -118,18 +118,6 @@ export async function smallTargets(page) {
 }
 
 /**
- * How wide the page is compared with the viewport: { scroll, inner }.
- *
- * Beware: on a mobile context (isMobile), Chromium zooms a page that
- * overflows out to fit it, and window.innerWidth (the visual viewport)
- * grows with it, so scroll <= inner holds even then. sidewaysScroll is
- * the check that fails.
- */
-export async function widths(page) {
-  return page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
-}
-
-/**
  * Whether the page itself scrolls sideways: { scroll, view, wide }, where
  * view is the layout viewport's width (documentElement.clientWidth, which
  * the mobile zoom-out leaves at the device's width) and wide lists the
@@ -140,16 +128,18 @@ export async function widths(page) {
 export async function sidewaysScroll(page) {
   return page.evaluate(() => {
     const view = document.documentElement.clientWidth;
-    const scrollsInside = (el) => {
-      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+    // Whether what overflows is held by an ancestor that scrolls or clips
+    // (from el itself on, for text: a .visually-hidden span clips its own).
+    const scrollsInside = (el, self = false) => {
+      for (let p = self ? el : el.parentElement; p && p !== document.body; p = p.parentElement) {
         const o = getComputedStyle(p).overflowX;
         if (o === 'auto' || o === 'scroll' || o === 'hidden') return true;
       }
       return false;
     };
     const wide = [];
-    const add = (el) => {
-      if (scrollsInside(el) || wide.some((w) => w.contains(el))) return;
+    const add = (el, self = false) => {
+      if (scrollsInside(el, self) || wide.some((w) => w.contains(el))) return;
       wide.push(el);
     };
     for (const el of document.body.querySelectorAll('*')) {
@@ -162,7 +152,7 @@ export async function sidewaysScroll(page) {
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
       if (!n.data.trim() || !n.parentElement) continue;
       range.selectNodeContents(n);
-      if (range.getBoundingClientRect().right > view + 0.5) add(n.parentElement);
+      if (range.getBoundingClientRect().right > view + 0.5) add(n.parentElement, true);
     }
     const describe = (el) => el.tagName.toLowerCase() + (el.className ? '.' + [...el.classList].join('.') : '') +
       ` "${(el.innerText || '').replace(/\s+/g, ' ').trim().slice(0, 50)}"`;

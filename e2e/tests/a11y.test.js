@@ -25,6 +25,7 @@ import {
   track,
   wrongCode,
 } from '../lib/journey.js';
+import { sidewaysScroll } from '../lib/phone.js';
 
 const support = await browserSupport();
 
@@ -160,15 +161,9 @@ describe('accessibility (axe-core, WCAG 2.1 A and AA)', { skip: support.skip }, 
         await page.goto(env.url + '/log/');
         await expectHeading(page, heading);
         await page.getByText(details, { exact: true }).click();
-        const widths = await page.evaluate(() => ({
-          page: document.documentElement.scrollWidth,
-          view: document.documentElement.clientWidth,
-          wide: [...document.querySelectorAll('main *')]
-            .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
-            .map((el) => el.tagName + '.' + el.className),
-        }));
-        assert.ok(widths.page <= widths.view, `${locale}: the page is ${widths.page} px wide in a ${widths.view} px viewport`);
-        assert.deepEqual(widths.wide, [], `${locale}: elements past the right edge`);
+        const side = await sidewaysScroll(page);
+        assert.ok(side.scroll <= side.view, `${locale}: the page is ${side.scroll} px wide in a ${side.view} px viewport`);
+        assert.deepEqual(side.wide, [], `${locale}: elements past the right edge`);
         for (const id of ['cmd-receipt', 'cmd-log']) {
           const text = await page.locator('#' + id).textContent();
           assert.match(text, /^guichet verify (receipt|log) \S.* --key '[^'\s]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+'/, `${id}: ${text}`);

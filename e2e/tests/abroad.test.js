@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { AxeAudit } from '../lib/axe.js';
 import { browserSupport, suite } from '../lib/harness.js';
 import { contextOptions, expectHeading, expectPath, factsFrom, field, follow, fr, group, press } from '../lib/journey.js';
+import { sidewaysScroll } from '../lib/phone.js';
 
 const support = await browserSupport();
 
@@ -205,8 +206,9 @@ describe('a visitor from abroad files on a phone', { skip: support.skip }, () =>
         await audit.check(page, `confirmation-${locale}`);
 
         // Nothing runs past the right edge of the phone.
-        const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, view: window.innerWidth }));
-        assert.ok(widths.page <= widths.view, `the confirmation is ${widths.page} px wide in a ${widths.view} px viewport`);
+        const side = await sidewaysScroll(page);
+        assert.ok(side.scroll <= side.view, `the confirmation is ${side.scroll} px wide in a ${side.view} px layout viewport`);
+        assert.deepEqual(side.wide, [], 'elements past the right edge of the confirmation');
       });
       assert.equal(audit.count(), 0, `axe-core violations:\n${audit.report()}`);
     });

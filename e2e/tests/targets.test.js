@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { axeViolations, formatViolations } from '../lib/axe.js';
 import { browserSupport, suite } from '../lib/harness.js';
 import { CITIZEN, expectPath, factsFrom } from '../lib/journey.js';
-import { PHONE, frenchTypography, openDetails, primaryNotFirst, smallTargets, widths } from '../lib/phone.js';
+import { PHONE, frenchTypography, openDetails, primaryNotFirst, sidewaysScroll, smallTargets } from '../lib/phone.js';
 
 const support = await browserSupport();
 
@@ -73,8 +73,9 @@ describe('the journey on a phone: targets, width, button order, typography', { s
           for (const s of t.small) problems.push(`${at}: target ${s.width}×${s.height} px < 44×44: ${s.what} "${s.text}"`);
           for (const u of t.uncovered) problems.push(`${at}: the label does not cover its input, so the target has a dead gap: ${u}`);
           for (const i of t.inline) inlineSeen.add(`${label}: ${i}`);
-          const { scroll, inner } = await widths(page);
-          if (scroll > inner) problems.push(`${at}: the page is ${scroll} px wide in a ${inner} px viewport`);
+          const side = await sidewaysScroll(page);
+          if (side.scroll > side.view) problems.push(`${at}: the page is ${side.scroll} px wide in a ${side.view} px layout viewport`);
+          for (const el of side.wide) problems.push(`${at}: past the right edge: ${el}`);
           for (const p of await primaryNotFirst(page)) problems.push(`${at}: "${p.first}" comes before the primary button "${p.primary}"`);
           if (lang === 'fr') for (const f of await frenchTypography(page)) problems.push(`${at}: typography: ${f}`);
           const v = await axeViolations(page);
