@@ -291,7 +291,9 @@ func TestPathological(t *testing.T) {
 			if !errors.As(err, &pe) || pe.Code != c.code {
 				t.Fatalf("err = %v, want %s", err, c.code)
 			}
-			if took > 2*time.Second {
+			// A hang check, not a speed goal: shared CI machines under -race
+			// are slow and noisy; a quadratic walk of such input takes minutes.
+			if took > 30*time.Second {
 				t.Errorf("took %v", took)
 			}
 			// Allocation is bounded by a small multiple of the message

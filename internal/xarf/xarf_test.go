@@ -199,7 +199,9 @@ func TestPathological(t *testing.T) {
 			if !errors.As(err, &pe) || pe.Code() != c.code {
 				t.Fatalf("err = %v, want %s", err, c.code)
 			}
-			if took > 3*time.Second {
+			// A hang check, not a speed goal: shared CI machines under -race
+			// are slow and noisy; a quadratic walk of such input takes minutes.
+			if took > 30*time.Second {
 				t.Errorf("took %v", took)
 			}
 			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8*MaxDocumentBytes {
