@@ -29,7 +29,6 @@ import (
 	"time"
 
 	"github.com/guichet/guichet/internal/indicator"
-	"github.com/guichet/guichet/internal/report"
 )
 
 // Options bounds what one message may cost. A zero field takes its
@@ -552,17 +551,12 @@ func (p *parser) collectText(h header, body []byte, depth int, text *strings.Bui
 	return nil
 }
 
-var (
-	emailInText = regexp.MustCompile(`[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?)+`)
-	htmlTag     = regexp.MustCompile(`<[^<>]{0,1000}>`)
-)
+var htmlTag = regexp.MustCompile(`<[^<>]{0,1000}>`)
 
-// found extracts the links, e-mail addresses and phone numbers of text.
-// Links and numbers come from report.ExtractFromText, the extractor the
-// report form uses; e-mail addresses, which it does not look for, are
-// found here.
+// found extracts the links, e-mail addresses and phone numbers of text
+// with indicator.Extract, the extractor the report form uses, once the
+// HTML tags are gone (the href values stay).
 func found(text string) []indicator.Indicator {
-	// Links hide in attributes; the tags go, the href values stay.
 	plain := htmlTag.ReplaceAllStringFunc(text, func(tag string) string {
 		var b strings.Builder
 		for _, m := range attrURL.FindAllStringSubmatch(tag, -1) {
@@ -573,19 +567,7 @@ func found(text string) []indicator.Indicator {
 		b.WriteString(" ")
 		return b.String()
 	})
-	out := report.ExtractFromText(plain)
-	seen := map[string]bool{}
-	for _, x := range out {
-		seen[x.Key()] = true
-	}
-	for _, m := range emailInText.FindAllString(plain, 200) {
-		x := indicator.Normalize(indicator.KindEmail, m)
-		if k := x.Key(); k != "" && !seen[k] {
-			seen[k] = true
-			out = append(out, x)
-		}
-	}
-	return out
+	return indicator.Extract(plain)
 }
 
 var attrURL = regexp.MustCompile(`(?i)(?:href|src|action)\s*=\s*["']?([^"'\s>]+)`)
@@ -638,8 +620,10 @@ func address(v string) string {
 	if a, err := mail.ParseAddress(v); err == nil {
 		return a.Address
 	}
-	if m := emailInText.FindString(v); m != "" {
-		return m
+	for _, x := range indicator.Extract(v) {
+		if x.Kind == indicator.KindEmail {
+			return x.Input
+		}
 	}
 	return ""
 }

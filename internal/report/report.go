@@ -407,7 +407,7 @@ func Harmonise(in []SeenInput) []Seen {
 		}
 		switch s.Channel {
 		case "sms":
-			for _, x := range ExtractFromText(v) {
+			for _, x := range indicator.Extract(v) {
 				out = append(out, fromIndicator("sms", x))
 			}
 		case "account":

@@ -1,10 +1,8 @@
-package report
+package indicator
 
 import (
 	"regexp"
 	"strings"
-
-	"github.com/guichet/guichet/internal/indicator"
 )
 
 var (
@@ -15,17 +13,29 @@ var (
 	// 0612345678, +33 6 12 34 56 78, 06.12.34.56.78; shorter runs of
 	// digits (a code, an amount) are not numbers.
 	phoneInText = regexp.MustCompile(`(?:\+|00)?\d(?:[\s.\-]?\d){8,13}`)
+	// emailInText finds addresses: a local part of at most 64 characters,
+	// a domain of labels of at most 63.
+	emailInText = regexp.MustCompile(`[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?)+`)
 )
 
-// ExtractFromText returns the URLs and phone numbers found in a message
-// (an SMS), each harmonised, in the order they appear; trailing
-// punctuation of a sentence is not part of a link.
-func ExtractFromText(text string) []indicator.Indicator {
-	var out []indicator.Indicator
+// MaxExtracted bounds how many values of each kind Extract returns from
+// one text: a message naming more is not a message but a list.
+const MaxExtracted = 200
+
+// Extract returns the URLs, e-mail addresses and phone numbers found in a
+// message (an SMS, a spam's body), each harmonised, links first, then
+// addresses, then numbers, each kind in the order it appears; each value
+// once. Trailing punctuation of a sentence is not part of a link. A link
+// that does not harmonise is returned, invalid, with its reason (the
+// reader typed or pasted something meant as a link); addresses and
+// numbers are returned only when valid, since any run of digits is not a
+// number.
+func Extract(text string) []Indicator {
+	var out []Indicator
 	seen := map[string]bool{}
-	for _, m := range urlInText.FindAllString(text, -1) {
+	for _, m := range urlInText.FindAllString(text, MaxExtracted) {
 		m = strings.TrimRight(m, ".,;:!?)»\"'")
-		x := indicator.Normalize(indicator.KindURL, m)
+		x := Normalize(KindURL, m)
 		if k := x.Key(); k != "" && seen[k] {
 			continue
 		} else if k != "" {
@@ -34,7 +44,15 @@ func ExtractFromText(text string) []indicator.Indicator {
 		out = append(out, x)
 	}
 	rest := urlInText.ReplaceAllString(text, " ")
-	for rest != "" {
+	for _, m := range emailInText.FindAllString(rest, MaxExtracted) {
+		x := Normalize(KindEmail, m)
+		if k := x.Key(); x.Valid && !seen[k] {
+			seen[k] = true
+			out = append(out, x)
+		}
+	}
+	rest = emailInText.ReplaceAllString(rest, " ")
+	for n := 0; rest != "" && n < MaxExtracted; {
 		loc := phoneInText.FindStringIndex(rest)
 		if loc == nil {
 			break
@@ -51,6 +69,7 @@ func ExtractFromText(text string) []indicator.Indicator {
 		if !seen[x.Key()] {
 			seen[x.Key()] = true
 			out = append(out, x)
+			n++
 		}
 	}
 	return out
@@ -59,9 +78,9 @@ func ExtractFromText(text string) []indicator.Indicator {
 // readPhone reads the longest phone number at the start of run, dropping
 // groups of digits from its end; it returns how many bytes it used, 0 if
 // none is a number (an amount, a code).
-func readPhone(run string) (indicator.Indicator, int) {
+func readPhone(run string) (Indicator, int) {
 	for end := len(run); end > 0; {
-		if x := indicator.Normalize(indicator.KindPhone, run[:end]); x.Valid {
+		if x := Normalize(KindPhone, run[:end]); x.Valid {
 			return x, end
 		}
 		i := strings.LastIndexAny(run[:end], " \t\n.-")
@@ -70,5 +89,5 @@ func readPhone(run string) (indicator.Indicator, int) {
 		}
 		end = i
 	}
-	return indicator.Indicator{}, 0
+	return Indicator{}, 0
 }
