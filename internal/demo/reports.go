@@ -65,6 +65,11 @@ var phishingTexts = []string{
 	"Votre paquet est bloqué au centre de tri. Confirmez votre adresse : %s (assistance %s)",
 }
 
+// phishingCardLine ends half the phishing messages: the crooks quote the
+// real interbank card-blocking line to look genuine, a known-good value
+// that appears in the campaign without linking it.
+const phishingCardLine = " En cas de fraude, opposition carte au 0 892 705 705."
+
 // SeedReports files a month of reports through the report service, as the
 // public form would: a phishing SMS campaign of a few hundred messages
 // sharing one short link and two numbers, a fake-shop campaign, IBANs of
@@ -86,6 +91,9 @@ func SeedReports(ctx context.Context, svc Reporter, analyst account.Principal, s
 	}
 	for i := range 320 {
 		txt := fmt.Sprintf(phishingTexts[i%len(phishingTexts)], demoShortURL, []string{demoPhoneA, demoPhoneB}[i%2])
+		if i%4 >= 2 {
+			txt += phishingCardLine
+		}
 		ins = append(ins, report.Input{Category: report.CatPhishing, Lang: "fr", Victim: victim(), At: at(),
 			Seen: []report.SeenInput{{Channel: "sms", Value: txt}}, Lane: report.LaneNormal})
 	}

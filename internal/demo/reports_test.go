@@ -52,6 +52,23 @@ func TestSeedReports(t *testing.T) {
 			t.Errorf("%s in %d reports", typed, len(rows))
 		}
 	}
+	// Half the phishing messages quote the real card-blocking line: in
+	// the campaign, known-good, linking nothing.
+	_, rows, err = svc.Search(t.Context(), an, "0 892 705 705")
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("the card-blocking line in %d reports, %v", len(rows), err)
+	}
+	m, err := svc.Matches(t.Context(), an, rows[0].Case.Ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	card := false
+	for _, x := range m.Matches {
+		card = card || (x.Seen.Key == "phone:+33892705705" && !x.Links && x.NoLink.Code == report.NoLinkKnownGood)
+	}
+	if !card || m.Campaign.Reports < 300 {
+		t.Errorf("the card-blocking line: %+v, campaign of %d", m.Matches, m.Campaign.Reports)
+	}
 	q, err := svc.Queue(t.Context(), an, report.QueueQuery{Limit: 200})
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -624,7 +625,9 @@ func (s *Store) CampaignReports(ctx context.Context, id string, limit int) ([]re
 	if limit <= 0 {
 		return nil, fmt.Errorf("postgres: campaign reports: limit %d: %w", limit, guichet.ErrInvalid)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT c.id, c.ref, c.category, c.status, c.submitted_at
+	rows, err := s.pool.Query(ctx, `SELECT c.id, c.ref, c.category, c.status, c.submitted_at,
+			COALESCE((SELECT string_agg(rr.service, ',' ORDER BY rr.service) FROM report_routes rr
+				WHERE rr.case_id = c.id AND rr.status <> 'withdrawn'), '')
 		FROM report_campaign rc JOIN cases c ON c.id = rc.case_id
 		WHERE rc.campaign_id = $1 ORDER BY c.submitted_at DESC, c.id DESC LIMIT $2`, id, limit)
 	if err != nil {
@@ -632,11 +635,14 @@ func (s *Store) CampaignReports(ctx context.Context, id string, limit int) ([]re
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (report.CampaignReport, error) {
 		var (
-			cr       report.CampaignReport
-			cat, sta string
+			cr             report.CampaignReport
+			cat, sta, svcs string
 		)
-		err := r.Scan(&cr.CaseID, &cr.Ref, &cat, &sta, tm(&cr.SubmittedAt))
-		cr.Category, cr.Status = report.Category(cat), casefile.Status(sta)
+		err := r.Scan(&cr.CaseID, &cr.Ref, &cat, &sta, tm(&cr.SubmittedAt), &svcs)
+		cr.Category, cr.Status, cr.Services = report.Category(cat), casefile.Status(sta), []string{}
+		if svcs != "" {
+			cr.Services = strings.Split(svcs, ",")
+		}
 		return cr, err
 	})
 	if err != nil {
@@ -697,6 +703,8 @@ func (s *Store) CampaignTally(ctx context.Context, id string) (report.Tally, err
 			WHERE rc.campaign_id = $1 GROUP BY c.category ORDER BY n DESC, c.category`},
 		{&t.Channels, `SELECT s.channel, COUNT(DISTINCT s.case_id) AS n FROM report_campaign rc JOIN report_seen s ON s.case_id = rc.case_id
 			WHERE rc.campaign_id = $1 GROUP BY s.channel ORDER BY n DESC, s.channel`},
+		{&t.Services, `SELECT rr.service, COUNT(*) AS n FROM report_campaign rc JOIN report_routes rr ON rr.case_id = rc.case_id
+			WHERE rc.campaign_id = $1 AND rr.status <> 'withdrawn' GROUP BY rr.service ORDER BY n DESC, rr.service`},
 	} {
 		rows, err := s.pool.Query(ctx, q.sql, id)
 		if err != nil {
@@ -714,6 +722,10 @@ func (s *Store) CampaignTally(ctx context.Context, id string) (report.Tally, err
 			counts = []report.Count{}
 		}
 		*q.dst = counts
+	}
+	var err error
+	if t.Days, err = s.campaignDays(ctx, id); err != nil {
+		return report.Tally{}, err
 	}
 	return t, nil
 }

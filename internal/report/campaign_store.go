@@ -32,11 +32,20 @@ type CampaignStore interface {
 	// a campaign, the most held first, with their states.
 	CampaignKeys(ctx context.Context, id string, limit int) ([]CampaignKey, error)
 	// CampaignTally counts a campaign's reports per category and per
-	// channel, most first.
+	// channel, most first, per day, oldest first, and per service routed
+	// to, most first (see Tally).
 	CampaignTally(ctx context.Context, id string) (Tally, error)
 	// ListCampaigns returns live campaigns matching f, largest first, then
 	// latest.
 	ListCampaigns(ctx context.Context, f CampaignFilter) ([]Campaign, error)
+	// CampaignBatch returns up to limit reports of campaign id that come
+	// after the cursor in submission order (SubmittedAt, then CaseID,
+	// ascending; the zero cursor starts at the first), each with its
+	// status, its routes (in service order) and its distinct valid keys
+	// (sorted). A bulk action reads a campaign through it, one batch at a
+	// time. It MUST NOT return a report twice nor skip one while the
+	// campaign's membership is unchanged; limit MUST be > 0.
+	CampaignBatch(ctx context.Context, id string, after BatchCursor, limit int) ([]BatchReport, error)
 
 	// KnownGoodList returns the known-good list in key order.
 	KnownGoodList(ctx context.Context) ([]KnownGood, error)
@@ -68,6 +77,31 @@ type CampaignReport struct {
 	Category    Category
 	Status      casefile.Status
 	SubmittedAt time.Time
+	// Services are the services it went to (its routes not withdrawn), in
+	// service order; never nil.
+	Services []string
+}
+
+// BatchCursor is where a CampaignBatch starts: after the report submitted
+// at SubmittedAt with ID CaseID.
+type BatchCursor struct {
+	SubmittedAt time.Time
+	CaseID      string
+}
+
+// BatchReport is one report of a campaign as a bulk action reads it.
+type BatchReport struct {
+	CaseID      string
+	Ref         string
+	Status      casefile.Status
+	SubmittedAt time.Time
+	Routes      []Route  // in service order; never nil
+	Keys        []string // distinct valid keys, sorted; never nil
+}
+
+// Cursor is the cursor of the batch that follows r.
+func (r BatchReport) Cursor() BatchCursor {
+	return BatchCursor{SubmittedAt: r.SubmittedAt, CaseID: r.CaseID}
 }
 
 // CampaignKey is one key the reports of a campaign share.
@@ -86,10 +120,23 @@ type Count struct {
 	Reports int
 }
 
-// Tally counts a campaign's reports per category and per channel.
+// Tally counts a campaign's reports per category, per channel, per day
+// and per service.
 type Tally struct {
 	Categories []Count
 	Channels   []Count
+	// Days counts reports per day of submission (UTC), oldest first; days
+	// without a report are absent.
+	Days []DayCount
+	// Services counts, per service, the reports routed there (a route not
+	// withdrawn), most first, then by service code.
+	Services []Count
+}
+
+// DayCount is a number of reports submitted on one day.
+type DayCount struct {
+	Day     time.Time // midnight UTC
+	Reports int
 }
 
 // CampaignFilter selects campaigns for a list.

@@ -128,8 +128,11 @@ type CampaignView struct {
 	// Keys lists the values two reports or more of it share, most shared
 	// first, each with why it does not link when it does not.
 	Keys []CampaignViewKey
-	// Categories and Channels count its reports.
+	// Categories and Channels count its reports; Days counts them per day
+	// of submission (UTC, oldest first), Services per service routed to.
 	Categories, Channels []Count
+	Days                 []DayCount
+	Services             []Count
 	MaxDegree            int
 }
 
@@ -155,28 +158,11 @@ func (s *Service) Campaign(ctx context.Context, p agents.Principal, ref string) 
 	if !canRead(p) {
 		return nil, forbidden(p, "campaign")
 	}
-	canon, err := ParseCampaignRef(ref)
-	if err != nil {
-		return nil, fmt.Errorf("campaign %q: %w", ref, guichet.ErrNotFound)
-	}
-	c, err := s.d.Store.CampaignByRef(ctx, canon)
+	c, asked, err := s.liveCampaign(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	v := &CampaignView{}
-	for range maxMergeChain {
-		if c.MergedInto == "" {
-			break
-		}
-		v.Asked = canon
-		if c, err = s.d.Store.CampaignByID(ctx, c.MergedInto); err != nil {
-			return nil, err
-		}
-	}
-	if c.MergedInto != "" {
-		return nil, fmt.Errorf("campaign %s: merges go on past %d: %w", canon, maxMergeChain, guichet.ErrUnavailable)
-	}
-	v.Campaign = c
+	v := &CampaignView{Campaign: c, Asked: asked}
 	if v.MaxDegree, err = s.d.Store.MaxDegree(ctx); err != nil {
 		return nil, err
 	}
@@ -194,7 +180,7 @@ func (s *Service) Campaign(ctx context.Context, p agents.Principal, ref string) 
 	if err != nil {
 		return nil, err
 	}
-	v.Categories, v.Channels = t.Categories, t.Channels
+	v.Categories, v.Channels, v.Days, v.Services = t.Categories, t.Channels, t.Days, t.Services
 	return v, nil
 }
 

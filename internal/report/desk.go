@@ -249,13 +249,26 @@ func (s *Service) AddRoute(ctx context.Context, p account.Principal, ref, servic
 	if err != nil {
 		return err
 	}
+	return s.addRoute(ctx, p, c.ID, c.Status, routes, service, reason, "")
+}
+
+// addRoute sends report caseID, in status and holding routes, to service
+// (valid) for reason (not blank): AddRoute's change, for one report or
+// each of a campaign (named in the event when campaign is set).
+func (s *Service) addRoute(ctx context.Context, p account.Principal, caseID string, status casefile.Status, routes []Route, service, reason, campaign string) error {
 	if slices.ContainsFunc(routes, func(r Route) bool { return r.Service == service && r.Status != RouteWithdrawn }) {
+		var v guichet.ValidationError
 		v.Add("service", "report.err.already_routed")
 		return &v
 	}
 	now := s.d.Clock.Now()
 	rt := Route{Service: service, Status: RouteSent, WhyFR: reason, WhyEN: reason, By: actorOf(p), At: now}
-	ch := RouteChange{CaseID: c.ID, Routes: []Route{rt}, At: now, Events: []casefile.Event{s.routedEvent(c.ID, actorOf(p), now, []Route{rt})}}
+	ev := s.routedEvent(caseID, actorOf(p), now, []Route{rt})
+	if campaign != "" {
+		ev.Data["campaign"] = campaign
+	}
+	ch := RouteChange{CaseID: caseID, Routes: []Route{rt}, At: now, Events: []casefile.Event{ev}}
+	c := casefile.Case{ID: caseID, Status: status}
 	if c.Status != casefile.StatusReferred {
 		allowed, err := Kind.From(casefile.StatusReferred, kernelActor(p))
 		if err != nil {
@@ -318,6 +331,15 @@ func (s *Service) RecordOutcome(ctx context.Context, p account.Principal, ref, s
 	if err != nil {
 		return err
 	}
+	return s.recordOutcome(ctx, p, c.ID, c.Status, routes, service, o, "")
+}
+
+// recordOutcome records outcome o (valid) of service on report caseID, in
+// status and holding routes: RecordOutcome's change, for one report or
+// each of a campaign (named in the event when campaign is set).
+func (s *Service) recordOutcome(ctx context.Context, p account.Principal, caseID string, status casefile.Status, routes []Route, service string, o Outcome, campaign string) error {
+	c := casefile.Case{ID: caseID, Status: status}
+	routes = slices.Clone(routes)
 	i := slices.IndexFunc(routes, func(r Route) bool { return r.Service == service && r.Status == RouteSent })
 	if i < 0 {
 		var v guichet.ValidationError
@@ -328,8 +350,12 @@ func (s *Service) RecordOutcome(ctx context.Context, p account.Principal, ref, s
 	rt := routes[i]
 	rt.Status, rt.Outcome, rt.At = RouteDone, o, now
 	routes[i] = rt
+	data := map[string]string{"service": service, "outcome": string(o)}
+	if campaign != "" {
+		data["campaign"] = campaign
+	}
 	ch := RouteChange{CaseID: c.ID, Allowed: []casefile.Status{casefile.StatusReferred}, Routes: []Route{rt}, At: now,
-		Events: []casefile.Event{s.event(c.ID, EventOutcome, actorOf(p), now, map[string]string{"service": service, "outcome": string(o)})}}
+		Events: []casefile.Event{s.event(c.ID, EventOutcome, actorOf(p), now, data)}}
 	if !slices.ContainsFunc(routes, func(r Route) bool { return r.Status == RouteSent }) {
 		if err := Kind.Check(c.Status, casefile.StatusClosed, kernelActor(p)); err != nil {
 			return err

@@ -76,6 +76,10 @@ type Service struct {
 	rulesMu   sync.Mutex
 	rules     []Rule
 	rulesRead time.Time
+
+	// bulkMax is the most reports one bulk action changes
+	// (BulkMaxChanges; tests lower it).
+	bulkMax int
 }
 
 // rulesTTL is how long the routing rules read from the store are used.
@@ -110,7 +114,7 @@ func New(d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{d: d}
+	return &Service{d: d, bulkMax: BulkMaxChanges}
 }
 
 // SeenInput is one value of where it was seen, as typed in the form.
@@ -354,6 +358,9 @@ type View struct {
 	// Published lists the values of the report that an analyst
 	// published, with how many reports hold each; never the others.
 	Published []PublishedMatch
+	// Joined: the report was closed as a duplicate of an earlier report
+	// of its campaign (see CloseDuplicates); which one is not said.
+	Joined bool
 }
 
 // View returns the reporter's view of report ref. The caller MUST have
@@ -388,7 +395,14 @@ func (s *Service) View(ctx context.Context, ref string) (*View, error) {
 	}
 	v := &View{Case: c, Lane: lane, Seen: seen, Routes: routes, Published: pub}
 	for _, e := range evs {
+		if e.Type == EventDuplicate {
+			v.Joined = true
+		}
 		if e.Visible {
+			if e.Type == EventDuplicate {
+				// The other report's reference is not the reporter's.
+				e.Data = nil
+			}
 			v.Events = append(v.Events, e)
 		}
 	}

@@ -587,7 +587,8 @@ func (s *Store) CampaignReports(ctx context.Context, id string, limit int) ([]re
 	if limit <= 0 {
 		return nil, fmt.Errorf("sqlite: campaign reports: limit %d: %w", limit, guichet.ErrInvalid)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.ref, c.category, c.status, c.submitted_at
+	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.ref, c.category, c.status, c.submitted_at,
+			(SELECT group_concat(rr.service, ',') FROM report_routes rr WHERE rr.case_id = c.id AND rr.status <> 'withdrawn')
 		FROM report_campaign rc JOIN cases c ON c.id = rc.case_id
 		WHERE rc.campaign_id = ? ORDER BY c.submitted_at DESC, c.id DESC LIMIT ?`, id, limit)
 	if err != nil {
@@ -599,11 +600,12 @@ func (s *Store) CampaignReports(ctx context.Context, id string, limit int) ([]re
 		var (
 			r        report.CampaignReport
 			cat, sta string
+			svcs     sql.NullString
 		)
-		if err := rows.Scan(&r.CaseID, &r.Ref, &cat, &sta, tm(&r.SubmittedAt)); err != nil {
+		if err := rows.Scan(&r.CaseID, &r.Ref, &cat, &sta, tm(&r.SubmittedAt), &svcs); err != nil {
 			return nil, fmt.Errorf("sqlite: campaign %s: reports: %w", id, err)
 		}
-		r.Category, r.Status = report.Category(cat), casefile.Status(sta)
+		r.Category, r.Status, r.Services = report.Category(cat), casefile.Status(sta), splitServices(svcs)
 		out = append(out, r)
 	}
 	return out, rows.Err()
@@ -657,6 +659,8 @@ func (s *Store) CampaignTally(ctx context.Context, id string) (report.Tally, err
 			WHERE rc.campaign_id = ? GROUP BY c.category ORDER BY n DESC, c.category`},
 		{&t.Channels, `SELECT s.channel, COUNT(DISTINCT s.case_id) AS n FROM report_campaign rc JOIN report_seen s ON s.case_id = rc.case_id
 			WHERE rc.campaign_id = ? GROUP BY s.channel ORDER BY n DESC, s.channel`},
+		{&t.Services, `SELECT rr.service, COUNT(*) AS n FROM report_campaign rc JOIN report_routes rr ON rr.case_id = rc.case_id
+			WHERE rc.campaign_id = ? AND rr.status <> 'withdrawn' GROUP BY rr.service ORDER BY n DESC, rr.service`},
 	} {
 		rows, err := s.r.QueryContext(ctx, q.sql, id)
 		if err != nil {
@@ -675,6 +679,29 @@ func (s *Store) CampaignTally(ctx context.Context, id string) (report.Tally, err
 		if err := rows.Err(); err != nil {
 			return report.Tally{}, fmt.Errorf("sqlite: campaign %s: tally: %w", id, err)
 		}
+	}
+	// submitted_at is in microseconds since 1970, after it: integer
+	// division is the UTC day.
+	rows, err := s.r.QueryContext(ctx, `SELECT c.submitted_at / ? AS d, COUNT(*) FROM report_campaign rc JOIN cases c ON c.id = rc.case_id
+		WHERE rc.campaign_id = ? AND c.submitted_at IS NOT NULL GROUP BY d ORDER BY d`, microsPerDay, id)
+	if err != nil {
+		return report.Tally{}, fmt.Errorf("sqlite: campaign %s: days: %w", id, err)
+	}
+	defer rows.Close()
+	t.Days = []report.DayCount{}
+	for rows.Next() {
+		var (
+			d  int64
+			dc report.DayCount
+		)
+		if err := rows.Scan(&d, &dc.Reports); err != nil {
+			return report.Tally{}, fmt.Errorf("sqlite: campaign %s: days: %w", id, err)
+		}
+		dc.Day = time.UnixMicro(d * microsPerDay).UTC()
+		t.Days = append(t.Days, dc)
+	}
+	if err := rows.Err(); err != nil {
+		return report.Tally{}, fmt.Errorf("sqlite: campaign %s: days: %w", id, err)
 	}
 	return t, nil
 }

@@ -100,6 +100,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"ReportRoutes", testReportRoutes},
 		{"KnownGoodSeed", testKnownGoodSeed},
 		{"Campaigns", testCampaigns},
+		{"CampaignBatch", testCampaignBatch},
 		{"KnownGoodEdits", testKnownGoodEdits},
 		{"HubThreshold", testHubThreshold},
 		{"PublishKey", testPublishKey},
