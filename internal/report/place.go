@@ -227,6 +227,16 @@ func ValueCountry(s Seen) string {
 	return indicator.CountryOf(indicator.Kind(s.Kind), s.Canonical)
 }
 
+// CountryLabel names the country s belongs to (see ValueCountry) in
+// lang, with its code: "Belgique (BE)"; empty when it has none.
+func (s Seen) CountryLabel(lang string) string {
+	c := ValueCountry(s)
+	if c == "" {
+		return ""
+	}
+	return CountryName(c, lang) + " (" + c + ")"
+}
+
 // The place conditions of a rule (Rule.Places) are tokens, any one of
 // which must hold:
 //
@@ -379,4 +389,28 @@ func LocalUnit(units []station.Unit, dep string) (station.Unit, bool) {
 		return heads[0], true
 	}
 	return station.Unit{}, false
+}
+
+// PlaceTokenLabel words a token of a rule's place condition in lang for
+// the rules' pages: "Rhône (69)", "numéro ou IBAN de Belgique (BE)".
+func PlaceTokenLabel(t, lang string) string {
+	fr := lang == "fr"
+	switch {
+	case t == PlaceTokenAbroad:
+		if fr {
+			return "déclarant vivant à l’étranger"
+		}
+		return "reporter living abroad"
+	case t == PlaceTokenForeign:
+		if fr {
+			return "numéro ou IBAN hors de France"
+		}
+		return "number or IBAN outside France"
+	case isCountryToken(t):
+		if fr {
+			return "numéro ou IBAN de " + CountryName(t, "fr") + " (" + t + ")"
+		}
+		return "number or IBAN from " + CountryName(t, "en") + " (" + t + ")"
+	}
+	return Place(t).Label(lang)
 }
