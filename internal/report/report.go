@@ -400,6 +400,7 @@ func keysOf(seen []Seen) []string {
 type View struct {
 	Case   casefile.Case
 	Lane   Lane
+	Place  Place // the département kept (or abroad); empty if not said
 	Seen   []Seen
 	Routes []Route          // where it went, why, and what came of it
 	Events []casefile.Event // visible ones, oldest first
@@ -422,6 +423,10 @@ func (s *Service) View(ctx context.Context, ref string) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
+	place, err := s.d.Store.ReportPlace(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
 	seen, err := s.d.Store.ReportSeen(ctx, c.ID)
 	if err != nil {
 		return nil, err
@@ -438,7 +443,7 @@ func (s *Service) View(ctx context.Context, ref string) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &View{Case: c, Lane: lane, Seen: seen, Routes: routes, Published: pub}
+	v := &View{Case: c, Lane: lane, Place: place, Seen: seen, Routes: routes, Published: pub}
 	for _, e := range evs {
 		if e.Visible {
 			v.Events = append(v.Events, e)
