@@ -49,7 +49,7 @@ func TestReportPlace(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no reference:\n%s", excerpt(r.Body))
 	}
-	c.get("/suivi/"+m[1]).must(t, http.StatusOK, "<dt>Département</dt><dd>Rhône (69)</dd>",
+	c.get("/suivi/"+m[1]).must(t, http.StatusOK, "<dt>Lieu indiqué</dt><dd>Rhône (69)</dd>",
 		"Les faits du Rhône sont suivis sur place. Unité locale du territoire\u202f: Rhône (69).",
 		"Pays du numéro de téléphone\u202f: Royaume-Uni.")
 	v, err := e.web.d.Reports.View(t.Context(), m[1])
