@@ -184,7 +184,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 	})
 	a.reports = report.New(report.Deps{
 		Store: a.store, Vault: v, Digest: a.complaints.TrackingDigest, Blobs: a.blobs, Sniff: evidence.Sniff,
-		Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger,
+		Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger, Units: a.store,
 	})
 	if a.accounts, err = account.New(account.DefaultConfig(logURL(cfg)), account.Deps{
 		Store: a.store, Vault: v, Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger,

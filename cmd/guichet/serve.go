@@ -132,11 +132,17 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	var analyst account.Principal
+	var analyst, supervisor account.Principal
 	for _, l := range logins {
-		if l.Role == account.RoleAnalyst {
+		switch l.Role {
+		case account.RoleAnalyst:
 			analyst = account.Principal{Pseudonym: l.Pseudonym, Role: l.Role}
+		case account.RoleSupervisor:
+			supervisor = account.Principal{Pseudonym: l.Pseudonym, Role: l.Role}
 		}
+	}
+	if err := demo.SeedRules(ctx, a.reports, supervisor); err != nil {
+		return err
 	}
 	reports, err := demo.SeedReports(ctx, a.reports, analyst, 2026, now)
 	if err != nil {

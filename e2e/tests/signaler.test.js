@@ -201,6 +201,9 @@ describe('public reports (signalements) on a phone', { skip: support.skip }, () 
       await field(page, 'Que s’est-il passé').fill(account);
       await group(page, 'Êtes-vous victime').getByRole('radio', { name: fr('Non, je signale ce que j’ai vu') }).check();
       await field(page, 'Votre adresse électronique').fill('camille.martin.exemple.fr');
+      // The département, optional, as a postcode; living abroad is a box.
+      await field(page, 'Votre département, ou celui des faits').fill('69003');
+      await checkTarget(page.locator('label[for="f-etranger"]'), 'the "I live abroad" box');
       const send = page.getByRole('button', { name: fr('Envoyer le signalement', { exact: true }) });
       await checkTarget(send, 'the send button');
       await Promise.all([page.waitForEvent('load'), send.tap()]);
@@ -225,6 +228,7 @@ describe('public reports (signalements) on a phone', { skip: support.skip }, () 
       assert.equal(await group(page, 'Élément 2').count(), 1, 'the second row is still there');
       assert.equal(await field(page, 'Quand l’avez-vous vu').inputValue(), day);
       assert.equal(await field(page, 'Que s’est-il passé').inputValue(), account);
+      assert.equal(await field(page, 'Votre département, ou celui des faits').inputValue(), '69003', 'the postcode typed is kept');
       assert.ok(await group(page, 'Êtes-vous victime').getByRole('radio', { name: fr('Non, je signale ce que j’ai vu') }).isChecked());
       await checkPage(page, 'formulaire-erreur', false);
 
@@ -250,6 +254,8 @@ describe('public reports (signalements) on a phone', { skip: support.skip }, () 
       assert.match(main, fr('Transmis'), 'the status says it was passed on');
       assert.match(main, fr('Office de lutte contre la cybercriminalité'), 'the page says to which service');
       assert.match(main, fr('Pourquoi :'), 'and why');
+      assert.match(main, fr('Rhône (69)'), 'the département kept from the postcode, never the postcode');
+      assert.ok(!main.includes('69003'), 'the postcode itself is not kept');
       assert.ok(!main.includes(sent.code), 'the tracking code is not shown again');
       assert.deepEqual(await seenItems(page), [
         { kind: 'Lien (dans le message)', value: SMS_LINK },

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -37,11 +38,72 @@ type SampleReport struct {
 // hosts are under .example (RFC 2606); IBANs are French with made-up bank
 // codes and computed keys (the RIB key, then mod-97), so that they are
 // well formed and match nobody's account.
+//
+// The foreign number is in Ofcom's range kept for drama, 020 7946 0000 to
+// 0999 (London), so that a rule on a value's country has something to
+// fire on without dialling anyone.
 const (
 	demoShortURL = "https://lnk.example/c0lis-7Hq"
 	demoPhoneA   = "01 99 00 12 34"
 	demoPhoneB   = "01 99 00 45 67"
+	demoPhoneGB  = "+44 20 7946 0321"
 )
+
+// RuleSaver is what seeding the demo's rules needs from the report service.
+type RuleSaver interface {
+	SaveRule(ctx context.Context, p account.Principal, r report.Rule) (report.Rule, error)
+}
+
+// DemoRules are the routing rules the demo adds to the defaults (which
+// include r-abroad, a phone number or IBAN outside France to Interpol):
+// one on the reporter's département, so that a report of threats from the
+// Rhône goes to the local unit, named in the reason.
+var DemoRules = []report.Rule{{
+	Name: "Menaces dans le Rhône : unité locale", Active: true,
+	Categories: []report.Category{report.CatThreats, report.CatExtortion}, Places: []string{"69"},
+	Services: []string{report.SvcLocal},
+	WhyFR:    "Les menaces et le chantage visant une personne du Rhône sont suivis par l’unité locale, qui peut la recevoir et agir vite.",
+	WhyEN:    "Threats and blackmail against someone in the Rhône are followed up by the local unit, which can see them and act quickly.",
+}}
+
+// SeedRules saves DemoRules as supervisor, before SeedReports files the
+// month of reports they route.
+func SeedRules(ctx context.Context, svc RuleSaver, supervisor account.Principal) error {
+	for _, r := range DemoRules {
+		r.Categories, r.Places, r.Services = slices.Clone(r.Categories), slices.Clone(r.Places), slices.Clone(r.Services)
+		if _, err := svc.SaveRule(ctx, supervisor, r); err != nil {
+			return fmt.Errorf("seed rule %q: %w", r.Name, err)
+		}
+	}
+	return nil
+}
+
+// demoPlaces are the départements of the demo's reports, with their
+// weights: the big cities first, some overseas and in Corsica, a few
+// reporters abroad; about a third say nothing.
+var demoPlaces = []struct {
+	place  report.Place
+	weight int
+}{
+	{"", 30}, {"75", 14}, {"69", 12}, {"13", 10}, {"33", 6}, {"31", 5}, {"59", 5}, {"93", 4},
+	{"56", 2}, {"74", 2}, {"71", 2}, {"974", 2}, {"971", 1}, {"2A", 1}, {"2B", 1}, {report.PlaceAbroad, 3},
+}
+
+// demoPlace draws a place for one report.
+func demoPlace(r *rand.Rand) report.Place {
+	total := 0
+	for _, p := range demoPlaces {
+		total += p.weight
+	}
+	n := r.IntN(total)
+	for _, p := range demoPlaces {
+		if n < p.weight {
+			return p.place
+		}
+		n -= p.weight
+	}
+	return ""
+}
 
 // demoIBAN makes a valid French IBAN from a bank code (5 digits), branch
 // code (5 digits) and account number (11 digits): the RIB key, then the
@@ -119,6 +181,28 @@ func SeedReports(ctx context.Context, svc Reporter, analyst account.Principal, s
 	for i := range 4 {
 		ins = append(ins, report.Input{Category: report.CatThreats, Lang: "fr", Victim: report.VictimYes, At: at(),
 			Seen: []report.SeenInput{{Channel: "phone", Value: fmt.Sprintf("01 99 00 77 %02d", i)}}})
+	}
+	// A romance scam run from a London number: a value abroad.
+	for range 12 {
+		ins = append(ins, report.Input{Category: report.CatRomance, Lang: "fr", Victim: report.VictimLostMoney, At: at(),
+			Description: "Rencontré sur une application, il me demande de l’argent pour venir en France.",
+			Seen:        []report.SeenInput{{Channel: "phone", Value: demoPhoneGB}}, Lane: report.LaneNormal})
+	}
+	// Places, from a source of their own so that the rest of the month
+	// stays as it was; the threats come from the Rhône, where the demo's
+	// rule sends them to the local unit.
+	places := rand.New(rand.NewPCG(seed, seed^0x91ace))
+	for i := range ins {
+		switch ins[i].Category {
+		case report.CatThreats:
+			ins[i].Place = "69003"
+		default:
+			if p := demoPlace(places); p == report.PlaceAbroad {
+				ins[i].Abroad = true
+			} else {
+				ins[i].Place = string(p)
+			}
+		}
 	}
 	for i := range ins {
 		if ins[i].Seen[0].Channel == "account" {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,9 +34,16 @@ func TestSeedReports(t *testing.T) {
 	defer st.Close()
 	v, _ := vault.New(bytes.Repeat([]byte{1}, vault.KeySize), "t", rand.Reader)
 	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
-	svc := report.New(report.Deps{Store: st, Vault: v, Clock: fixedClock{now}, Rand: rand.Reader, IDs: uuid7.New(nil, nil),
+	ids := uuid7.New(nil, nil)
+	if _, err := demo.SeedUnits(t.Context(), st, ids, now.AddDate(0, 0, -1), now); err != nil {
+		t.Fatal(err)
+	}
+	svc := report.New(report.Deps{Store: st, Vault: v, Clock: fixedClock{now}, Rand: rand.Reader, IDs: ids, Units: st,
 		Digest: func(c caseref.Code) []byte { s := sha256.Sum256([]byte(c)); return s[:] }})
 	an := account.Principal{Pseudonym: "AN01", Role: account.RoleAnalyst}
+	if err := demo.SeedRules(t.Context(), svc, account.Principal{Pseudonym: "SU01", Role: account.RoleSupervisor}); err != nil {
+		t.Fatal(err)
+	}
 	got, err := demo.SeedReports(t.Context(), svc, an, 1, now)
 	if err != nil {
 		t.Fatal(err)
@@ -73,10 +81,27 @@ func TestSeedReports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	places := map[report.Place]int{}
+	var local, interpol int
 	for _, r := range q {
 		d, err := svc.Report(t.Context(), an, r.Case.Ref)
 		if err != nil {
 			t.Fatal(err)
+		}
+		places[d.Place]++
+		for _, rt := range d.Routes {
+			switch rt.Service {
+			case report.SvcLocal:
+				local++
+				if !strings.HasSuffix(rt.WhyFR, "Unité locale du territoire\u202f: Direction départementale de la police nationale du Rhône, Rhône (69).") {
+					t.Errorf("%s: the local unit's reason %q", r.Case.Ref, rt.WhyFR)
+				}
+			case report.SvcInterpol:
+				interpol++
+				if !strings.HasSuffix(rt.WhyEN, "Country of the phone number: United Kingdom.") {
+					t.Errorf("%s: Interpol's reason %q", r.Case.Ref, rt.WhyEN)
+				}
+			}
 		}
 		for _, m := range d.Values {
 			if !m.Seen.Valid {
@@ -86,6 +111,12 @@ func TestSeedReports(t *testing.T) {
 		if len(d.Routes) == 0 {
 			t.Errorf("%s (%s) was not routed", r.Case.Ref, r.Case.Category)
 		}
+	}
+	if local == 0 || interpol == 0 {
+		t.Errorf("routes by place: %d to the local unit, %d to Interpol", local, interpol)
+	}
+	if places[""] == 0 || places["69"] == 0 || places["75"] == 0 || places[report.PlaceAbroad] == 0 || len(places) < 6 {
+		t.Errorf("places of the open reports: %v", places)
 	}
 	closed, err := svc.Queue(t.Context(), an, report.QueueQuery{Statuses: []casefile.Status{casefile.StatusClosed}, Limit: 200})
 	if err != nil || len(closed) == 0 {

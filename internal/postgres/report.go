@@ -25,7 +25,7 @@ func (s *Store) SubmitReport(ctx context.Context, sub report.Submission) error {
 	err = s.Transact(ctx, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
 		queueCaseInsert(b, c, sub.Secrets, sub.Personal)
-		b.Queue(`INSERT INTO reports (case_id, lane) VALUES ($1, $2)`, c.ID, string(sub.Lane))
+		b.Queue(`INSERT INTO reports (case_id, lane, place) VALUES ($1, $2, $3)`, c.ID, string(sub.Lane), string(sub.Place))
 		for i, v := range sub.Seen {
 			b.Queue(`INSERT INTO report_seen
 				(case_id, pos, channel, kind, input, valid, canonical, display, domain, reason, key)
@@ -84,6 +84,15 @@ func (s *Store) ReportLane(ctx context.Context, caseID string) (report.Lane, err
 		return "", fmt.Errorf("postgres: report %s: lane: %w", caseID, classify(err))
 	}
 	return report.Lane(lane), nil
+}
+
+// ReportPlace returns the place a report was filed with.
+func (s *Store) ReportPlace(ctx context.Context, caseID string) (report.Place, error) {
+	var place string
+	if err := s.pool.QueryRow(ctx, `SELECT place FROM reports WHERE case_id = $1`, caseID).Scan(&place); err != nil {
+		return "", fmt.Errorf("postgres: report %s: place: %w", caseID, classify(err))
+	}
+	return report.Place(place), nil
 }
 
 // ReportSeen returns a report's harmonised values in the order given.

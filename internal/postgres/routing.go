@@ -94,7 +94,8 @@ func (s *Store) RecentReports(ctx context.Context, since time.Time, limit int) (
 	if limit <= 0 {
 		return nil, fmt.Errorf("postgres: recent reports: limit %d: %w", limit, guichet.ErrInvalid)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT c.id, c.ref, c.category FROM cases c
+	rows, err := s.pool.Query(ctx, `SELECT c.id, c.ref, c.category, COALESCE(r.place, '') FROM cases c
+		LEFT JOIN reports r ON r.case_id = c.id
 		WHERE c.kind = $1 AND c.submitted_at >= $2 ORDER BY c.submitted_at DESC, c.id DESC LIMIT $3`,
 		string(caseref.Report), dbTime(since), limit)
 	if err != nil {
@@ -103,11 +104,11 @@ func (s *Store) RecentReports(ctx context.Context, since time.Time, limit int) (
 	var ids []string
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (report.Routable, error) {
 		var (
-			r       report.Routable
-			id, cat string
+			r           report.Routable
+			id, cat, pl string
 		)
-		err := row.Scan(&id, &r.Ref, &cat)
-		r.Category = report.Category(cat)
+		err := row.Scan(&id, &r.Ref, &cat, &pl)
+		r.Category, r.Place = report.Category(cat), report.Place(pl)
 		ids = append(ids, id)
 		return r, err
 	})

@@ -123,6 +123,7 @@ type SharedValue struct {
 type Desk struct {
 	Case   casefile.Case
 	Lane   Lane
+	Place  Place         // where the report comes from, as said; empty if not
 	Values []SharedValue // every value given, readable or not
 	// Matching is the report's campaign and, per value read, whether it
 	// links the report to others and why not.
@@ -170,6 +171,9 @@ func (s *Service) Report(ctx context.Context, p account.Principal, ref string) (
 	}
 	d := &Desk{Case: c}
 	if d.Lane, err = s.d.Store.ReportLane(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	if d.Place, err = s.d.Store.ReportPlace(ctx, c.ID); err != nil {
 		return nil, err
 	}
 	seen, err := s.d.Store.ReportSeen(ctx, c.ID)

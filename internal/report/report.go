@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/mail"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/guichet/guichet/internal/casefile"
 	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/indicator"
+	"github.com/guichet/guichet/internal/station"
 	"github.com/guichet/guichet/internal/uuid7"
 )
 
@@ -44,6 +46,15 @@ type Deps struct {
 	Rand   io.Reader
 	IDs    *uuid7.Generator
 	Logger *slog.Logger
+	// Units, when set, lets a route to the local unit name the unit of
+	// the report's département (see LocalUnit); without it the route
+	// names the département only.
+	Units UnitLister
+}
+
+// UnitLister lists the police units (the station store).
+type UnitLister interface {
+	ListUnits(ctx context.Context) ([]station.Unit, error)
 }
 
 // Blobs keeps sealed screenshots.
@@ -133,9 +144,15 @@ var Channels = []string{"url", "sms", "phone", "email", "account", "iban", "cryp
 
 // Input is a report as filed.
 type Input struct {
-	Category    Category
-	Seen        []SeenInput
-	SeenOn      time.Time // when it was seen; zero if not said
+	Category Category
+	Seen     []SeenInput
+	SeenOn   time.Time // when it was seen; zero if not said
+	// Place is the département where the reporter lives or the facts
+	// happened, as typed (a postcode, a département's number or name; see
+	// ParsePlace); empty if not said. Abroad says the reporter lives
+	// abroad instead. Only the département is kept.
+	Place       string
+	Abroad      bool
 	Description string
 	Victim      Victim
 	Email       string // to hear the outcome; optional
@@ -163,7 +180,7 @@ type Filed struct {
 // Validate checks in and returns its field errors (nil when valid). Field
 // names are those of the form: "category", "seen" (none given),
 // "seen.N.value", "seen.N.channel", "seen.N.platform", "seen_on",
-// "description", "victim", "email".
+// "place", "description", "victim", "email".
 func Validate(in *Input, now time.Time) *guichet.ValidationError {
 	var v guichet.ValidationError
 	if !in.Category.Valid() {
@@ -195,6 +212,11 @@ func Validate(in *Input, now time.Time) *guichet.ValidationError {
 	}
 	if !in.SeenOn.IsZero() && in.SeenOn.After(now.Add(time.Hour)) {
 		v.Add("seen_on", "report.err.seen_on_future")
+	}
+	if _, ok := ParsePlace(in.Place); !ok {
+		v.Add("place", "report.err.place")
+	} else if in.Abroad && strings.TrimSpace(in.Place) != "" {
+		v.Add("place", "report.err.place_both")
 	}
 	if utf8.RuneCountInString(in.Description) > MaxDescription {
 		v.Add("description", "report.err.description_long", MaxDescription)
@@ -298,7 +320,16 @@ func (s *Service) Submit(ctx context.Context, in Input) (*Filed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("report: rules: %w", err)
 	}
-	routes := Decide(rules, in.Category, seen, now)
+	facts := Facts{Category: in.Category, Seen: seen}
+	facts.Place, _ = ParsePlace(in.Place)
+	if in.Abroad {
+		facts.Place = PlaceAbroad
+	}
+	routes := Decide(rules, facts, now)
+	if name := s.localUnit(ctx, routes, facts.Place); name != "" {
+		facts.LocalUnit = name
+		routes = Decide(rules, facts, now)
+	}
 	var sub Submission
 	ref, err := casefile.MintRef(s.d.Rand, caseref.Report, now.Year(), func(ref caseref.Ref) error {
 		c := casefile.Case{
@@ -306,7 +337,7 @@ func (s *Service) Submit(ctx context.Context, in Input) (*Filed, error) {
 			CreatedAt: now, SubmittedAt: now, UpdatedAt: now,
 		}
 		sub = Submission{
-			Case: c, Personal: personal, Lane: in.Lane, Seen: seen, Routes: routes, Evidence: evidence,
+			Case: c, Personal: personal, Lane: in.Lane, Place: facts.Place, Seen: seen, Routes: routes, Evidence: evidence,
 			Secrets: casefile.Secrets{TrackingHash: s.d.Digest(track), LedgerSalt: salt},
 			Events: []casefile.Event{{
 				ID: s.d.IDs.New(), CaseID: id, Type: casefile.EventSubmitted, At: now, Actor: string(casefile.ActorCitizen),
@@ -338,6 +369,27 @@ func (s *Service) Submit(ctx context.Context, in Input) (*Filed, error) {
 	return &Filed{Ref: ref.String(), TrackingCode: track, Case: sub.Case, Seen: seen, Shared: shared}, nil
 }
 
+// localUnit names the local unit of place's département when routes go
+// to the local unit and the units say which it is (see LocalUnit); "" if
+// not. Failing to read the units is no reason to refuse a report: the
+// route then names the département only.
+func (s *Service) localUnit(ctx context.Context, routes []Route, place Place) string {
+	dep, ok := place.Departement()
+	if !ok || s.d.Units == nil || !slices.ContainsFunc(routes, func(r Route) bool { return r.Service == SvcLocal }) {
+		return ""
+	}
+	units, err := s.d.Units.ListUnits(ctx)
+	if err != nil {
+		s.d.Logger.WarnContext(ctx, "report routing: units", "error", err)
+		return ""
+	}
+	u, ok := LocalUnit(units, dep)
+	if !ok {
+		return ""
+	}
+	return u.Name
+}
+
 func keysOf(seen []Seen) []string {
 	var keys []string
 	for _, s := range seen {
@@ -352,6 +404,7 @@ func keysOf(seen []Seen) []string {
 type View struct {
 	Case   casefile.Case
 	Lane   Lane
+	Place  Place // the département kept (or abroad); empty if not said
 	Seen   []Seen
 	Routes []Route          // where it went, why, and what came of it
 	Events []casefile.Event // visible ones, oldest first
@@ -377,6 +430,10 @@ func (s *Service) View(ctx context.Context, ref string) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
+	place, err := s.d.Store.ReportPlace(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
 	seen, err := s.d.Store.ReportSeen(ctx, c.ID)
 	if err != nil {
 		return nil, err
@@ -393,7 +450,7 @@ func (s *Service) View(ctx context.Context, ref string) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &View{Case: c, Lane: lane, Seen: seen, Routes: routes, Published: pub}
+	v := &View{Case: c, Lane: lane, Place: place, Seen: seen, Routes: routes, Published: pub}
 	for _, e := range evs {
 		if e.Type == EventDuplicate {
 			v.Joined = true

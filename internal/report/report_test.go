@@ -37,6 +37,7 @@ type env struct {
 	svc   *report.Service
 	store *sqlite.Store
 	clock *stepClock
+	deps  func(report.UnitLister) report.Deps
 }
 
 func newEnv(t *testing.T) *env {
@@ -51,10 +52,14 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	c := &stepClock{t: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)}
-	return &env{store: st, clock: c, svc: report.New(report.Deps{
-		Store: st, Vault: v, Clock: c, Rand: rand.Reader, IDs: uuid7.New(c.Now, rand.Reader),
-		Digest: func(code caseref.Code) []byte { s := sha256.Sum256([]byte(code)); return s[:] },
-	})}
+	deps := func(u report.UnitLister) report.Deps {
+		return report.Deps{
+			Store: st, Vault: v, Clock: c, Rand: rand.Reader, IDs: uuid7.New(c.Now, rand.Reader),
+			Digest: func(code caseref.Code) []byte { s := sha256.Sum256([]byte(code)); return s[:] },
+			Units:  u,
+		}
+	}
+	return &env{store: st, clock: c, deps: deps, svc: report.New(deps(nil))}
 }
 
 func phishing() report.Input {

@@ -47,6 +47,10 @@ type Rule struct {
 	// Domains: the report must hold a value whose registrable domain is
 	// one of these (a foreign host, a platform); empty: no condition.
 	Domains []string
+	// Places: where the report comes from or where its values belong, as
+	// tokens (see ParsePlaceToken: "69", "2A", "abroad", "BE", "!FR"), any
+	// one of which must hold; empty: no condition.
+	Places []string
 	// Services the report goes to.
 	Services []string
 	// Why, in plain words, in French and English: shown to analysts and
@@ -56,22 +60,46 @@ type Rule struct {
 	SavedAt      time.Time
 }
 
-// Matches reports whether the rule applies to a report of category c
-// holding seen.
-func (r *Rule) Matches(c Category, seen []Seen) bool {
+// Facts are what routing looks at in a report.
+type Facts struct {
+	Category Category
+	Seen     []Seen
+	Place    Place
+	// LocalUnit names the local unit of Place's département, when one is
+	// known (see LocalUnit); a route to SvcLocal says it.
+	LocalUnit string
+}
+
+// Matches reports whether the rule applies to a report with facts f: every
+// condition it sets holds (each of Kinds, Domains and Places holds when
+// any one of its entries does).
+func (r *Rule) Matches(f Facts) bool {
+	_, ok := r.match(f)
+	return ok
+}
+
+// match is Matches, with what made the place condition hold, if it is set.
+func (r *Rule) match(f Facts) (*placeHit, bool) {
 	if !r.Active {
-		return false
+		return nil, false
 	}
-	if len(r.Categories) > 0 && !slices.Contains(r.Categories, c) {
-		return false
+	if len(r.Categories) > 0 && !slices.Contains(r.Categories, f.Category) {
+		return nil, false
 	}
-	if len(r.Kinds) > 0 && !slices.ContainsFunc(seen, func(s Seen) bool { return s.Valid && slices.Contains(r.Kinds, s.Kind) }) {
-		return false
+	if len(r.Kinds) > 0 && !slices.ContainsFunc(f.Seen, func(s Seen) bool { return s.Valid && slices.Contains(r.Kinds, s.Kind) }) {
+		return nil, false
 	}
-	if len(r.Domains) > 0 && !slices.ContainsFunc(seen, func(s Seen) bool { return s.Domain != "" && slices.Contains(r.Domains, s.Domain) }) {
-		return false
+	if len(r.Domains) > 0 && !slices.ContainsFunc(f.Seen, func(s Seen) bool { return s.Domain != "" && slices.Contains(r.Domains, s.Domain) }) {
+		return nil, false
 	}
-	return true
+	if len(r.Places) == 0 {
+		return nil, true
+	}
+	hit, ok := matchPlace(r.Places, f.Place, f.Seen)
+	if !ok {
+		return nil, false
+	}
+	return &hit, true
 }
 
 // Route is where one report went: one service, its status, the rule (and
@@ -117,23 +145,31 @@ const (
 // Outcomes lists every outcome, in the order pages show them.
 var Outcomes = []Outcome{OutcomeRemoved, OutcomeNumberCut, OutcomeSiteBlocked, OutcomeInvestigation, OutcomeNotOffence, OutcomeForwarded}
 
-// Decide applies rules to a report of category c holding seen: the union
-// of the services of every matching rule, each with the first rule (in the
-// order given) that sent it there. No rule matching sends the report to
-// the cybercrime office's analysts by default, which says so.
-func Decide(rules []Rule, c Category, seen []Seen, at time.Time) []Route {
+// Decide applies rules to a report with facts f: the union of the
+// services of every matching rule, each with the first rule (in the order
+// given) that sent it there. No rule matching leaves the report to the
+// analysts, unrouted.
+//
+// Each route's reason is its rule's, followed, in plain words, by what
+// of the place made it fire (the département given, an IBAN's country)
+// and, for the local unit, by the territory it is the unit of (and its
+// name, when f.LocalUnit gives it), or by the fact that no département
+// was given.
+func Decide(rules []Rule, f Facts, at time.Time) []Route {
 	var out []Route
 	for i := range rules {
 		r := &rules[i]
-		if !r.Matches(c, seen) {
+		hit, ok := r.match(f)
+		if !ok {
 			continue
 		}
 		for _, svc := range r.Services {
 			if slices.ContainsFunc(out, func(x Route) bool { return x.Service == svc }) {
 				continue
 			}
+			fr, en := placeWhy(r.WhyFR, r.WhyEN, hit, svc, f)
 			out = append(out, Route{Service: svc, Status: RouteSent, RuleID: r.ID, RuleVersion: r.Version,
-				WhyFR: r.WhyFR, WhyEN: r.WhyEN, By: "system", At: at})
+				WhyFR: fr, WhyEN: en, By: "system", At: at})
 		}
 	}
 	return out
@@ -149,6 +185,9 @@ type DryRun struct {
 	// to at least one of the rule's services.
 	New     int
 	Samples []string // references of a few matched reports
+	// Places counts, per token of the rule's place condition, the matched
+	// reports it was the first to hold for; empty without one.
+	Places map[string]int
 }
 
 // Routable is a past report as a dry run needs it.
@@ -156,18 +195,23 @@ type Routable struct {
 	Ref      string
 	Category Category
 	Seen     []Seen
+	Place    Place
 	Routes   []string // services it was routed to
 }
 
 // Try runs rule over reports without changing anything.
 func Try(rule Rule, reports []Routable, since time.Time) DryRun {
 	rule.Active = true
-	d := DryRun{Since: since, Reports: len(reports), Services: map[string]int{}}
+	d := DryRun{Since: since, Reports: len(reports), Services: map[string]int{}, Places: map[string]int{}}
 	for _, rp := range reports {
-		if !rule.Matches(rp.Category, rp.Seen) {
+		hit, ok := rule.match(Facts{Category: rp.Category, Seen: rp.Seen, Place: rp.Place})
+		if !ok {
 			continue
 		}
 		d.Matched++
+		if hit != nil {
+			d.Places[hit.token]++
+		}
 		fresh := false
 		for _, s := range rule.Services {
 			d.Services[s]++
@@ -192,15 +236,17 @@ type ruleBody struct {
 	Categories []Category `json:"categories"`
 	Kinds      []string   `json:"kinds"`
 	Domains    []string   `json:"domains"`
-	Services   []string   `json:"services"`
-	WhyFR      string     `json:"why_fr"`
-	WhyEN      string     `json:"why_en"`
+	// Places came after the first rules: a body without it has none.
+	Places   []string `json:"places,omitempty"`
+	Services []string `json:"services"`
+	WhyFR    string   `json:"why_fr"`
+	WhyEN    string   `json:"why_en"`
 }
 
 // Body encodes the rule's content for a store.
 func (r *Rule) Body() []byte {
 	b, _ := json.Marshal(ruleBody{Name: r.Name, Categories: nonNil(r.Categories), Kinds: nonNil(r.Kinds),
-		Domains: nonNil(r.Domains), Services: nonNil(r.Services), WhyFR: r.WhyFR, WhyEN: r.WhyEN})
+		Domains: nonNil(r.Domains), Places: r.Places, Services: nonNil(r.Services), WhyFR: r.WhyFR, WhyEN: r.WhyEN})
 	return b
 }
 
@@ -210,8 +256,8 @@ func (r *Rule) SetBody(b []byte) error {
 	if err := json.Unmarshal(b, &v); err != nil {
 		return fmt.Errorf("rule %s v%d: %w", r.ID, r.Version, err)
 	}
-	r.Name, r.Categories, r.Kinds, r.Domains, r.Services, r.WhyFR, r.WhyEN =
-		v.Name, v.Categories, v.Kinds, v.Domains, v.Services, v.WhyFR, v.WhyEN
+	r.Name, r.Categories, r.Kinds, r.Domains, r.Places, r.Services, r.WhyFR, r.WhyEN =
+		v.Name, v.Categories, v.Kinds, v.Domains, v.Places, v.Services, v.WhyFR, v.WhyEN
 	return nil
 }
 

@@ -62,6 +62,14 @@ func CheckRule(r *Rule) *guichet.ValidationError {
 		}
 		r.Domains[i] = x.Canonical
 	}
+	for i, t := range r.Places {
+		c, ok := ParsePlaceToken(t)
+		if !ok {
+			v.Add("places", "rule.err.place", t)
+			break
+		}
+		r.Places[i] = c
+	}
 	if len(r.Services) == 0 {
 		v.Add("services", "rule.err.services")
 	}
@@ -120,6 +128,9 @@ func (s *Service) SaveRule(ctx context.Context, p account.Principal, r Rule) (Ru
 	r.Version++
 	r.Author, r.SavedAt = p.Pseudonym, s.d.Clock.Now()
 	r.Categories, r.Kinds, r.Domains, r.Services = compactSorted(r.Categories), compactSorted(r.Kinds), compactSorted(r.Domains), orderServices(r.Services)
+	if len(r.Places) > 0 {
+		r.Places = compactSorted(r.Places)
+	}
 	if err := s.d.Store.SaveRule(ctx, r); err != nil {
 		return Rule{}, err
 	}

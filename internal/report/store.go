@@ -46,7 +46,11 @@ type Submission struct {
 	Secrets  casefile.Secrets
 	Personal casefile.Sealed
 	Lane     Lane
-	Seen     []Seen
+	// Place is the report's département or PlaceAbroad; empty if not
+	// said. Kept outside the sealed part: it is no personal data at that
+	// grain, and statistics need it.
+	Place Place
+	Seen  []Seen
 	// Routes are where the routing rules sent the report at submission.
 	Routes []Route
 	// Evidence are the screenshots, their sealed blobs already stored.
@@ -104,6 +108,9 @@ type Store interface {
 	ReportSeen(ctx context.Context, caseID string) ([]Seen, error)
 	// ReportLane returns the lane a report entered by.
 	ReportLane(ctx context.Context, caseID string) (Lane, error)
+	// ReportPlace returns the place a report was filed with ("" when none
+	// was said).
+	ReportPlace(ctx context.Context, caseID string) (Place, error)
 	// SharedKeys returns, for each key, how many reports other than caseID
 	// hold it (a key held by no other report is absent).
 	SharedKeys(ctx context.Context, caseID string, keys []string) (map[string]int, error)
@@ -118,8 +125,8 @@ type Store interface {
 	// it meanwhile).
 	SaveRule(ctx context.Context, r Rule) error
 	// RecentReports returns up to limit reports submitted at or after
-	// since, newest first, with their values and the services they went
-	// to, for a dry run.
+	// since, newest first, with their values, place and the services
+	// they went to, for a dry run.
 	RecentReports(ctx context.Context, since time.Time, limit int) ([]Routable, error)
 	// ReportRoutes returns where a report went, in service order.
 	ReportRoutes(ctx context.Context, caseID string) ([]Route, error)

@@ -21,7 +21,7 @@ func (s *Store) SubmitReport(ctx context.Context, sub report.Submission) error {
 		if err := s.insertCase(ctx, tx, c, sub.Secrets, sub.Personal); err != nil {
 			return err
 		}
-		if _, err := s.exec(ctx, tx, qInsertReport, c.ID, string(sub.Lane)); err != nil {
+		if _, err := s.exec(ctx, tx, qInsertReport, c.ID, string(sub.Lane), string(sub.Place)); err != nil {
 			return fmt.Errorf("lane: %w", classify(err))
 		}
 		for i, v := range sub.Seen {
@@ -58,6 +58,16 @@ func (s *Store) ReportLane(ctx context.Context, caseID string) (report.Lane, err
 		return "", fmt.Errorf("sqlite: report %s: lane: %w", caseID, notFound(err))
 	}
 	return report.Lane(lane), nil
+}
+
+// ReportPlace returns the place a report was filed with.
+func (s *Store) ReportPlace(ctx context.Context, caseID string) (report.Place, error) {
+	var place string
+	err := s.r.QueryRowContext(ctx, `SELECT place FROM reports WHERE case_id = ?`, caseID).Scan(&place)
+	if err != nil {
+		return "", fmt.Errorf("sqlite: report %s: place: %w", caseID, notFound(err))
+	}
+	return report.Place(place), nil
 }
 
 // ReportSeen returns a report's harmonised values in the order given.

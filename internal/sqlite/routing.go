@@ -95,7 +95,8 @@ func (s *Store) RecentReports(ctx context.Context, since time.Time, limit int) (
 	if limit <= 0 {
 		return nil, fmt.Errorf("sqlite: recent reports: limit %d: %w", limit, guichet.ErrInvalid)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.ref, c.category FROM cases c
+	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.ref, c.category, COALESCE(r.place, '') FROM cases c
+		LEFT JOIN reports r ON r.case_id = c.id
 		WHERE c.kind = ? AND c.submitted_at >= ? ORDER BY c.submitted_at DESC, c.id DESC LIMIT ?`,
 		string(caseref.Report), norm(since).UnixMicro(), limit)
 	if err != nil {
@@ -110,12 +111,13 @@ func (s *Store) RecentReports(ctx context.Context, since time.Time, limit int) (
 			r   report.Routable
 			id  string
 			cat string
+			pl  string
 		)
-		if err := rows.Scan(&id, &r.Ref, &cat); err != nil {
+		if err := rows.Scan(&id, &r.Ref, &cat, &pl); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("sqlite: recent reports: %w", err)
 		}
-		r.Category = report.Category(cat)
+		r.Category, r.Place = report.Category(cat), report.Place(pl)
 		out = append(out, r)
 		ids = append(ids, id)
 	}

@@ -85,7 +85,7 @@ var hotReads = []string{qDraftByCode, qUnit, qSlot, qCaseByRef, qSharedKey, qKey
 
 // The statements of report intake.
 const (
-	qInsertReport = `INSERT INTO reports (case_id, lane) VALUES (?, ?)`
+	qInsertReport = `INSERT INTO reports (case_id, lane, place) VALUES (?, ?, ?)`
 	qInsertSeen   = `INSERT INTO report_seen
 		(case_id, pos, channel, kind, input, valid, canonical, display, domain, reason, key)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`

@@ -98,6 +98,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"SharedKeys", testSharedKeys},
 		{"Rules", testRules},
 		{"ReportRoutes", testReportRoutes},
+		{"ReportPlace", testReportPlace},
+		{"RulePlaces", testRulePlaces},
 		{"KnownGoodSeed", testKnownGoodSeed},
 		{"Campaigns", testCampaigns},
 		{"CampaignBatch", testCampaignBatch},

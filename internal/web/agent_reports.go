@@ -400,6 +400,12 @@ func (s *Server) agentRuleSave(w http.ResponseWriter, r *http.Request, pr accoun
 	for _, d := range strings.FieldsFunc(f.Get("domains"), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' }) {
 		rule.Domains = append(rule.Domains, d)
 	}
+	// Places are separated by commas or semicolons only: "2 A" is one.
+	for _, pl := range strings.FieldsFunc(f.Get("places"), func(r rune) bool { return r == ',' || r == ';' || r == '\n' || r == '\r' }) {
+		if pl = strings.TrimSpace(pl); pl != "" {
+			rule.Places = append(rule.Places, pl)
+		}
+	}
 	var hist []report.Rule
 	if rule.ID != "" {
 		if hist, err = s.d.Reports.RuleHistory(r.Context(), pr, rule.ID); err != nil {
@@ -445,3 +451,12 @@ func (d *ruleFormData) HasService(v string) bool      { return slices.Contains(d
 
 // DomainsText is the domains as typed in the form.
 func (d *ruleFormData) DomainsText() string { return strings.Join(d.Rule.Domains, ", ") }
+
+// PlacesText is the places as typed in the form.
+func (d *ruleFormData) PlacesText() string { return strings.Join(d.Rule.Places, ", ") }
+
+// PlaceLabel words a token of a place condition in lang.
+func (d *ruleFormData) PlaceLabel(t, lang string) string { return report.PlaceTokenLabel(t, lang) }
+
+// PlaceLabel words a token of a place condition in lang.
+func (d *rulesData) PlaceLabel(t, lang string) string { return report.PlaceTokenLabel(t, lang) }

@@ -81,6 +81,8 @@ type reportFormData struct {
 	More      bool // another row may be added
 	NextRow   int  // the row "add another item" adds; the page opens on it (#element-N)
 	SeenOn    field
+	Place     field // the département (lieu), with Abroad (etranger)
+	Abroad    bool
 	Recit     field
 	Captures  field
 	Victim    field
@@ -121,6 +123,9 @@ func (s *Server) reportFormPage(r *http.Request, cat report.Category, rows int, 
 		d.Rows = append(d.Rows, seenRow{N: i + 1, Channel: cf, Value: vf})
 	}
 	d.SeenOn = s.reportInput(p, "vu_le", "date", true)
+	d.Place = s.reportInput(p, "lieu", "text", true)
+	d.Place.Autocomplete = "postal-code"
+	d.Abroad = p.Values["etranger"] == "1"
 	d.Recit = s.reportInput(p, "recit", "textarea", true)
 	d.Captures = s.reportInput(p, "captures", "file", true)
 	d.Email = s.reportInput(p, "courriel", "email", true)
@@ -187,6 +192,8 @@ func formField(name string) string {
 		return "vu.0.valeur"
 	case "seen_on":
 		return "vu_le"
+	case "place":
+		return "lieu"
 	case "description":
 		return "recit"
 	case "victim":
@@ -266,6 +273,7 @@ func (s *Server) reportSubmit(w http.ResponseWriter, r *http.Request) error {
 	in := report.Input{
 		Category: cat, Description: f.Get("recit"), Victim: report.Victim(f.Get("victime")), Email: strings.TrimSpace(f.Get("courriel")),
 		Lang: s.newPage(r).Lang, Lane: report.LaneReview,
+		Place: f.Get("lieu"), Abroad: f.Get("etranger") == "1",
 	}
 	for i := range rows {
 		platform, value := "", f.Get(fmt.Sprintf("vu.%d.valeur", i))
