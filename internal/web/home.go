@@ -37,6 +37,7 @@ func (s *Server) routes() {
 	s.handle("POST /preplainte/envoyee/courriel", s.emailCode)
 	s.reportRoutes()
 	s.reportDeskRoutes()
+	s.victimRoutes()
 	// The upload handler bounds its body itself (see evidenceAdd).
 	s.handleLimit("POST /preplainte/preuves/ajouter", 0, s.evidenceAdd)
 	// The evidence step's form carries its file input (see
