@@ -114,6 +114,9 @@ func (s *Server) eligibilityForm(w http.ResponseWriter, r *http.Request) error {
 	p.Form = &complaint.Form{}
 	_, hasDraft := s.draftCode(r)
 	p.Data = eligibilityData{HasDraft: hasDraft}
+	if s.d.Reports != nil && s.fromReportForm(r, p) {
+		p.Data = eligibilityData{HasDraft: hasDraft, FromReport: p.Form.Report}
+	}
 	return s.render(w, r, http.StatusOK, "eligibility", p)
 }
 

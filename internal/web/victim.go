@@ -73,10 +73,10 @@ func complaintKind(c report.Category) complaint.Category {
 	return ""
 }
 
-// victimStart is the sent page's button: the eligibility questions, asked
-// before any draft opens, with the kind of offence chosen from the
-// report. Without this browser's cookie for that report, back to the
-// report form: nothing is read.
+// victimStart is the sent page's button: to the eligibility questions,
+// asked before any draft opens, with the kind of offence chosen from the
+// report (fromReportForm). Without this browser's cookie for that report,
+// back to the report form: nothing is read.
 func (s *Server) victimStart(w http.ResponseWriter, r *http.Request) error {
 	if _, err := readForm(r); err != nil {
 		return redirect(w, r, "/signaler/envoye")
@@ -89,12 +89,22 @@ func (s *Server) victimStart(w http.ResponseWriter, r *http.Request) error {
 		// Already started from this report in this browser: go on with it.
 		return redirect(w, r, stepPath(st.Step))
 	}
+	// Post/redirect/get: a reload or a change of language keeps the page.
+	return redirect(w, r, "/preplainte?"+fromReportParam+"="+ref)
+}
+
+// fromReportForm fills the eligibility page of a draft to start from the
+// report named in the query, when this browser filed it: the kind of
+// offence chosen from the report. It reports whether it did.
+func (s *Server) fromReportForm(r *http.Request, p *page) bool {
+	ref := s.ownReport(r, r.URL.Query().Get(fromReportParam))
+	if ref == "" {
+		return false
+	}
 	pr, _ := s.reporterOf(r)
-	p := s.newPage(r)
-	p.Path = "/preplainte"
 	p.Form = &complaint.Form{Category: complaintKind(report.Category(pr.Category)), Report: ref}
 	p.Data = eligibilityData{FromReport: ref}
-	return s.render(w, r, http.StatusOK, "eligibility", p)
+	return true
 }
 
 // startFromReport opens the draft of an eligible citizen who came from

@@ -74,11 +74,16 @@ func TestVictimPath(t *testing.T) {
 	elig := url.Values{"emergency": {"no"}, "violence": {"no"}, "author_known": {"no"}, "category": {"fraud"}, "signalement": {sg}}
 	other.post("/preplainte", elig).must(t, http.StatusForbidden, "ne permet plus de reprendre votre signalement").lacks(t, `name="signalement"`)
 	other.get("/preplainte/faits").lacks(t, "frais de douane")
+	other.get("/preplainte?signalement="+sg).must(t, http.StatusOK).lacks(t, `name="signalement"`, "Votre pré-plainte part de votre signalement")
 	// Nor does the reporter's browser for another report's reference.
 	c.post("/preplainte", with(elig, "signalement", strings.Replace(sg, sg[len(sg)-1:], "0", 1))).must(t, http.StatusForbidden)
 
 	// The button: the eligibility questions, the kind chosen from the report.
-	r = c.post("/signaler/preplainte", url.Values{"signalement": {sg}}).must(t, http.StatusOK,
+	r = c.post("/signaler/preplainte", url.Values{"signalement": {sg}})
+	if r.Path != "/preplainte?signalement="+sg {
+		t.Errorf("the button: at %s, want /preplainte?signalement=%s", r.Path, sg)
+	}
+	r.must(t, http.StatusOK,
 		"Votre pré-plainte part de votre signalement "+sg, `name="signalement" value="`+sg+`"`, "Escroquerie, y compris sur internet")
 	if !regexp.MustCompile(`value="fraud" checked`).MatchString(r.Body) {
 		t.Errorf("the kind is not chosen:\n%s", excerpt(r.Body))
