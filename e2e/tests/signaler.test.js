@@ -237,7 +237,7 @@ describe('public reports (signalements) on a phone', { skip: support.skip }, () 
       expectPath(page, '/signaler/envoye');
       await expectHeading(page, 'Votre signalement est envoyé');
       const sent = await readSent(page, 'after sending');
-      assert.equal(await page.getByRole('link', { name: fr('Faire une pré-plainte') }).count(), 0, 'no pre-complaint offered to a witness');
+      assert.equal(await page.getByRole('button', { name: fr('Déposer une pré-plainte') }).count(), 0, 'no pre-complaint offered to a witness');
       await checkPage(page, 'envoye', false);
 
       await page.reload();
@@ -352,9 +352,10 @@ describe('public reports (signalements) on a phone', { skip: support.skip }, () 
       const offer = page.getByRole('region', { name: 'You lost money' });
       assert.match(await offer.innerText(), /A report is not a complaint/);
       assert.ok((await offer.innerText()).includes(sent.ref), 'the offer gives the reference to quote');
-      const go = offer.getByRole('link', { name: 'File a pre-complaint', exact: true });
+      await checkTarget(offer.getByRole('button', { name: 'File a pre-complaint with these details', exact: true }), 'the pre-complaint button');
+      const go = offer.getByRole('link', { name: 'start an empty pre-complaint', exact: true });
       assert.equal(await go.getAttribute('href'), '/preplainte');
-      await checkTarget(go, 'the pre-complaint button');
+      await checkTarget(go, 'the empty pre-complaint link');
       await checkPage(page, 'sent', true);
       await page.reload();
       assert.deepEqual(await readSent(page, 'after a reload'), sent, 'a reload keeps the reference and the code');
@@ -370,7 +371,7 @@ describe('public reports (signalements) on a phone', { skip: support.skip }, () 
 
       await page.goBack();
       expectPath(page, '/signaler/envoye');
-      await Promise.all([page.waitForEvent('load'), page.getByRole('link', { name: 'File a pre-complaint', exact: true }).tap()]);
+      await Promise.all([page.waitForEvent('load'), page.getByRole('link', { name: 'start an empty pre-complaint', exact: true }).tap()]);
       expectPath(page, '/preplainte');
       await expectHeading(page, 'Make an online pre-complaint');
       await checkPage(page, 'pre-complaint', true);

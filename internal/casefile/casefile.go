@@ -105,6 +105,11 @@ const (
 	// EventCodeEmailFailed: that email could not be sent; the request is
 	// given back, so the citizen may ask again. Not shown to the citizen.
 	EventCodeEmailFailed = "code.email_failed"
+	// EventLinked: the case was linked to another case of the same person
+	// (data {"ref": the other case's reference}, nothing else): a
+	// pre-complaint filed from a report by its reporter records it on both.
+	// It is not Case.LinkedRef, which names what a case was converted into.
+	EventLinked = "linked"
 )
 
 // Event is one thing that happened to a case. Data holds non-personal

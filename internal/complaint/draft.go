@@ -25,13 +25,22 @@ type DraftState struct {
 	ExpiresAt time.Time
 }
 
-// StartDraft opens a new draft holding f (the eligibility answers) and
-// returns the secret draft code that resumes it.
+// StartDraft opens a new draft holding f (the eligibility answers, and
+// for a draft started from a report the answers taken from it, with
+// f.Report its reference) and returns the secret draft code that resumes
+// it. The caller MUST have authenticated the reporter of f.Report.
 func (s *Service) StartDraft(ctx context.Context, f Form) (caseref.Code, *DraftState, error) {
 	if reason, err := Eligibility(f); err != nil {
 		return "", nil, err
 	} else if reason != ReasonNone {
 		return "", nil, fmt.Errorf("start draft: not eligible (%s): %w", reason, guichet.ErrInvalid)
+	}
+	if f.Report != "" {
+		r, err := caseref.Parse(f.Report)
+		if err != nil || r.Kind != caseref.Report {
+			return "", nil, fmt.Errorf("start draft: report %q: %w", f.Report, guichet.ErrInvalid)
+		}
+		f.Report = r.String()
 	}
 	code, err := caseref.NewCode(s.d.Rand)
 	if err != nil {

@@ -154,6 +154,12 @@ type Form struct {
 	SlotID string `json:"slot_id"`
 
 	Consent bool `json:"consent"`
+
+	// Report is the reference of the report (SG) this pre-complaint was
+	// started from by its reporter, "" for most. It is not an input: it is
+	// set when the draft starts (see StartDraft) and, on submission, links
+	// the two cases (see casefile.EventLinked).
+	Report string `json:"report,omitempty"`
 }
 
 // Kinds of place of the facts (Form.PlaceKind).

@@ -34,6 +34,17 @@ type Submission struct {
 	SlotID string
 	// Events are recorded on the case (each with its outbox leaf).
 	Events []casefile.Event
+	// Linked are events recorded, in the same transaction, on other cases
+	// that already exist (the report a pre-complaint was filed from), each
+	// with its outbox leaf computed with that case's reference and salt.
+	Linked []LinkedEvents
+}
+
+// LinkedEvents are events to record on an existing case other than the
+// one submitted.
+type LinkedEvents struct {
+	CaseID string
+	Events []casefile.Event
 }
 
 // Store is what the pre-complaint service needs from storage.
@@ -98,7 +109,10 @@ type EvidenceStore interface {
 // CaseStore makes cases and reads them back for their citizen.
 type CaseStore interface {
 	// SubmitCase makes a draft a case (see Submission). A Case.Ref already
-	// used fails with guichet.ErrConflict and changes nothing.
+	// used fails with guichet.ErrConflict and changes nothing. A linked
+	// case (Submission.Linked) that does not exist or is erased MUST fail
+	// the whole submission with guichet.ErrNotFound, changing nothing: a
+	// link is written on both cases or on neither.
 	SubmitCase(ctx context.Context, s Submission) error
 	// CaseByRef returns a case's metadata and secrets by reference.
 	CaseByRef(ctx context.Context, ref string) (casefile.Case, casefile.Secrets, error)

@@ -117,38 +117,62 @@ func (s *Service) submit(ctx context.Context, d Draft, st *DraftState) (*Submitt
 	if err != nil {
 		return nil, "", err
 	}
-	var sub Submission
-	_, err = casefile.MintRef(s.d.Rand, caseref.PreComplaint, now.In(Paris).Year(), func(ref caseref.Ref) error {
-		c := casefile.Case{
-			ID: d.ID, Ref: ref.String(), Kind: caseref.PreComplaint, Category: string(st.Form.Category),
-			Status: PreComplaint.Initial, UnitID: st.Form.UnitID,
-			CreatedAt: d.CreatedAt, SubmittedAt: now, UpdatedAt: now, ExpiresAt: now.Add(s.cfg.TTL),
-		}
-		sub = Submission{
-			Case:     c,
-			Secrets:  casefile.Secrets{TrackingHash: s.d.Codes.Sum(purposeTracking, track), LedgerSalt: salt},
-			Personal: personal, DraftID: d.ID, SlotID: slot.ID,
-			Events: []casefile.Event{
-				s.event(c.ID, casefile.EventSubmitted, "citizen", now, map[string]string{
-					"category": c.Category, "unit": slot.UnitID, "content": digest,
-				}),
-				s.event(c.ID, casefile.EventAppointmentBooked, "citizen", now, map[string]string{
-					"unit": slot.UnitID, "start": slot.Start.UTC().Format(time.RFC3339), "end": slot.End.UTC().Format(time.RFC3339),
-				}),
-			},
-		}
-		err := s.d.Store.SubmitCase(ctx, sub)
-		if errors.Is(err, guichet.ErrConflict) {
-			// Either the reference collided (draw another) or the slot is
-			// full, which says so.
-			if sl, serr := s.d.Store.Slot(ctx, slot.ID); serr == nil && sl.Free() <= 0 {
-				var v guichet.ValidationError
-				v.Add("slot_id", "err.slot.full")
-				return v.Err()
+	link, err := s.linkedReport(ctx, st.Form.Report)
+	if err != nil {
+		return nil, "", fmt.Errorf("draft %s: %w", d.ID, err)
+	}
+	file := func(link *casefile.Case) (Submission, error) {
+		var sub Submission
+		_, err := casefile.MintRef(s.d.Rand, caseref.PreComplaint, now.In(Paris).Year(), func(ref caseref.Ref) error {
+			c := casefile.Case{
+				ID: d.ID, Ref: ref.String(), Kind: caseref.PreComplaint, Category: string(st.Form.Category),
+				Status: PreComplaint.Initial, UnitID: st.Form.UnitID,
+				CreatedAt: d.CreatedAt, SubmittedAt: now, UpdatedAt: now, ExpiresAt: now.Add(s.cfg.TTL),
 			}
+			sub = Submission{
+				Case:     c,
+				Secrets:  casefile.Secrets{TrackingHash: s.d.Codes.Sum(purposeTracking, track), LedgerSalt: salt},
+				Personal: personal, DraftID: d.ID, SlotID: slot.ID,
+				Events: []casefile.Event{
+					s.event(c.ID, casefile.EventSubmitted, "citizen", now, map[string]string{
+						"category": c.Category, "unit": slot.UnitID, "content": digest,
+					}),
+					s.event(c.ID, casefile.EventAppointmentBooked, "citizen", now, map[string]string{
+						"unit": slot.UnitID, "start": slot.Start.UTC().Format(time.RFC3339), "end": slot.End.UTC().Format(time.RFC3339),
+					}),
+				},
+			}
+			if link != nil {
+				// Both ways, in the submission's transaction; the data
+				// is the other reference only (events reach the log).
+				sub.Events = append(sub.Events, s.event(c.ID, casefile.EventLinked, "citizen", now, map[string]string{"ref": link.Ref}))
+				sub.Linked = []LinkedEvents{{CaseID: link.ID, Events: []casefile.Event{
+					s.event(link.ID, casefile.EventLinked, "citizen", now, map[string]string{"ref": c.Ref}),
+				}}}
+			}
+			err := s.d.Store.SubmitCase(ctx, sub)
+			if errors.Is(err, guichet.ErrConflict) {
+				// Either the reference collided (draw another) or the slot is
+				// full, which says so.
+				if sl, serr := s.d.Store.Slot(ctx, slot.ID); serr == nil && sl.Free() <= 0 {
+					var v guichet.ValidationError
+					v.Add("slot_id", "err.slot.full")
+					return v.Err()
+				}
+			}
+			return err
+		})
+		return sub, err
+	}
+	sub, err := file(link)
+	if link != nil && errors.Is(err, guichet.ErrNotFound) {
+		// The report may have been erased since it was read: then the
+		// pre-complaint is filed unlinked rather than not at all.
+		if again, lerr := s.linkedReport(ctx, link.Ref); lerr == nil && again == nil {
+			s.d.Logger.InfoContext(ctx, "linked report gone, pre-complaint filed unlinked", "report", link.Ref)
+			sub, err = file(nil)
 		}
-		return err
-	})
+	}
 	var verr *guichet.ValidationError
 	if errors.As(err, &verr) {
 		return nil, StepStation, err
@@ -171,4 +195,24 @@ func (s *Service) submit(ctx context.Context, d Draft, st *DraftState) (*Submitt
 
 func (s *Service) event(caseID, typ, actor string, at time.Time, data map[string]string) casefile.Event {
 	return casefile.Event{ID: s.d.IDs.New(), CaseID: caseID, Type: typ, At: at, Actor: actor, Visible: true, Data: data}
+}
+
+// linkedReport returns the report a draft was started from, to link the
+// pre-complaint to; nil when there is none, or when it is gone or erased
+// (the pre-complaint is then filed unlinked: the victim's filing matters
+// more than the link).
+func (s *Service) linkedReport(ctx context.Context, ref string) (*casefile.Case, error) {
+	if ref == "" {
+		return nil, nil
+	}
+	c, _, err := s.d.Store.CaseByRef(ctx, ref)
+	switch {
+	case errors.Is(err, guichet.ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("linked report %s: %w", ref, err)
+	case c.Kind != caseref.Report || c.Erased():
+		return nil, nil
+	}
+	return &c, nil
 }

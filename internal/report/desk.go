@@ -59,6 +59,11 @@ func (s *Service) event(caseID, typ, actor string, at time.Time, data map[string
 // isAnalyst reports whether p works on reports: analysts, and supervisors
 // (who also edit the routing rules). Reports are national: an analyst of
 // any unit sees every report.
+// MayRead reports whether the principal may read reports at all (the
+// service checks it on every call; pages use it not to offer a link that
+// would be refused).
+func MayRead(p account.Principal) bool { return isAnalyst(p) }
+
 func isAnalyst(p account.Principal) bool {
 	return p.Role == account.RoleAnalyst || p.Role == account.RoleSupervisor
 }

@@ -592,3 +592,62 @@ func cleanName(name string) string {
 	}
 	return string(r)
 }
+
+// Own is what a reporter typed in their report, read back for them alone:
+// to start a pre-complaint with it (see the web package's victim path).
+type Own struct {
+	Case        casefile.Case
+	Description string
+	Victim      Victim
+	// SeenOn is the day the reporter said they saw it; zero if not said.
+	SeenOn time.Time
+	Seen   []Seen
+	// Linked are the references of the cases already linked to the report
+	// (casefile.EventLinked), oldest first.
+	Linked []string
+}
+
+// Own returns the reporter's own report ref, its sealed account opened.
+// It records no access: the reporter reads their own words. The caller
+// MUST have authenticated the reporter for ref by a proof only their
+// browser holds (the web package's sealed "signalement" cookie, set at
+// submission), never by the reference alone. An erased report fails with
+// guichet.ErrNotFound.
+func (s *Service) Own(ctx context.Context, ref string) (*Own, error) {
+	c, _, err := s.d.Store.CaseByRef(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if c.Kind != caseref.Report || c.Erased() {
+		return nil, fmt.Errorf("report %s: %w", ref, guichet.ErrNotFound)
+	}
+	sealed, err := s.d.Store.CasePersonal(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	pers, err := Kind.OpenPersonal(s.d.Vault, c.ID, sealed)
+	if err != nil {
+		return nil, err
+	}
+	acct := pers.(*Account)
+	seen, err := s.d.Store.ReportSeen(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	evs, err := s.d.Store.CaseEvents(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	o := &Own{Case: c, Description: acct.Description, Victim: acct.Victim, Seen: seen}
+	for _, e := range evs {
+		switch e.Type {
+		case casefile.EventSubmitted:
+			if t, err := time.Parse(time.RFC3339, e.Data["seen_on"]); err == nil {
+				o.SeenOn = t
+			}
+		case casefile.EventLinked:
+			o.Linked = append(o.Linked, e.Data["ref"])
+		}
+	}
+	return o, nil
+}

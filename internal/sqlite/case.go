@@ -57,7 +57,19 @@ func (s *Store) SubmitCase(ctx context.Context, sub complaint.Submission) error 
 				return fmt.Errorf("appointment: %w", classify(err))
 			}
 		}
-		return s.writeEvents(ctx, tx, c.ID, c.Ref, sub.Secrets.LedgerSalt, sub.Events)
+		if err := s.writeEvents(ctx, tx, c.ID, c.Ref, sub.Secrets.LedgerSalt, sub.Events); err != nil {
+			return err
+		}
+		for _, l := range sub.Linked {
+			ref, salt, err := linkedCase(ctx, tx, c.ID, l.CaseID)
+			if err != nil {
+				return err
+			}
+			if err := s.writeEvents(ctx, tx, l.CaseID, ref, salt, l.Events); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("sqlite: submit case %s: %w", c.Ref, err)
@@ -511,4 +523,22 @@ func (s *Store) EraseCase(ctx context.Context, caseID string, status casefile.St
 		return nil, fmt.Errorf("sqlite: case %s: erase: %w", caseID, err)
 	}
 	return keys, nil
+}
+
+// linkedCase is liveCase for a case a submission links to (see
+// complaint.Submission.Linked): one missing or erased fails with
+// guichet.ErrNotFound, as does the submitted case itself.
+func linkedCase(ctx context.Context, tx *sql.Tx, submittedID, caseID string) (ref string, salt []byte, err error) {
+	if caseID == "" || caseID == submittedID {
+		return "", nil, fmt.Errorf("linked case %q: %w", caseID, guichet.ErrNotFound)
+	}
+	ref, salt, err = liveCase(ctx, tx, caseID)
+	if errors.Is(err, guichet.ErrConflict) {
+		// Not ErrConflict: the caller would draw another reference.
+		return "", nil, fmt.Errorf("linked case %s is erased: %w", caseID, guichet.ErrNotFound)
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("linked %w", err)
+	}
+	return ref, salt, nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/casefile"
 	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/report"
 	"github.com/guichet/guichet/internal/station"
 )
 
@@ -506,4 +507,88 @@ func testEraseCase(t *testing.T, f *fixture) {
 	p, err := f.s.CasePersonal(ctx, bystander.Case.ID)
 	ok(t, err)
 	same(t, "the other case's personal part", p, bystander.Personal)
+}
+
+// testSubmitCaseLinked: a submission's linked events land on the other
+// case in the same transaction, with leaves of that case's reference and
+// salt; a linked case missing or erased, or a linked event that cannot be
+// written, fails the whole submission with nothing written on either case.
+func testSubmitCaseLinked(t *testing.T, f *fixture) {
+	t.Run("written on both cases", func(t *testing.T) {
+		f := f.sub(t)
+		ctx := f.ctx()
+		sg := f.reportSubmission(report.LaneNormal, seenURL("http://phish.example/login"))
+		ok(t, f.s.SubmitReport(ctx, sg))
+		before := f.pending()
+		d := f.newDraft(f.now.Add(time.Hour))
+		sub := f.submission(d.ID, "")
+		sub.Events = append(sub.Events, f.event(sub.Case.ID, casefile.EventLinked, f.now, map[string]string{"ref": sg.Case.Ref}))
+		back := f.event(sg.Case.ID, casefile.EventLinked, f.now, map[string]string{"ref": sub.Case.Ref})
+		sub.Linked = []complaint.LinkedEvents{{CaseID: sg.Case.ID, Events: []casefile.Event{back}}}
+		ok(t, f.s.SubmitCase(ctx, sub))
+
+		same(t, "pre-complaint's events", f.events(sub.Case.ID), stored(sub.Case.ID, sub.Events...))
+		same(t, "report's events", f.events(sg.Case.ID), stored(sg.Case.ID, append(sg.Events, back)...))
+		c, _, err := f.s.CaseByRef(ctx, sub.Case.Ref)
+		ok(t, err)
+		if c.LinkedRef != "" {
+			t.Errorf("LinkedRef = %q: the link to a report is an event, not a conversion", c.LinkedRef)
+		}
+		after := f.pending()
+		if len(after) != len(before)+len(sub.Events)+1 {
+			t.Errorf("outbox grew by %d entries, want %d", len(after)-len(before), len(sub.Events)+1)
+		}
+		f.checkLeaves(after, sub.Secrets.LedgerSalt, sub.Case.Ref, sub.Events)
+		f.checkLeaves(after, sg.Secrets.LedgerSalt, sg.Case.Ref, []casefile.Event{back})
+	})
+
+	erased := f.submitted("")
+	at := erased.Case.ExpiresAt
+	_, err := f.s.EraseCase(f.ctx(), erased.Case.ID, casefile.StatusExpired, at, []casefile.Event{f.event(erased.Case.ID, casefile.EventErased, at, nil)})
+	ok(t, err)
+	tests := []struct {
+		name   string
+		target func(f *fixture, sgID string) string // the linked case's ID
+		mangle func(f *fixture, back *casefile.Event)
+		kind   error
+	}{
+		{"unknown linked case", func(f *fixture, _ string) string { return f.ids.New() }, nil, guichet.ErrNotFound},
+		{"erased linked case", func(*fixture, string) string { return erased.Case.ID }, nil, guichet.ErrNotFound},
+		{"linked to itself", nil, nil, guichet.ErrNotFound},
+		{"linked event ID taken", nil, func(f *fixture, back *casefile.Event) { back.ID = erased.Events[0].ID }, guichet.ErrConflict},
+		{"linked event of another case", nil, func(f *fixture, back *casefile.Event) { back.CaseID = erased.Case.ID }, guichet.ErrInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := f.sub(t)
+			ctx := f.ctx()
+			sg := f.reportSubmission(report.LaneNormal)
+			ok(t, f.s.SubmitReport(ctx, sg))
+			d := f.newDraft(f.now.Add(time.Hour))
+			sub := f.submission(d.ID, "")
+			target := sg.Case.ID
+			switch {
+			case tt.target != nil:
+				target = tt.target(f, sg.Case.ID)
+			case tt.name == "linked to itself":
+				target = sub.Case.ID
+			}
+			back := f.event(target, casefile.EventLinked, f.now, map[string]string{"ref": sub.Case.Ref})
+			if tt.mangle != nil {
+				tt.mangle(f, &back)
+			}
+			sub.Linked = []complaint.LinkedEvents{{CaseID: target, Events: []casefile.Event{back}}}
+			outbox := f.pending()
+
+			is(t, f.s.SubmitCase(ctx, sub), tt.kind)
+
+			_, _, err := f.s.CaseByRef(ctx, sub.Case.Ref)
+			is(t, err, guichet.ErrNotFound)
+			got, err := f.s.DraftByCode(ctx, d.CodeHash)
+			ok(t, err)
+			same(t, "draft", got.ID, d.ID)
+			same(t, "report's events", f.events(sg.Case.ID), stored(sg.Case.ID, sg.Events...))
+			same(t, "outbox", f.pending(), outbox)
+		})
+	}
 }

@@ -88,6 +88,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"SubmitCase", testSubmitCase},
 		{"SubmitCaseWithoutDraftOrSlot", testSubmitCaseBare},
 		{"SubmitCaseAtomicity", testSubmitCaseAtomicity},
+		{"SubmitCaseLinked", testSubmitCaseLinked},
 		{"EventTimesToTheMicrosecond", testEventTimes},
 		{"CaseLookups", testCaseLookups},
 		{"Reschedule", testReschedule},

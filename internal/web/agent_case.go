@@ -13,7 +13,9 @@ import (
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/account"
 	"github.com/guichet/guichet/internal/casefile"
+	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/casework"
+	"github.com/guichet/guichet/internal/report"
 	"github.com/guichet/guichet/internal/station"
 )
 
@@ -35,6 +37,10 @@ type summaryData struct {
 	Purposes  []casework.Purpose
 	Done      string
 	Timeline  []eventLine
+	// LinkedReports are the reports the pre-complaint was filed from;
+	// ReadsReports: the agent may open them (else shown as text).
+	LinkedReports []string
+	ReadsReports  bool
 }
 
 // CaseMeta is the case the page is about, for the shared end of the page.
@@ -90,7 +96,8 @@ func (s *Server) renderSummary(w http.ResponseWriter, r *http.Request, pr accoun
 	if err != nil {
 		return err
 	}
-	data := &summaryData{Summary: sum, Purposes: casework.Purposes, Done: r.URL.Query().Get("ok"), Timeline: history(sum.Events)}
+	data := &summaryData{Summary: sum, Purposes: casework.Purposes, Done: r.URL.Query().Get("ok"), Timeline: history(sum.Events),
+		LinkedReports: linkedRefs(sum.Events, caseref.Report), ReadsReports: s.d.Reports != nil && report.MayRead(pr)}
 	if !sum.Case.Status.Final() && !sum.Case.Erased() {
 		if data.Assignees, err = s.d.Cases.Assignees(r.Context(), pr, ref); err != nil {
 			return err

@@ -14,6 +14,7 @@ import (
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/account"
 	"github.com/guichet/guichet/internal/casefile"
+	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/indicator"
 	"github.com/guichet/guichet/internal/report"
 )
@@ -103,6 +104,11 @@ type reportDeskData struct {
 	// Final: the report is closed for good (report.Kind's final statuses;
 	// a referred report, final for a pre-complaint, is still worked on).
 	Final bool
+	// Linked are the pre-complaints filed from the report by its
+	// reporter; HandlesCases: the agent works pre-complaints, so links
+	// to them (else they are shown as text).
+	Linked       []string
+	HandlesCases bool
 	// ruleNames names the rules by ID (their latest version's name).
 	ruleNames map[string]string
 }
@@ -155,7 +161,7 @@ func (s *Server) reportDeskPage(r *http.Request, pr account.Principal, ref strin
 		p.setErrors(verr)
 	}
 	data := &reportDeskData{Desk: d, Purposes: report.Purposes, Services: report.Services, Outcomes: report.Outcomes,
-		Final: report.Kind.IsFinal(d.Case.Status)}
+		Final: report.Kind.IsFinal(d.Case.Status), Linked: linkedRefs(d.Events, caseref.PreComplaint), HandlesCases: pr.HandlesCases()}
 	data.NoLinks = map[string]string{}
 	if d.Matching != nil {
 		for _, m := range d.Matching.Matches {

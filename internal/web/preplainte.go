@@ -102,6 +102,11 @@ func noDraft(w http.ResponseWriter, r *http.Request, err error) error {
 // eligibilityData tells the eligibility page whether a draft is open.
 type eligibilityData struct {
 	HasDraft bool
+	// FromReport is the report the draft will start from (see victim.go).
+	FromReport string
+	// ReportLost: the draft was to start from a report this browser no
+	// longer proves it filed; the answers are kept, to go on without it.
+	ReportLost bool
 }
 
 func (s *Server) eligibilityForm(w http.ResponseWriter, r *http.Request) error {
@@ -109,6 +114,9 @@ func (s *Server) eligibilityForm(w http.ResponseWriter, r *http.Request) error {
 	p.Form = &complaint.Form{}
 	_, hasDraft := s.draftCode(r)
 	p.Data = eligibilityData{HasDraft: hasDraft}
+	if s.d.Reports != nil && s.fromReportForm(r, p) {
+		p.Data = eligibilityData{HasDraft: hasDraft, FromReport: p.Form.Report}
+	}
 	return s.render(w, r, http.StatusOK, "eligibility", p)
 }
 
@@ -142,12 +150,17 @@ func (s *Server) eligibilitySubmit(w http.ResponseWriter, r *http.Request) error
 		if !p.setErrors(err) {
 			return err
 		}
-		p.Data = eligibilityData{}
+		d := eligibilityData{FromReport: s.ownReport(r, r.PostForm.Get(fromReportParam))}
+		answers.Report = d.FromReport
+		p.Data = d
 		return s.render(w, r, http.StatusUnprocessableEntity, "eligibility", p)
 	}
 	if reason != complaint.ReasonNone {
 		p.Data = orientationData{Reason: reason}
 		return s.render(w, r, http.StatusOK, "orientation", p)
+	}
+	if typed := r.PostForm.Get(fromReportParam); typed != "" && s.d.Reports != nil {
+		return s.startFromReport(w, r, p, answers, typed)
 	}
 	code, _, err := s.d.Complaints.StartDraft(r.Context(), answers)
 	if err != nil {

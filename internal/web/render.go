@@ -346,11 +346,13 @@ func (p *page) Choice(name, prefix string, values ...string) field {
 	cur := f.Value
 	for i, v := range values {
 		// The first option bears the field's id, which error links target.
-		o := option{Value: v, ID: f.ID, Label: p.cat.T(prefix + v), Checked: v == cur}
+		o := option{Value: v, ID: f.ID, Label: p.cat.T(p.labelKey(prefix + v)), Checked: v == cur}
 		if i > 0 {
 			o.ID = f.ID + "-" + v
 		}
-		if p.cat.Has(prefix + v + ".hint") {
+		if k := p.labelKey(prefix+v) + ".hint"; p.cat.Has(k) {
+			o.Hint = p.cat.T(k)
+		} else if p.cat.Has(prefix + v + ".hint") {
 			o.Hint = p.cat.T(prefix + v + ".hint")
 		}
 		f.Options = append(f.Options, o)

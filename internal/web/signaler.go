@@ -433,6 +433,8 @@ type reportStatusData struct {
 	// Published counts, per key an analyst published, the reports holding
 	// it; no other key is there.
 	Published map[string]int
+	// Linked are the pre-complaints filed from the report (victim.go).
+	Linked []string
 }
 
 // reportAccess is one opening of the report's sealed part by an analyst.
@@ -454,7 +456,8 @@ func (s *Server) reportStatus(w http.ResponseWriter, r *http.Request, ref string
 	}
 	p := s.newPage(r)
 	p.Path = "/suivi/" + ref
-	d := reportStatusData{View: v, Category: report.Category(v.Case.Category), Published: map[string]int{}}
+	d := reportStatusData{View: v, Category: report.Category(v.Case.Category), Published: map[string]int{},
+		Linked: linkedRefs(v.Events, caseref.PreComplaint)}
 	for _, m := range v.Published {
 		d.Published[m.Seen.Key] = m.Reports
 	}

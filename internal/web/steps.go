@@ -252,7 +252,18 @@ func (s *Server) reviewData(r *http.Request, st *complaint.DraftState) (reviewDa
 }
 
 // Label translates a key built from parts: (.Label "item.kind." .Kind).
-func (p *page) Label(prefix, value string) string { return p.cat.T(prefix + value) }
+func (p *page) Label(prefix, value string) string { return p.cat.T(p.labelKey(prefix + value)) }
+
+// labelKey is key, or its ".reported" variant on the pages of a
+// pre-complaint started from a report, where the catalogue has one: the
+// fraud kind then includes a scam online ("hors internet" elsewhere,
+// where online scams are sent to report first).
+func (p *page) labelKey(key string) string {
+	if p.Form != nil && p.Form.Report != "" && p.cat.Has(key+".reported") {
+		return key + ".reported"
+	}
+	return key
+}
 
 // LocalDate formats a typed YYYY-MM-DD date for people; other text is
 // shown as typed.

@@ -202,6 +202,7 @@ var eventKeys = map[string]string{
 	casefile.EventAssigned:             "event.assigned",
 	casefile.EventCodeReissued:         "event.code_reissued",
 	casefile.EventCodeEmailed:          "event.code_emailed",
+	casefile.EventLinked:               "event.linked",
 }
 
 // history turns a case's visible events into the citizen's timeline
