@@ -200,7 +200,7 @@ func TestEligibility(t *testing.T) {
 		{"emergency", url.Values{"emergency": {"yes"}}, []string{`href="tel:17"`, `href="tel:112"`, `href="sms:114"`, "Appelez immédiatement"}},
 		{"violence", with(answers(), "violence", "yes"), []string{`href="/commissariats"`, `<a class="call" href="tel:116006">116&#160;006</a>`}},
 		{"known author", with(answers(), "author_known", "yes"), []string{`href="/commissariats"`, "identifier l’auteur"}},
-		{"online scam", with(answers(), "category", "online_scam"), []string{`href="/signalement"`, "Perceval", "THESEE", "bientôt disponible"}},
+		{"online scam", with(answers(), "category", "online_scam"), []string{`href="/signaler"`, "Perceval", "THESEE", "pré-plainte qui reprend"}},
 		{"other", with(answers(), "category", "other"), []string{`href="/commissariats"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
