@@ -230,6 +230,25 @@ func TestCloseDuplicates(t *testing.T) {
 	if err != nil || again.Changed != 0 || again.Final != 3 || again.Other != 3 {
 		t.Errorf("again: %+v %v", again, err)
 	}
+
+	// The original is routed, then has its outcome: the duplicate's
+	// reporter reads both, since their own report went nowhere.
+	if v, _ := s.View(ctx, r2.Ref); len(v.JoinedRoutes) != 0 {
+		t.Errorf("routes of the original before it went anywhere: %+v", v.JoinedRoutes)
+	}
+	if err := s.AddRoute(ctx, analyst, r1.Ref, report.SvcSpam, "campagne de spam"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordOutcome(ctx, analyst, r1.Ref, report.SvcSpam, report.OutcomeNumberCut); err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.View(ctx, r3.Ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.JoinedRoutes) != 1 || v.JoinedRoutes[0].Service != report.SvcSpam || v.JoinedRoutes[0].Outcome != report.OutcomeNumberCut {
+		t.Errorf("the duplicate's reporter reads %+v, want the original's outcome", v.JoinedRoutes)
+	}
 }
 
 // TestBulkStopsEarly: an action changes at most so many reports per run,

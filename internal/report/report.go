@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -414,6 +415,11 @@ type View struct {
 	// Joined: the report was closed as a duplicate of an earlier report
 	// of its campaign (see CloseDuplicates); which one is not said.
 	Joined bool
+	// JoinedRoutes are where that earlier report went and what came of
+	// it, so that the reporter of a duplicate reads the outcome too (a
+	// campaign's outcome is recorded on the reports routed, which a
+	// duplicate is not). Withdrawn routes are left out.
+	JoinedRoutes []Route
 }
 
 // View returns the reporter's view of report ref. The caller MUST have
@@ -451,9 +457,10 @@ func (s *Service) View(ctx context.Context, ref string) (*View, error) {
 		return nil, err
 	}
 	v := &View{Case: c, Lane: lane, Place: place, Seen: seen, Routes: routes, Published: pub}
+	var original string
 	for _, e := range evs {
 		if e.Type == EventDuplicate {
-			v.Joined = true
+			v.Joined, original = true, e.Data["duplicate_of"]
 		}
 		if e.Visible {
 			if e.Type == EventDuplicate {
@@ -463,7 +470,28 @@ func (s *Service) View(ctx context.Context, ref string) (*View, error) {
 			v.Events = append(v.Events, e)
 		}
 	}
+	if original != "" {
+		if v.JoinedRoutes, err = s.standingRoutes(ctx, original); err != nil {
+			return nil, fmt.Errorf("report %s: the report it was joined with: %w", ref, err)
+		}
+	}
 	return v, nil
+}
+
+// standingRoutes returns the routes of report ref that were not withdrawn.
+func (s *Service) standingRoutes(ctx context.Context, ref string) ([]Route, error) {
+	c, _, err := s.d.Store.CaseByRef(ctx, ref)
+	if errors.Is(err, guichet.ErrNotFound) {
+		return nil, nil // erased since: nothing more to tell
+	}
+	if err != nil {
+		return nil, err
+	}
+	routes, err := s.d.Store.ReportRoutes(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(routes, func(r Route) bool { return r.Status == RouteWithdrawn }), nil
 }
 
 // Harmonise reads every value given into its canonical form, keeping each

@@ -173,8 +173,19 @@ func TestCampaignDuplicatesPage(t *testing.T) {
 		t.Errorf("result\n%s", excerpt(body))
 	}
 	page := d.reporter(filed[1].Ref, filed[1].TrackingCode.String())()
-	if !strings.Contains(page, "il y a été joint") || strings.Contains(page, filed[0].Ref) {
+	if !strings.Contains(page, "il y a été joint") || strings.Contains(page, filed[0].Ref) || !strings.Contains(page, "Il n’a pas encore été transmis") {
 		t.Errorf("the duplicate's reporter page\n%s", excerpt(page))
+	}
+	ctx := t.Context()
+	if err := d.reports.AddRoute(ctx, d.cw.Principal(d.cw.Units[0], account.RoleAnalyst, "AN01"), filed[0].Ref, report.SvcSpam, "campagne de spam"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.reports.RecordOutcome(ctx, d.cw.Principal(d.cw.Units[0], account.RoleAnalyst, "AN01"), filed[0].Ref, report.SvcSpam, report.OutcomeNumberCut); err != nil {
+		t.Fatal(err)
+	}
+	page = d.reporter(filed[1].Ref, filed[1].TrackingCode.String())()
+	if !strings.Contains(page, "Ce qu’il est advenu du signalement identique") || !strings.Contains(page, "campagne de spam") || strings.Contains(page, filed[0].Ref) {
+		t.Errorf("the duplicate's reporter does not read the original's outcome\n%s", excerpt(page))
 	}
 }
 

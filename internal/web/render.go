@@ -73,10 +73,17 @@ func (s *Server) funcs(lang string) template.FuncMap {
 		"iso":      d.ISO,
 		"isoday":   d.ISODay,
 		"add":      func(a, b int) int { return a + b },
-		"num":      func(n int64) string { return groupDigits(lang, n) },
-		"tel":      telURI,
-		"codebox":  codeBox,
-		"hours":    func(h station.Hours) []string { return h.Lines(lang) },
+		// inlang picks, of a text kept in both languages, the page's.
+		"inlang": func(fr, en string) string {
+			if lang == "fr" {
+				return fr
+			}
+			return en
+		},
+		"num":     func(n int64) string { return groupDigits(lang, n) },
+		"tel":     telURI,
+		"codebox": codeBox,
+		"hours":   func(h station.Hours) []string { return h.Lines(lang) },
 	}
 }
 
