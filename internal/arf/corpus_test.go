@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/guichet/guichet/internal/corpus"
 )
 
 // The corpus test reads the shared ARF samples at run time (they keep
@@ -13,32 +15,8 @@ import (
 // ../shared/corpus/arf beside the checkout. Without them it skips — or
 // fails when CI or GUICHET_REQUIRE_CORPUS is set.
 
-func findCorpus() (string, bool) {
-	var dir string
-	if c := os.Getenv("GUICHET_CORPUS"); c != "" {
-		dir = filepath.Join(c, "arf")
-	} else {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus", "arf")
-	}
-	fi, err := os.Stat(dir)
-	return dir, err == nil && fi.IsDir()
-}
-
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, ok := findCorpus()
-	if !ok {
-		msg := "ARF corpus not found (looked for " + dir + "; set GUICHET_CORPUS to the shared corpus directory)"
-		if os.Getenv("CI") != "" || os.Getenv("GUICHET_REQUIRE_CORPUS") != "" {
-			t.Fatal(msg + "; CI/GUICHET_REQUIRE_CORPUS is set, so this is a failure")
-		}
-		t.Skip(msg)
-	}
-	return dir
-}
-
 func TestCorpus(t *testing.T) {
-	dir := corpusDir(t)
+	dir := corpus.Dir(t, "arf")
 	var paths []string
 	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".eml") {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/guichet/guichet/internal/corpus"
 )
 
 func FuzzParse(f *testing.F) {
@@ -14,7 +16,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(fixture("\r\n", fields, original)))
 	f.Add([]byte(fixture("\r", "Feedback-Type: abuse", "Subject: x\n")))
 	f.Add([]byte("From x\n" + fixture("\n", fields, original)))
-	if dir, ok := findCorpus(); ok {
+	if dir, ok := corpus.Find("arf"); ok {
 		paths, _ := filepath.Glob(filepath.Join(dir, "rfc", "*.eml"))
 		for _, p := range paths {
 			if b, err := os.ReadFile(p); err == nil {

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/guichet/guichet/internal/corpus"
 )
 
 // The conformance tests read the shared normalisation corpus at run time
@@ -19,35 +21,14 @@ import (
 // CI) when it is missing.
 func corpusDir(t testing.TB) string {
 	t.Helper()
-	dir, ok := findCorpus()
-	if !ok {
-		msg := "normalisation corpus not found (looked for " + dir + "; set GUICHET_CORPUS to the shared corpus directory)"
-		if os.Getenv("CI") != "" || os.Getenv("GUICHET_REQUIRE_CORPUS") != "" {
-			t.Fatal(msg + "; CI/GUICHET_REQUIRE_CORPUS is set, so this is a failure")
-		}
-		t.Skip(msg)
-	}
-	return dir
-}
-
-// findCorpus locates the normalisation corpus and reports whether it is
-// there.
-func findCorpus() (string, bool) {
-	var dir string
-	if c := os.Getenv("GUICHET_CORPUS"); c != "" {
-		dir = filepath.Join(c, "normalize")
-	} else if root, ok := repoRoot(); ok {
-		dir = filepath.Join(root, "..", "shared", "corpus", "normalize")
-	}
-	fi, err := os.Stat(dir)
-	return dir, dir != "" && err == nil && fi.IsDir()
+	return corpus.Dir(t, "normalize")
 }
 
 // corpusInputs returns the "input" of every line of a corpus file, or
 // nothing when the corpus is missing: fuzz targets use them as seeds and
 // run without them.
 func corpusInputs(rel string) []string {
-	dir, ok := findCorpus()
+	dir, ok := corpus.Find("normalize")
 	if !ok {
 		return nil
 	}
@@ -68,25 +49,6 @@ func corpusInputs(rel string) []string {
 		}
 	}
 	return out
-}
-
-// repoRoot walks up from the working directory (the package's, under go
-// test) to the directory holding go.mod.
-func repoRoot() (string, bool) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", false
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, true
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", false
-		}
-		dir = parent
-	}
 }
 
 // readJSONL decodes every line of a corpus file into T, failing the test

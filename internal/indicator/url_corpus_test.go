@@ -3,10 +3,11 @@ package indicator
 import (
 	"net/netip"
 
-	"golang.org/x/net/idna"
 	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/idna"
 )
 
 // The URL corpus is WHATWG URL parsing (web-platform-tests); our canonical

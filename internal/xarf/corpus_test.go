@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/guichet/guichet/internal/corpus"
 )
 
 // The corpus tests read the shared X-ARF samples and schemas at run time
@@ -14,38 +16,8 @@ import (
 // Without them they skip — or fail when CI or GUICHET_REQUIRE_CORPUS is
 // set.
 
-func findCorpus() (string, bool) {
-	var dir string
-	if c := os.Getenv("GUICHET_CORPUS"); c != "" {
-		dir = filepath.Join(c, "xarf")
-	} else {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus", "xarf")
-	}
-	fi, err := os.Stat(dir)
-	return dir, err == nil && fi.IsDir()
-}
-
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, ok := findCorpus()
-	if !ok {
-		msg := "X-ARF corpus not found (looked for " + dir + "; set GUICHET_CORPUS to the shared corpus directory)"
-		if os.Getenv("CI") != "" || os.Getenv("GUICHET_REQUIRE_CORPUS") != "" {
-			t.Fatal(msg + "; CI/GUICHET_REQUIRE_CORPUS is set, so this is a failure")
-		}
-		t.Skip(msg)
-	}
-	return dir
-}
-
-// TestCorpus runs every sample: each gives a report or a typed problem.
-// The spec's 32 v4 samples (one per pair) and the v3 samples MUST parse;
-// the xarf-python invalid samples MUST be refused with the expected kind;
-// the X-ARF 0.x e-mails are refused as unsupported. The xarf-python
-// "valid" v4 samples are written to an older 4.0.0 draft (reporter.type,
-// no sender, types since renamed) and are counted, not required.
 func TestCorpus(t *testing.T) {
-	dir := corpusDir(t)
+	dir := corpus.Dir(t, "xarf")
 	var paths []string
 	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.Contains(p, string(filepath.Separator)+"schemas"+string(filepath.Separator)) || strings.Contains(p, "test-definitions") {

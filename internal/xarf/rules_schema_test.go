@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/guichet/guichet/internal/corpus"
 )
 
 var update = flag.Bool("update", false, "rewrite rules_table.go from the corpus's v4 schemas")
@@ -22,7 +24,7 @@ var update = flag.Bool("update", false, "rewrite rules_table.go from the corpus'
 // it with rules_table.go, so the hand-held table cannot drift from the
 // spec. With -update it rewrites rules_table.go instead.
 func TestRulesMatchSchemas(t *testing.T) {
-	dir := filepath.Join(corpusDir(t), "xarf-spec", "schemas", "v4")
+	dir := filepath.Join(corpus.Dir(t, "xarf"), "xarf-spec", "schemas", "v4")
 	derived, core := deriveRules(t, dir)
 	if *update {
 		writeTable(t, derived)
