@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/account"
@@ -150,15 +149,8 @@ func (s *Service) RouteCampaign(ctx context.Context, p account.Principal, ref, s
 	if !isAnalyst(p) {
 		return BulkResult{}, forbidden(p, "route campaign")
 	}
-	var v guichet.ValidationError
-	if !ValidService(service) {
-		v.Add("service", "report.err.service")
-	}
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		v.Add("reason", "report.err.reason")
-	}
-	if err := v.Err(); err != nil {
+	reason, err := checkRoute(service, reason)
+	if err != nil {
 		return BulkResult{}, err
 	}
 	c, _, err := s.liveCampaign(ctx, ref)

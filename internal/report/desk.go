@@ -243,6 +243,20 @@ func (s *Service) AddRoute(ctx context.Context, p account.Principal, ref, servic
 	if err != nil {
 		return err
 	}
+	reason, err = checkRoute(service, reason)
+	if err != nil {
+		return err
+	}
+	routes, err := s.d.Store.ReportRoutes(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	return s.addRoute(ctx, p, c.ID, c.Status, routes, service, reason, "")
+}
+
+// checkRoute checks a route an analyst adds by hand: a known service and
+// a reason, returned trimmed; else field errors ("service", "reason").
+func checkRoute(service, reason string) (string, error) {
 	var v guichet.ValidationError
 	if !ValidService(service) {
 		v.Add("service", "report.err.service")
@@ -251,14 +265,7 @@ func (s *Service) AddRoute(ctx context.Context, p account.Principal, ref, servic
 	if reason == "" {
 		v.Add("reason", "report.err.reason")
 	}
-	if err := v.Err(); err != nil {
-		return err
-	}
-	routes, err := s.d.Store.ReportRoutes(ctx, c.ID)
-	if err != nil {
-		return err
-	}
-	return s.addRoute(ctx, p, c.ID, c.Status, routes, service, reason, "")
+	return reason, v.Err()
 }
 
 // addRoute sends report caseID, in status and holding routes, to service
