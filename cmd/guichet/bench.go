@@ -107,15 +107,11 @@ func benchIntake(ctx context.Context, args []string, getenv func(string) string,
 	}
 	fmt.Fprintf(stdout, "  prepared %d complete drafts in %s\n", len(codes), time.Since(prep).Round(time.Millisecond))
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	base, stopServer, err := a.serveLoopback(ctx)
 	if err != nil {
 		return err
 	}
-	srvCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- a.serve(srvCtx, ln) }()
-	defer func() { stop(); <-done }()
-	base := "http://" + ln.Addr().String()
+	defer stopServer()
 
 	client := &http.Client{
 		Transport:     &http.Transport{MaxIdleConnsPerHost: *conc, MaxConnsPerHost: *conc},
@@ -305,4 +301,18 @@ func benchReportFigures(ctx context.Context, args []string, stdout, stderr io.Wr
 		return err
 	}
 	return benchReports(ctx, nil, stdout, stderr)
+}
+
+// serveLoopback serves the app on a free loopback port until the returned
+// stop is called (which waits for the server to end), for the benchmarks'
+// clients; it returns the server's base URL.
+func (a *app) serveLoopback(ctx context.Context) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srvCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.serve(srvCtx, ln) }()
+	return "http://" + ln.Addr().String(), func() { stop(); <-done }, nil
 }

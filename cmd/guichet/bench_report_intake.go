@@ -53,15 +53,11 @@ func benchReportIntake(ctx context.Context, args []string, stdout, stderr io.Wri
 	defer cleanup()
 	fmt.Fprintf(stdout, "bench reports: intake through the HTML form, store %s, %d reports, %d clients\n", a.dialect(), *n, *conc)
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	base, stopServer, err := a.serveLoopback(ctx)
 	if err != nil {
 		return err
 	}
-	srvCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- a.serve(srvCtx, ln) }()
-	defer func() { stop(); <-done }()
-	base := "http://" + ln.Addr().String()
+	defer stopServer()
 	client := benchClient(*conc)
 
 	prep := time.Now()
