@@ -23,6 +23,16 @@ func victimReport() url.Values {
 	}
 }
 
+// otherRef is ref with its last character changed, so it names another
+// case (never ref itself, whatever its last character is).
+func otherRef(ref string) string {
+	last := byte('0')
+	if ref[len(ref)-1] == last {
+		last = '1'
+	}
+	return ref[:len(ref)-1] + string(last)
+}
+
 var (
 	ppLinkRE = regexp.MustCompile(`<p class="ref">(PP-[0-9A-Z-]+)</p>`)
 )
@@ -76,7 +86,7 @@ func TestVictimPath(t *testing.T) {
 	other.get("/preplainte/faits").lacks(t, "frais de douane")
 	other.get("/preplainte?signalement="+sg).must(t, http.StatusOK).lacks(t, `name="signalement"`, "Votre pré-plainte part de votre signalement")
 	// Nor does the reporter's browser for another report's reference.
-	c.post("/preplainte", with(elig, "signalement", strings.Replace(sg, sg[len(sg)-1:], "0", 1))).must(t, http.StatusForbidden)
+	c.post("/preplainte", with(elig, "signalement", otherRef(sg))).must(t, http.StatusForbidden)
 
 	// The button: the eligibility questions, the kind chosen from the report.
 	r = c.post("/signaler/preplainte", url.Values{"signalement": {sg}})
