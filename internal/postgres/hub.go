@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,19 +14,28 @@ import (
 	"github.com/guichet/guichet/internal/hub"
 )
 
-// outboxLock is the pg_advisory_xact_lock key held from the moment a
-// transaction writes its outbox rows until it commits ("guichet" in ASCII,
-// then 3). Outbox IDs are therefore allocated in commit order: once a row
-// is visible, every row with a lower ID is visible too or belongs to a
-// transaction that rolled back. The event hub and its subscribers rely on
-// it to read the outbox by ID without missing a late commit. The lock is
-// taken last, after every row lock the transaction needs, so it cannot be
-// part of a deadlock, and held for the outbox insert and the commit only.
+// outboxLock is the advisory lock key ("guichet" in ASCII, then 3) that
+// lets a reader of the outbox know which IDs are final.
+//
+// Outbox IDs are drawn from a sequence when a row is inserted, not when it
+// commits, so concurrent transactions may commit them out of order. Every
+// transaction takes outboxLock in SHARED mode before it draws its outbox
+// IDs and holds it until it ends; shared holders do not wait for each
+// other, so commits stay concurrent (and PostgreSQL can flush several at
+// once). A reader takes it EXCLUSIVE for an instant (outboxHorizon): that
+// waits for every transaction that had drawn IDs to end, so every ID drawn
+// until then is committed or rolled back for good, and every later one is
+// greater. Readers return nothing above that horizon, so once a row is
+// returned every row with a lower ID has been returned or never will exist
+// — what the event hub relies on. The shared lock is taken last, after
+// every row lock the transaction needs, so it is never part of a deadlock.
 const outboxLock int64 = 0x6775696368657403
 
-// NotifyChannel is the LISTEN/NOTIFY channel on which every commit that
-// wrote outbox rows announces its greatest outbox ID (the payload is that
-// number, never anything else).
+// NotifyChannel is the LISTEN/NOTIFY channel on which each node announces,
+// after its commits, the greatest outbox ID it committed (the payload is
+// that number, never anything else). Announcements are sent after commit
+// and coalesced (see announce): a node that stops between a commit and its
+// announcement leaves the others to find the rows at their next poll.
 const NotifyChannel = "guichet_outbox"
 
 // outboxTx is the transaction Transact hands its function: it gathers the
@@ -54,21 +64,18 @@ func addOutbox(tx pgx.Tx, r eventRow, caseID, ref string) error {
 	return nil
 }
 
-// flushOutbox writes the gathered outbox rows under outboxLock, announces
-// the greatest ID on NotifyChannel (delivered at commit) and returns the
-// records to publish once committed.
+// flushOutbox writes the gathered outbox rows under outboxLock (shared)
+// and returns the records to publish once committed.
 func flushOutbox(ctx context.Context, tx pgx.Tx, rows []pendingOutbox) ([]hub.Record, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	// One round trip: the lock, every row, and the notification of the
-	// last ID this session drew (delivered at commit).
+	// One round trip: the lock, then every row.
 	b := &pgx.Batch{}
-	b.Queue(`SELECT pg_advisory_xact_lock($1)`, outboxLock)
+	b.Queue(`SELECT pg_advisory_xact_lock_shared($1)`, outboxLock)
 	for _, r := range rows {
 		b.Queue(`INSERT INTO outbox (event_id, leaf, created_at) VALUES ($1, $2, $3) RETURNING id`, r.rec.EventID, r.leaf, r.at)
 	}
-	b.Queue(`SELECT pg_notify($1, currval(pg_get_serial_sequence('outbox', 'id'))::text)`, NotifyChannel)
 	br := tx.SendBatch(ctx, b)
 	recs, err := func() ([]hub.Record, error) {
 		if _, err := br.Exec(); err != nil {
@@ -81,9 +88,6 @@ func flushOutbox(ctx context.Context, tx pgx.Tx, rows []pendingOutbox) ([]hub.Re
 				return nil, fmt.Errorf("event %s: outbox: %w", r.rec.EventID, classify(err))
 			}
 		}
-		if _, err := br.Exec(); err != nil {
-			return nil, fmt.Errorf("outbox notify: %w", classify(err))
-		}
 		return out, nil
 	}()
 	if cerr := br.Close(); err == nil && cerr != nil {
@@ -93,6 +97,94 @@ func flushOutbox(ctx context.Context, tx pgx.Tx, rows []pendingOutbox) ([]hub.Re
 		return nil, err
 	}
 	return recs, nil
+}
+
+// outboxHorizon returns an outbox ID h such that every ID up to h is
+// committed or will never be: it takes outboxLock exclusively, which waits
+// for the transactions that drew IDs to end, reads the last ID drawn and
+// releases the lock at once. New writers wait for the instant the lock is
+// held, not for the reader's round trips: the lock, the read and the end
+// of the transaction go in one simple-protocol query, which PostgreSQL
+// runs as one implicit transaction. (The outbox sequence has no per-session
+// cache, so the last value drawn is the greatest ID any session holds.)
+func (s *Store) outboxHorizon(ctx context.Context) (int64, error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Release()
+	q := fmt.Sprintf(`SELECT set_config('lock_timeout', '10s', true);
+		SELECT pg_advisory_xact_lock(%d);
+		SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence('outbox', 'id')::regclass), 0)`, outboxLock)
+	res, err := conn.Conn().PgConn().Exec(ctx, q).ReadAll()
+	if err != nil {
+		return 0, fmt.Errorf("outbox horizon: %w", err)
+	}
+	if len(res) != 3 || len(res[2].Rows) != 1 || len(res[2].Rows[0]) != 1 {
+		return 0, fmt.Errorf("outbox horizon: unexpected result")
+	}
+	h, err := strconv.ParseInt(string(res[2].Rows[0][0]), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("outbox horizon: %w", err)
+	}
+	return h, nil
+}
+
+// announce has the greatest outbox ID this node committed sent on
+// NotifyChannel, after the commit and outside its transaction: a NOTIFY in
+// the writing transaction would serialise every commit (PostgreSQL holds a
+// database-wide lock from a notifying transaction's pre-commit to its end,
+// flush included). One goroutine sends them, one at a time, each carrying
+// the greatest ID committed meanwhile; a send that fails is not retried
+// (listeners poll). It never blocks the caller.
+func (s *Store) announce(id int64) {
+	a := &s.ann
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.want = max(a.want, id)
+	if a.running || a.closed {
+		return
+	}
+	a.running = true
+	a.wg.Add(1)
+	go s.announceLoop()
+}
+
+func (s *Store) announceLoop() {
+	a := &s.ann
+	defer a.wg.Done()
+	for {
+		a.mu.Lock()
+		id := a.want
+		if id <= a.sent || a.closed {
+			a.running = false
+			a.mu.Unlock()
+			return
+		}
+		a.sent = id
+		a.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, _ = s.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, strconv.FormatInt(id, 10))
+		cancel()
+	}
+}
+
+// announcer is the state of announce.
+type announcer struct {
+	mu      sync.Mutex
+	want    int64 // greatest ID committed
+	sent    int64 // greatest ID sent (or given up on)
+	running bool
+	closed  bool
+	wg      sync.WaitGroup
+}
+
+// closeAnnouncer stops announcing and waits for a send in progress.
+func (s *Store) closeAnnouncer() {
+	s.ann.mu.Lock()
+	s.ann.closed = true
+	s.ann.mu.Unlock()
+	s.ann.wg.Wait()
 }
 
 // refKind is the kind a reference names: its prefix.
@@ -110,11 +202,19 @@ func refKind(ref string) caseref.Kind {
 func (s *Store) SetPublisher(p func(...hub.Record)) { s.publish.Store(&p) }
 
 // OutboxSince returns up to limit committed outbox records after the
-// position after, in ID order (hub.Source).
+// position after, in ID order (hub.Source), none above the horizon: once a
+// record is returned, no record with a lower ID can commit later.
 func (s *Store) OutboxSince(ctx context.Context, after int64, limit int) ([]hub.Record, error) {
+	h, err := s.outboxHorizon(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: outbox since %d: %w", after, err)
+	}
+	if h <= after {
+		return []hub.Record{}, nil
+	}
 	rows, err := s.pool.Query(ctx, `SELECT o.id, o.event_id, e.case_id, c.kind, e.type
 		FROM outbox o JOIN case_events e ON e.id = o.event_id JOIN cases c ON c.id = e.case_id
-		WHERE o.id > $1 ORDER BY o.id LIMIT $2`, after, limit)
+		WHERE o.id > $1 AND o.id <= $3 ORDER BY o.id LIMIT $2`, after, limit, h)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: outbox since %d: %w", after, err)
 	}
@@ -134,10 +234,15 @@ func (s *Store) OutboxSince(ctx context.Context, after int64, limit int) ([]hub.
 	return out, nil
 }
 
-// OutboxHead returns the greatest committed outbox ID, 0 when none.
+// OutboxHead returns the greatest committed outbox ID below the horizon
+// (every lower ID committed or never to be), 0 when none.
 func (s *Store) OutboxHead(ctx context.Context) (int64, error) {
+	h, err := s.outboxHorizon(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: outbox head: %w", err)
+	}
 	var id int64
-	if err := s.pool.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM outbox`).Scan(&id); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM outbox WHERE id <= $1`, h).Scan(&id); err != nil {
 		return 0, fmt.Errorf("postgres: outbox head: %w", err)
 	}
 	return id, nil

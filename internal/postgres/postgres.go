@@ -14,12 +14,14 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -54,6 +56,7 @@ type Store struct {
 	// (see SetPublisher); nil until set.
 	publish atomic.Pointer[func(...hub.Record)]
 	ids     *uuid7.Generator // campaigns' IDs
+	ann     announcer        // NOTIFY after commit (see announce)
 }
 
 // Open connects to the database at url (postgres://…; pgxpool parameters
@@ -87,6 +90,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 
 // Close closes every connection, waiting for those in use to be released.
 func (s *Store) Close() error {
+	s.closeAnnouncer()
 	s.pool.Close()
 	return nil
 }
@@ -154,8 +158,11 @@ func (s *Store) transactOnce(ctx context.Context, fn func(tx pgx.Tx) error) (err
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", classify(err))
 	}
-	if p := s.publish.Load(); p != nil && len(recs) > 0 {
-		(*p)(recs...)
+	if len(recs) > 0 {
+		if p := s.publish.Load(); p != nil {
+			(*p)(recs...)
+		}
+		s.announce(slices.MaxFunc(recs, func(a, b hub.Record) int { return cmp.Compare(a.ID, b.ID) }).ID)
 	}
 	return nil
 }

@@ -122,8 +122,12 @@ func (s *Store) SharedKeys(ctx context.Context, caseID string, keys []string) (m
 	if len(keys) == 0 {
 		return out, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT key, COUNT(DISTINCT case_id) FROM report_seen
-		WHERE case_id <> $1 AND key = ANY($2) GROUP BY key`, caseID, keys)
+	// One index probe per key whatever the plan (see CampaignsHolding).
+	rows, err := s.pool.Query(ctx, `SELECT key, n FROM (
+			SELECT k.key, (SELECT COUNT(DISTINCT case_id) FROM report_seen s
+				WHERE s.key = k.key AND s.case_id <> $1) AS n
+			FROM (SELECT DISTINCT key FROM unnest($2::text[]) AS u (key)) k) t
+		WHERE n > 0`, caseID, keys)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: report %s: shared values: %w", caseID, err)
 	}
