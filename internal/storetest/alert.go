@@ -21,6 +21,8 @@ import (
 type AlertStore interface {
 	alert.Store
 	PendingOutbox(ctx context.Context, limit int) ([]casefile.OutboxEntry, error)
+	// EraseCase (complaint.Store's) also deletes an alert's entries.
+	EraseCase(ctx context.Context, caseID string, status casefile.Status, at time.Time, events []casefile.Event) ([]string, error)
 }
 
 // RunAlert runs the alert contract against stores open returns (fresh and
@@ -35,6 +37,7 @@ func RunAlert(t *testing.T, open func(t *testing.T) AlertStore) {
 		{"AlertEntries", testAlertEntries},
 		{"AlertEscalateOnce", testAlertEscalateOnce},
 		{"AlertOpen", testAlertOpen},
+		{"AlertErase", testAlertErase},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -266,5 +269,26 @@ func testAlertOpen(t *testing.T, s AlertStore) {
 	}
 	if _, err := s.OpenAlerts(ctx, nil, 0); !errors.Is(err, guichet.ErrInvalid) {
 		t.Errorf("limit 0: %v", err)
+	}
+}
+
+// Erasing an alert deletes its profile and its sealed entries.
+func testAlertErase(t *testing.T, s AlertStore) {
+	ctx := t.Context()
+	na := newAlert(t, "key-erase-aaaaaaaaaaaaaaaa", alertT0)
+	na.Alert.Case.ExpiresAt = alertT0.Add(time.Hour)
+	a := mustRaise(t, s, na)
+	ok(t, s.AddAlertEntry(ctx, alert.Entry{ID: alertIDs.New(), CaseID: a.Case.ID, Kind: alert.EntryMessage, At: alertT0, Ciphertext: []byte("m")}, nil))
+	at := alertT0.Add(2 * time.Hour)
+	if _, err := s.EraseCase(ctx, a.Case.ID, alert.StatusExpired, at, alertEvent(a.Case.ID, casefile.EventErased, at)); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []alert.EntryKind{alert.EntryPosition, alert.EntryMessage} {
+		if es, err := s.AlertEntries(ctx, a.Case.ID, k, "", 10); err != nil || len(es) != 0 {
+			t.Errorf("%s entries after erasure: %d, %v", k, len(es), err)
+		}
+	}
+	if _, err := s.CasePersonal(ctx, a.Case.ID); !errors.Is(err, guichet.ErrNotFound) {
+		t.Errorf("profile after erasure: %v", err)
 	}
 }
