@@ -2,6 +2,7 @@ package alert_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"github.com/guichet/guichet/internal/account"
 	"github.com/guichet/guichet/internal/alert"
 	"github.com/guichet/guichet/internal/sqlite"
+	"github.com/guichet/guichet/internal/station"
 	"github.com/guichet/guichet/internal/uuid7"
 	"github.com/guichet/guichet/internal/vault"
 )
@@ -227,5 +229,39 @@ func TestEscalate(t *testing.T) {
 	// Still acknowledgeable after escalation.
 	if err := svc.Acknowledge(ctx, disp2, late.Ref); err != nil {
 		t.Errorf("acknowledge an escalated alert: %v", err)
+	}
+}
+
+type fixedArea string
+
+func (a fixedArea) AreaOf(context.Context, float64, float64) (string, error) { return string(a), nil }
+
+// An alert of a unit's area is shown to that unit's dispatchers only.
+func TestAreaScope(t *testing.T) {
+	_, st, c := newService(t)
+	ctx := t.Context()
+	unit := station.Unit{ID: uuid7.New(c.Now, rand.Reader).New(), Code: "CIC-75", Name: "CIC Paris", Kind: station.Commissariat}
+	if err := st.CreateUnit(ctx, unit); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := vault.New(bytes.Repeat([]byte{7}, vault.KeySize), "test", rand.Reader)
+	svc := alert.New(alert.Deps{Store: st, Vault: v, Clock: c, Rand: rand.Reader, IDs: uuid7.New(c.Now, rand.Reader), Areas: fixedArea(unit.ID)})
+	r, err := svc.Raise(ctx, raiseInput("area-0123456789abcdefghij"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := account.Principal{Pseudonym: "M1", Role: account.RoleDispatcher, UnitID: unit.ID}
+	other := account.Principal{Pseudonym: "O1", Role: account.RoleDispatcher, UnitID: "elsewhere"}
+	if l, err := svc.Open(ctx, mine); err != nil || len(l) != 1 || l[0].Case.UnitID != unit.ID {
+		t.Errorf("own area: %+v, %v", l, err)
+	}
+	if l, err := svc.Open(ctx, other); err != nil || len(l) != 0 {
+		t.Errorf("other area lists %d alerts, %v", len(l), err)
+	}
+	if err := svc.Acknowledge(ctx, other, r.Ref); !errors.Is(err, guichet.ErrNotFound) {
+		t.Errorf("other area acknowledges: %v", err)
+	}
+	if err := svc.Acknowledge(ctx, mine, r.Ref); err != nil {
+		t.Errorf("own area acknowledges: %v", err)
 	}
 }
