@@ -536,6 +536,10 @@ func (s *Store) EraseCase(ctx context.Context, caseID string, status casefile.St
 		if _, err := tx.Exec(ctx, `DELETE FROM case_personal WHERE case_id = $1`, caseID); err != nil {
 			return fmt.Errorf("personal: %w", err)
 		}
+		// An alert's positions and messages, sealed under the key just deleted.
+		if _, err := tx.Exec(ctx, `DELETE FROM alert_entries WHERE case_id = $1`, caseID); err != nil {
+			return fmt.Errorf("alert entries: %w", err)
+		}
 		if _, err := tx.Exec(ctx, `UPDATE case_secrets SET ledger_salt = NULL WHERE case_id = $1`, caseID); err != nil {
 			return fmt.Errorf("salt: %w", err)
 		}

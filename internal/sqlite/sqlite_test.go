@@ -273,3 +273,7 @@ func TestFilesOwnerOnly(t *testing.T) {
 func BenchmarkMatch(b *testing.B) {
 	storetest.BenchMatch(b, 50_000, func(b *testing.B) storetest.SyntheticStore { return open(b) })
 }
+
+func TestAlertContract(t *testing.T) {
+	storetest.RunAlert(t, func(t *testing.T) storetest.AlertStore { return open(t) })
+}
