@@ -27,6 +27,7 @@ import (
 	"github.com/guichet/guichet/internal/notify"
 	"github.com/guichet/guichet/internal/postgres"
 	"github.com/guichet/guichet/internal/receipt"
+	"github.com/guichet/guichet/internal/alert"
 	"github.com/guichet/guichet/internal/report"
 	"github.com/guichet/guichet/internal/sqlite"
 	"github.com/guichet/guichet/internal/uuid7"
@@ -38,6 +39,7 @@ import (
 type store interface {
 	complaint.Store
 	report.Store
+	alert.Store
 	account.Store
 	casework.Store
 	notify.Store
@@ -67,6 +69,7 @@ type app struct {
 	hub        *hub.Hub // committed events, for the sequencer, the notifier and live pages
 	complaints *complaint.Service
 	reports    *report.Service  // signalements and their campaigns
+	alerts     *alert.Service   // silent alerts and their dispatch
 	accounts   *account.Service // agents' accounts and sessions
 	cases      *casework.Service
 	notifier   *notify.Service // nil when no mail can be sent
@@ -186,6 +189,9 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 		Store: a.store, Vault: v, Digest: a.complaints.TrackingDigest, Blobs: a.blobs, Sniff: evidence.Sniff,
 		Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger, Units: a.store,
 	})
+	a.alerts = alert.New(alert.Deps{
+		Store: a.store, Vault: v, Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger,
+	})
 	if a.accounts, err = account.New(account.DefaultConfig(logURL(cfg)), account.Deps{
 		Store: a.store, Vault: v, Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger,
 	}); err != nil {
@@ -238,6 +244,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 		CitizenNotes: a.cases.CitizenNotes,
 		SendCode:     codeMailer(a.notifier),
 		Reports:      a.reports,
+		Alerts:       a.alerts,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)

@@ -23,6 +23,7 @@ import (
 	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/problem"
 	"github.com/guichet/guichet/internal/receipt"
+	"github.com/guichet/guichet/internal/alert"
 	"github.com/guichet/guichet/internal/report"
 	"golang.org/x/text/language"
 )
@@ -111,6 +112,9 @@ type Deps struct {
 	// Reports, if set, takes public reports (signalements) at /signaler
 	// and shows reporters where theirs stands. Nil: no such pages.
 	Reports *report.Service
+	// Alerts, if set, takes silent alerts at /alerte (the PWA) and serves
+	// the dispatchers' console at /agent/dispatch. Nil: no such pages.
+	Alerts *alert.Service
 	// SendCode, if set, sends a citizen their tracking code by email at
 	// their request (notify.Service.SendCode): the confirmation then
 	// offers it, once a case, to those who left an address. Nil: no offer.
