@@ -17,6 +17,7 @@ import (
 
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/account"
+	"github.com/guichet/guichet/internal/alert"
 	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/casework"
 	"github.com/guichet/guichet/internal/complaint"
@@ -27,7 +28,6 @@ import (
 	"github.com/guichet/guichet/internal/notify"
 	"github.com/guichet/guichet/internal/postgres"
 	"github.com/guichet/guichet/internal/receipt"
-	"github.com/guichet/guichet/internal/alert"
 	"github.com/guichet/guichet/internal/report"
 	"github.com/guichet/guichet/internal/sqlite"
 	"github.com/guichet/guichet/internal/uuid7"

@@ -20,10 +20,10 @@ import (
 	"time"
 
 	"github.com/guichet/guichet"
+	"github.com/guichet/guichet/internal/alert"
 	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/problem"
 	"github.com/guichet/guichet/internal/receipt"
-	"github.com/guichet/guichet/internal/alert"
 	"github.com/guichet/guichet/internal/report"
 	"golang.org/x/text/language"
 )
