@@ -39,6 +39,7 @@ func (s *Server) routes() {
 	s.reportDeskRoutes()
 	s.campaignRoutes()
 	s.victimRoutes()
+	s.alertRoutes()
 	// The upload handler bounds its body itself (see evidenceAdd).
 	s.handleLimit("POST /preplainte/preuves/ajouter", 0, s.evidenceAdd)
 	// The evidence step's form carries its file input (see

@@ -61,6 +61,11 @@ type Config struct {
 	// burst 10. The address is a key in memory only, kept no longer than
 	// its window, never stored with the report nor logged.
 	ReportRateLimit Limit
+	// AlertRateLimit bounds the new silent alerts each client's address
+	// raises: default 30 an hour, burst 20, generous so that a person in
+	// danger behind a shared address is not refused. Retries of an alert
+	// already raised never count. In memory only, like ReportRateLimit.
+	AlertRateLimit Limit
 	// ClientIPHeader, when set (e.g. "X-Real-IP"), names the header a
 	// trusted reverse proxy puts the client's address in. Leave it empty
 	// when clients connect directly: the header could be forged.
@@ -140,7 +145,9 @@ type Server struct {
 	// the spent proof-of-work challenges.
 	reports *limiter
 	pow     powState
-	public  *url.URL // nil when PublicURL is empty
+	// alertLim holds the silent alerts' rate limits (see alert_limit.go).
+	alertLim *alertLimits
+	public   *url.URL // nil when PublicURL is empty
 	// problems writes errors as problem details (JSON answers).
 	problems *problem.Writer
 	mux      *http.ServeMux
