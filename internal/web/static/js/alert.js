@@ -307,14 +307,15 @@
     if (key !== shownChat) {
       shownChat = key;
       // Only what is new is added, so the log reads each message once.
-      var have = chat.querySelectorAll("li.chat-line").length;
-      if (!s.messages.length && !chat.children.length) {
-        var none = document.createElement("li");
+      var none = chat.querySelector(".chat-line--none");
+      if (s.messages.length && none) none.remove();
+      if (!s.messages.length && !none) {
+        none = document.createElement("li");
         none.className = "chat-line chat-line--none";
         none.textContent = t("empty");
         chat.appendChild(none);
       }
-      if (s.messages.length) { var n = chat.querySelector(".chat-line--none"); if (n) n.remove(); }
+      var have = chat.querySelectorAll("li.chat-line:not(.chat-line--none)").length;
       s.messages.slice(have).forEach(function (m) {
         var li = document.createElement("li");
         li.className = "chat-line chat-line--" + m.from;
