@@ -18,7 +18,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { AxeAudit } from '../lib/axe.js';
 import { browserSupport, suite } from '../lib/harness.js';
-import { PHONE, smallTargets } from '../lib/phone.js';
+import { PHONE, frenchTypography, openDetails, sidewaysScroll, smallTargets } from '../lib/phone.js';
 
 const support = await browserSupport();
 
@@ -55,6 +55,7 @@ function watchRaises(page) {
 
 /** Holds the button with a pointer for ms. */
 async function holdFor(page, ms) {
+  await page.locator('#hold').scrollIntoViewIfNeeded();
   const box = await page.locator('#hold').boundingBox();
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await page.mouse.down();
@@ -123,12 +124,26 @@ describe('silent alert PWA on a phone', { skip: support.skip }, () => {
     try {
       const page = await ctx.newPage();
       const raises = watchRaises(page);
+      const sentBodies = [];
+      page.on('request', (req) => {
+        if (req.method() === 'POST' && new URL(req.url()).pathname === '/alerte/api/alertes') sentBodies.push(JSON.parse(req.postData()));
+      });
       await page.goto(`${env.url}/alerte`);
       await page.locator('#hold').waitFor({ state: 'visible' });
       assert.equal(await page.locator('#plain').isVisible(), false, 'the plain form is hidden with JavaScript');
       assert.equal((await audit.check(page, 'idle')).length, 0, audit.report());
-      const targets = await smallTargets(page);
-      assert.deepEqual(targets.small, [], 'tap targets of 44 px');
+      await openDetails(page); // the profile form too
+      assert.deepEqual((await smallTargets(page)).small, [], 'tap targets of 44 px');
+      assert.deepEqual((await sidewaysScroll(page)).wide, [], 'no sideways scrolling');
+      assert.deepEqual(await frenchTypography(page), []);
+      assert.equal((await audit.check(page, 'idle, profile open')).length, 0, audit.report());
+      // The profile is kept on this phone only.
+      await page.getByLabel('Nom', { exact: true }).fill('Léa Martin');
+      await page.getByLabel('Je suis sourd·e ou malentendant·e').check();
+      await page.getByRole('button', { name: 'Enregistrer sur ce téléphone' }).click();
+      const kept = await page.evaluate(() => JSON.parse(localStorage.getItem('guichet.alerte.profil')));
+      assert.equal(kept.name, 'Léa Martin');
+      assert.equal(kept.deaf, true);
 
       // Too short: nothing is sent.
       await holdFor(page, 600);
@@ -158,11 +173,19 @@ describe('silent alert PWA on a phone', { skip: support.skip }, () => {
       assert.ok(!/Reçue/.test(st), `no false confirmation: ${st}`);
       const ref = AL_RE.exec(await page.locator('#ref-line').innerText())[0];
       assert.deepEqual(raises, [{ status: 201, ref, created: true }]);
+      const [sent] = sentBodies;
+      assert.equal(sent.type, 'domestic_violence');
+      assert.match(sent.key, /^[A-Za-z0-9_-]{22,}$/);
+      assert.equal(sent.position.lat, LYON.latitude);
+      assert.equal(sent.position.accuracy, LYON.accuracy);
+      assert.equal(sent.profile.name, 'Léa Martin');
+      assert.equal(sent.profile.deaf, true);
       // The discreet view: no site name, no emergency footer.
       assert.equal(await page.locator('.a-brand').isVisible(), false);
       assert.equal(await page.locator('.a-footer').isVisible(), false);
       assert.equal((await audit.check(page, 'sent')).length, 0, audit.report());
       assert.deepEqual((await smallTargets(page)).small, [], 'tap targets of 44 px, alert open');
+      assert.deepEqual(await frenchTypography(page), []);
 
       // Silent chat: a quick reply, a pictogram, a typed message.
       await page.getByRole('button', { name: 'Je ne peux pas parler' }).click();
@@ -173,6 +196,14 @@ describe('silent alert PWA on a phone', { skip: support.skip }, () => {
       await page.getByRole('button', { name: 'Envoyer le message' }).click();
       await page.locator('#chat li', { hasText: 'Il est dans le salon' }).waitFor();
       assert.equal(await page.locator('#chat li.chat-line--citizen').count(), 3);
+
+      // Reopened (the app closed, the phone locked), it finds its open alert again.
+      await page.reload();
+      await page.locator('#v-live').waitFor({ state: 'visible' });
+      await page.locator('#ref-line', { hasText: ref }).waitFor();
+      await page.locator('#chat li', { hasText: 'Il est dans le salon' }).waitFor();
+      assert.equal(await page.locator('#chat li.chat-line--citizen').count(), 3);
+      await waitState(page, /Envoyée à \d\d:\d\d:\d\d/);
 
       // Moving 100 m sends a position update.
       const moved = page.waitForResponse((r) => r.url().endsWith(`/alerte/api/alertes/${ref}/positions`) && r.request().method() === 'POST', { timeout: 15_000 });
