@@ -312,6 +312,8 @@ var plainKeyRE = regexp.MustCompile(`name="cle" value="([A-Za-z0-9_-]+)"`)
 func TestAlertWithoutJavaScript(t *testing.T) {
 	a := newAlertEnv(t)
 	c := a.client("fr")
+	c.get("/").must(t, 200, `href="/alerte"`)
+	newEnv(t).client("fr").get("/").must(t, 200).lacks(t, `href="/alerte"`)
 	r := c.get("/alerte").must(t, 200, `<form method="post" action="/alerte"`, `name="lieu"`, `name="telephone"`, `rel="manifest"`)
 	key := regexp1(t, plainKeyRE.String(), r.Body)
 	if len(key) < alert.MinKeyLen {

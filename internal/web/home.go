@@ -80,8 +80,13 @@ func (s *Server) routes() {
 	s.handle("/", func(http.ResponseWriter, *http.Request) error { return errNotFound })
 }
 
+// homeData is the home page's data: whether the silent alert is offered.
+type homeData struct{ Alert bool }
+
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, r, http.StatusOK, "home", s.newPage(r))
+	p := s.newPage(r)
+	p.Data = homeData{Alert: s.d.Alerts != nil}
+	return s.render(w, r, http.StatusOK, "home", p)
 }
 
 // switchLang remembers the chosen language for a year and goes back to
