@@ -407,7 +407,7 @@ func (s *Server) alertPlainChat(w http.ResponseWriter, r *http.Request) error {
 		m.Text = picto
 	}
 	if bad == nil {
-		if err = s.allowUpdate(held.Ref); err != nil {
+		if err = s.allowUpdate(held.Ref, held.Key); err != nil {
 			return err
 		}
 		err = s.d.Alerts.ChatFromCitizen(r.Context(), held.Ref, held.Key, m)

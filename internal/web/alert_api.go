@@ -205,7 +205,7 @@ func (s *Server) apiChat(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ref := r.PathValue("ref")
-	if err := s.allowUpdate(ref); err != nil {
+	if err := s.allowUpdate(ref, key); err != nil {
 		return err
 	}
 	if err := s.d.Alerts.ChatFromCitizen(r.Context(), ref, key, alert.Message{Text: b.Text, Quick: b.Quick}); err != nil {
@@ -225,7 +225,7 @@ func (s *Server) apiPosition(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ref := r.PathValue("ref")
-	if err := s.allowUpdate(ref); err != nil {
+	if err := s.allowUpdate(ref, key); err != nil {
 		return err
 	}
 	if err := s.d.Alerts.AddPosition(r.Context(), ref, key, pos); err != nil {

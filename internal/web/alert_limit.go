@@ -16,8 +16,8 @@ import (
 // in danger must never be refused a first alert, so
 //   - a retry of an alert already raised (same key) never counts;
 //   - only new alerts count against the address and the device;
-//   - chat and position updates count per alert, at a rate no phone reaches
-//     by hand (one a second, bursts of 30).
+//   - chat and position updates count per alert and key, at a rate no
+//     phone reaches by hand (one a second, bursts of 30).
 //
 // A refused request answers 429 with Retry-After; the PWA keeps the alert
 // queued and retries after it, and the page says to call 17 or 112.
@@ -100,9 +100,12 @@ func (s *Server) allowRaise(r *http.Request, key, device string) error {
 	return nil
 }
 
-// allowUpdate spends one of alert ref's chat-and-position tokens.
-func (s *Server) allowUpdate(ref string) error {
-	if ok, after := s.alertLim.alert.allow(ref); !ok {
+// allowUpdate spends one of alert ref's chat-and-position tokens. The
+// bucket is the reference with the key's hash, so that someone who knows
+// the reference but not the key cannot wear out the citizen's.
+func (s *Server) allowUpdate(ref, key string) error {
+	h := sha256.Sum256([]byte(key))
+	if ok, after := s.alertLim.alert.allow(ref + "\x00" + string(h[:16])); !ok {
 		return guichet.RetryAfter(fmt.Errorf("alert updates: %w", guichet.ErrRateLimited), after)
 	}
 	return nil

@@ -290,8 +290,12 @@ func TestAlertRateLimit(t *testing.T) {
 	if n := a.openCount(t); n != 2 {
 		t.Errorf("%d alerts, want 2", n)
 	}
-	// Chat and positions: bursts of 30 per alert, then 429.
+	// Chat and positions: bursts of 30 per alert, then 429; someone who
+	// knows the reference but not the key does not wear them out.
 	base := "/alerte/api/alertes/" + ref
+	for range 40 {
+		c.api("POST", base+"/messages", "Wrong-key-0123456789abcd", map[string]string{"quick": "yes"})
+	}
 	for i := range 30 {
 		if r := c.api("POST", base+"/messages", key1, map[string]string{"quick": "yes"}); r.StatusCode != 204 {
 			t.Fatalf("message %d: %d", i, r.StatusCode)
