@@ -133,11 +133,11 @@ func FromARF(r *arf.Report) (Item, error) {
 
 	from := ""
 	if a := mailAddress(r.Original.From); a != "" {
-		from = digitRun.ReplaceAllString(strings.ToLower(a), "#")
+		from = hashDigits(strings.ToLower(a))
 	}
 	m.part("from", from)
-	m.part("subject", canonText(r.Original.Subject, rcpt))
-	m.part("body", canonText(r.Original.Text, rcpt))
+	m.part("subject", canonText(r.Original.Subject, nil, rcpt))
+	m.part("body", canonText(r.Original.Text, r.Original.Found, rcpt))
 	it.ContentKey = m.sum(ChannelARF)
 
 	seenOn := r.ArrivalTime
@@ -190,7 +190,11 @@ func arfSummary(r *arf.Report, rcpt recipients) string {
 // replaced by "[destinataire]", matched without regard to case.
 func redact(s string, rcpt recipients) string {
 	s = oneLine(s)
+	lower := strings.ToLower(s)
 	for _, x := range rcpt {
+		if !strings.Contains(lower, x) {
+			continue
+		}
 		s = regexp.MustCompile("(?i)"+regexp.QuoteMeta(x)).ReplaceAllLiteralString(s, "[destinataire]")
 	}
 	return s

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"html"
 	"net/mail"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -33,11 +32,6 @@ import (
 //  5. white space is collapsed to single spaces and trimmed.
 //
 // The material is then hashed with SHA-256, each part on its own line.
-
-// urlInText finds links as indicator.Extract does.
-var urlInText = regexp.MustCompile(`(?i)\b(?:https?://[^\s<>"]+|www\.[^\s<>"]+|[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}/[^\s<>"]*)`)
-
-var digitRun = regexp.MustCompile(`[0-9]{4,}`)
 
 // recipients is what identifies the people a message was sent to, lower
 // case, longest first so that an address goes before its local part.
@@ -121,21 +115,70 @@ func (r recipients) remove(s string) string {
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
-// canonText is the canonical form of a message's text (see above).
-func canonText(s string, rcpt recipients) string {
+// canonText is the canonical form of a message's text (see above). links
+// are the links indicator.Extract found in s (its Input as written): each
+// is replaced by its stem before the text is folded, so that the text is
+// not searched for links twice.
+func canonText(s string, links []indicator.Indicator, rcpt recipients) string {
+	if s == "" {
+		return ""
+	}
+	s = replaceLinks(s, links)
 	if strings.Contains(s, "&") {
 		s = html.UnescapeString(s)
 	}
 	s = strings.ToLower(norm.NFKC.String(s))
-	s = urlInText.ReplaceAllStringFunc(s, func(m string) string {
-		if stem := urlStem(strings.TrimRight(m, ".,;:!?)»\"'")); stem != "" {
-			return " " + stem + " "
-		}
-		return " "
-	})
 	s = rcpt.remove(s)
-	s = digitRun.ReplaceAllString(s, "#")
+	s = hashDigits(s)
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// replaceLinks replaces each link of s that is one of links by its stem,
+// longest first, and drops the links that do not harmonise.
+func replaceLinks(s string, links []indicator.Indicator) string {
+	var olds []indicator.Indicator
+	for _, x := range links {
+		if x.Kind == indicator.KindURL && x.Input != "" && strings.Contains(s, x.Input) {
+			olds = append(olds, x)
+		}
+	}
+	if len(olds) == 0 {
+		return s
+	}
+	slices.SortStableFunc(olds, func(a, b indicator.Indicator) int { return len(b.Input) - len(a.Input) })
+	pairs := make([]string, 0, 2*len(olds))
+	for _, x := range olds {
+		stem := ""
+		if x.Valid {
+			stem, _, _ = strings.Cut(x.Canonical, "?")
+		}
+		pairs = append(pairs, x.Input, " "+stem+" ")
+	}
+	return strings.NewReplacer(pairs...).Replace(s)
+}
+
+// hashDigits replaces every run of four ASCII digits or more by "#".
+func hashDigits(s string) string {
+	var b strings.Builder
+	run := 0
+	flush := func(end int) {
+		if run >= 4 {
+			b.WriteByte('#')
+		} else {
+			b.WriteString(s[end-run : end])
+		}
+		run = 0
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= '0' && c <= '9' {
+			run++
+			continue
+		}
+		flush(i)
+		b.WriteByte(s[i])
+	}
+	flush(len(s))
+	return b.String()
 }
 
 // urlStem is the canonical form of link u without its query and fragment;

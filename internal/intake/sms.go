@@ -149,8 +149,9 @@ func FromSMS(s SMS, now time.Time) (Item, error) {
 	}
 	m := newMaterial(ChannelSMS)
 	m.part("sender", canon)
-	m.part("text", canonText(s.Text, nil))
-	for _, x := range indicator.Extract(s.Text) {
+	found := indicator.Extract(s.Text)
+	m.part("text", canonText(s.Text, found, nil))
+	for _, x := range found {
 		m.key(keyOf(x))
 	}
 	var v values

@@ -133,7 +133,7 @@ func FromXARF(r *xarf.Report) (Item, error) {
 		}
 	}
 	if r.Category == "messaging" {
-		m.part("subject", canonText(str("subject"), nil))
+		m.part("subject", canonText(str("subject"), nil, nil))
 	}
 	it.ContentKey = m.sum(ChannelXARF)
 
