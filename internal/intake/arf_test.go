@@ -42,53 +42,6 @@ func seenValues(it intake.Item) []string {
 	return out
 }
 
-// TestARFCampaignOneKey: 10,000 copies of one spam — each to its own
-// recipient, with its own Message-ID, dates, Received chain, relay,
-// envelope sender, tracking parameters and client number — give one
-// ContentKey; and the recipients appear nowhere in an item.
-func TestARFCampaignOneKey(t *testing.T) {
-	var mbox bytes.Buffer
-	if err := parcel.WriteMbox(&mbox, 0, campaignCopies); err != nil {
-		t.Fatal(err)
-	}
-	keys := map[string]int{}
-	n := 0
-	for res := range intake.ARFMbox(arf.Options{}, &mbox) {
-		if res.Err != nil {
-			t.Fatalf("message %d: %v", res.Index, res.Err)
-		}
-		n++
-		it := res.Item
-		keys[it.ContentKey]++
-		if res.Index%97 == 1 {
-			checkNoRecipient(t, res.Index-1, it)
-			if it.Input.Category != report.CatSpam || !it.Filed() || it.Source.Channel != intake.ChannelARF || it.Source.Type != "abuse" {
-				t.Errorf("message %d: %+v", res.Index, it.Source)
-			}
-			if v := report.Validate(&it.Input, parcel.Start.Add(30*24*time.Hour)); v != nil {
-				t.Errorf("message %d: invalid input %+v", res.Index, v.Fields)
-			}
-			vals := strings.Join(seenValues(it), " ")
-			for _, want := range []string{"email=suivi@colis-suivi.example.com", "url=https://colis-suivi.example.com/paiement?", "phone=01 23 45 67 89", "url=198.51.100."} {
-				if !strings.Contains(vals, want) {
-					t.Errorf("message %d: values %s lack %s", res.Index, vals, want)
-				}
-			}
-		}
-	}
-	if n != campaignCopies {
-		t.Fatalf("%d messages converted, want %d", n, campaignCopies)
-	}
-	if len(keys) != 1 {
-		t.Fatalf("%d copies of one spam gave %d keys, want 1", n, len(keys))
-	}
-	for k := range keys {
-		if !strings.HasPrefix(k, "arf.v1:") || len(k) != len("arf.v1:")+64 {
-			t.Errorf("key %q", k)
-		}
-	}
-}
-
 // checkNoRecipient fails when copy i's recipient — address, local part,
 // first or last name — is among the values or in the description.
 func checkNoRecipient(t *testing.T, i int, it intake.Item) {
