@@ -39,6 +39,7 @@ func benchARF(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	now := time.Now()
 	fmt.Fprintf(stdout, "bench arf: GOMAXPROCS %d, %s/%s\n", runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
 
 	var samples [][]byte
@@ -69,7 +70,7 @@ func benchARF(ctx context.Context, args []string, getenv func(string) string, st
 					msgs++
 					r, err := arf.Options{}.ParseBytes(b)
 					if err == nil && convert {
-						_, err = intake.FromARF(r)
+						_, err = intake.FromARF(r, now)
 					}
 					if err != nil {
 						problems++
@@ -102,7 +103,7 @@ func benchARF(ctx context.Context, args []string, getenv func(string) string, st
 		keys := map[string]int{}
 		t0 := time.Now()
 		if convert {
-			for res := range intake.ARFMbox(arf.Options{}, bytes.NewReader(mbox.Bytes())) {
+			for res := range intake.ARFMbox(arf.Options{}, bytes.NewReader(mbox.Bytes()), now) {
 				msgs++
 				if res.Err != nil {
 					problems++

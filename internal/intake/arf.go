@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/guichet/guichet/internal/arf"
 	"github.com/guichet/guichet/internal/indicator"
@@ -44,7 +45,7 @@ func ARFCategory(t arf.FeedbackType) (report.Category, Disposition, string) {
 	return report.CatOther, File, ""
 }
 
-// FromARF converts one parsed feedback report.
+// FromARF converts one parsed feedback report received at now.
 //
 // Values (Input.Seen), each once, at most report.MaxSeen: the original
 // message's Reply-To, From and Return-Path addresses and the envelope
@@ -64,7 +65,7 @@ func ARFCategory(t arf.FeedbackType) (report.Category, Disposition, string) {
 // envelope sender (Return-Path, Original-Mail-From: often one per copy),
 // the dates, the Message-ID, the Received chain or the recipients, which
 // differ between copies of one message.
-func FromARF(r *arf.Report) (Item, error) {
+func FromARF(r *arf.Report, now time.Time) (Item, error) {
 	cat, disp, why := ARFCategory(r.FeedbackType)
 	rcpt := newRecipients(append([]string{r.Original.To}, r.OriginalRcptTo...)...)
 	it := Item{
@@ -156,7 +157,7 @@ func FromARF(r *arf.Report) (Item, error) {
 		Lane:        lane,
 	}
 	it.Dropped = v.dropped
-	if err := check(&it); err != nil {
+	if err := check(&it, now); err != nil {
 		return Item{}, err
 	}
 	return it, nil
@@ -211,10 +212,10 @@ type ARFResult struct {
 }
 
 // ARFMbox reads an mbox of feedback reports (or one report) with the
-// parser's options o and converts each message, going on after a refused
+// parser's options o and converts each message as received at now, going on after a refused
 // one. Each message is parsed, converted and yielded before the next is
 // read: memory does not grow with the number of messages.
-func ARFMbox(o arf.Options, r io.Reader) iter.Seq[ARFResult] {
+func ARFMbox(o arf.Options, r io.Reader, now time.Time) iter.Seq[ARFResult] {
 	return func(yield func(ARFResult) bool) {
 		i := 0
 		for rep, err := range o.Mbox(r) {
@@ -227,7 +228,7 @@ func ARFMbox(o arf.Options, r io.Reader) iter.Seq[ARFResult] {
 			case err != nil:
 				res.Index, res.Err = 0, err
 			default:
-				res.Item, res.Err = FromARF(rep)
+				res.Item, res.Err = FromARF(rep, now)
 				var pe *ProblemError
 				if errors.As(res.Err, &pe) {
 					pe.Index = i
@@ -241,9 +242,9 @@ func ARFMbox(o arf.Options, r io.Reader) iter.Seq[ARFResult] {
 }
 
 // ReadARF reads a whole mbox (see ARFMbox) into results, one a message.
-func ReadARF(o arf.Options, r io.Reader) []ARFResult {
+func ReadARF(o arf.Options, r io.Reader, now time.Time) []ARFResult {
 	var out []ARFResult
-	for res := range ARFMbox(o, r) {
+	for res := range ARFMbox(o, r, now) {
 		out = append(out, res)
 	}
 	return out

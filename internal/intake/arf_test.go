@@ -3,6 +3,7 @@ package intake_test
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +28,7 @@ func convertARF(t testing.TB, msg string) intake.Item {
 	if err != nil {
 		t.Fatal(err)
 	}
-	it, err := intake.FromARF(r)
+	it, err := intake.FromARF(r, smsNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +174,7 @@ func TestARFNothingToFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = intake.FromARF(r)
+	_, err = intake.FromARF(r, smsNow)
 	var pe *intake.ProblemError
 	if !errors.As(err, &pe) || pe.Code != intake.CodeNoValue || !errors.Is(err, guichet.ErrInvalid) {
 		t.Fatalf("err %v", err)
@@ -188,7 +189,7 @@ func TestARFMboxProblems(t *testing.T) {
 	b.WriteString("From x Mon Dec  1 08:00:00 2026\nSubject: not a report\n\nhello\n\n")
 	b.WriteString("From x Mon Dec  1 08:00:00 2026\n" + arfOf("abuse", "", "Subject: nothing\n\nno link") + "\n")
 	parcel.WriteMbox(&b, 1, 1)
-	res := intake.ReadARF(arf.Options{}, &b)
+	res := intake.ReadARF(arf.Options{}, &b, smsNow)
 	if len(res) != 4 {
 		t.Fatalf("%d results", len(res))
 	}
@@ -218,5 +219,24 @@ func TestARFTooManyValues(t *testing.T) {
 	it := convertARF(t, arfOf("abuse", "", "Subject: many\n\n"+body.String()))
 	if len(it.Input.Seen) != report.MaxSeen || it.Dropped != 30-report.MaxSeen {
 		t.Errorf("%d values, %d dropped", len(it.Input.Seen), it.Dropped)
+	}
+}
+
+// TestARFFutureArrival: a sender's clock astray (an Arrival-Date days
+// ahead) does not refuse the report: the seen-on time is dropped, noted.
+func TestARFFutureArrival(t *testing.T) {
+	r, err := arf.Parse(strings.NewReader(arfOf("abuse", "Arrival-Date: Thu, 10 Dec 2026 08:00:00 +0000\n", plainSpam)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, err := intake.FromARF(r, smsNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !it.Input.SeenOn.IsZero() || !slices.Contains(it.Source.Quirks, "intake.seen_on_future") {
+		t.Errorf("seen on %v, quirks %v", it.Input.SeenOn, it.Source.Quirks)
+	}
+	if v := report.Validate(&it.Input, smsNow); v != nil {
+		t.Errorf("%+v", v.Fields)
 	}
 }

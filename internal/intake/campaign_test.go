@@ -75,7 +75,7 @@ func TestARFCampaign(t *testing.T) {
 	var refs []string
 	start := time.Now()
 	var submitting time.Duration
-	for res := range intake.ARFMbox(arf.Options{}, &mbox) {
+	for res := range intake.ARFMbox(arf.Options{}, &mbox, smsNow) {
 		if res.Err != nil {
 			t.Fatalf("message %d: %v", res.Index, res.Err)
 		}

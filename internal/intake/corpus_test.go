@@ -52,7 +52,7 @@ func TestCorpusARF(t *testing.T) {
 			t.Fatal(err)
 		}
 		// An mbox reader takes one message as well as many.
-		res := intake.ReadARF(arf.Options{}, f)
+		res := intake.ReadARF(arf.Options{}, f, smsNow)
 		f.Close()
 		// The recipients, to check they are nowhere in an item.
 		var rcpt []string
@@ -118,7 +118,7 @@ func TestCorpusXARF(t *testing.T) {
 		r, err := xarf.Parse(b)
 		var it intake.Item
 		if err == nil {
-			it, err = intake.FromXARF(r)
+			it, err = intake.FromXARF(r, smsNow)
 		}
 		var xpe *xarf.ProblemError
 		var ipe *intake.ProblemError

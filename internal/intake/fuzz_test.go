@@ -49,7 +49,7 @@ func FuzzFromARF(f *testing.F) {
 	}
 	small := arf.Options{MaxMessageBytes: 1 << 20, MaxParts: 50, MaxHeaderBytes: 16 << 10, MaxDepth: 4, MaxScanBytes: 64 << 10}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		for res := range intake.ARFMbox(small, bytes.NewReader(b)) {
+		for res := range intake.ARFMbox(small, bytes.NewReader(b), smsNow) {
 			var ape *arf.ProblemError
 			var ipe *intake.ProblemError
 			if res.Err != nil {
@@ -64,8 +64,8 @@ func FuzzFromARF(f *testing.F) {
 		if err != nil {
 			return
 		}
-		a, errA := intake.FromARF(r)
-		c, errC := intake.FromARF(r)
+		a, errA := intake.FromARF(r, smsNow)
+		c, errC := intake.FromARF(r, smsNow)
 		if (errA == nil) != (errC == nil) || a.ContentKey != c.ContentKey {
 			t.Fatal("two conversions differ")
 		}
@@ -87,7 +87,7 @@ func FuzzFromXARF(f *testing.F) {
 		if err != nil {
 			return
 		}
-		it, err := intake.FromXARF(r)
+		it, err := intake.FromXARF(r, smsNow)
 		var ipe *intake.ProblemError
 		if err != nil {
 			if !errors.As(err, &ipe) {
@@ -96,7 +96,7 @@ func FuzzFromXARF(f *testing.F) {
 			return
 		}
 		checkItem(t, it)
-		if again, _ := intake.FromXARF(r); again.ContentKey != it.ContentKey {
+		if again, _ := intake.FromXARF(r, smsNow); again.ContentKey != it.ContentKey {
 			t.Fatal("two conversions differ")
 		}
 	})

@@ -19,6 +19,7 @@ package intake
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -225,13 +226,19 @@ func channelOf(k indicator.Kind) string {
 	return ""
 }
 
-// check returns a problem when a filed item's input would be refused by
-// report.Validate; the field errors name what is missing.
-func check(it *Item) error {
+// check makes a filed item's input one report.Validate accepts at now, or
+// returns the problem: a seen-on time in the future (a sender's clock
+// astray) is dropped, as not said, and noted as the quirk
+// "intake.seen_on_future"; nothing to file it on is CodeNoValue.
+func check(it *Item, now time.Time) error {
+	if it.Input.SeenOn.After(now.Add(time.Hour)) {
+		it.Input.SeenOn = time.Time{}
+		it.Source.Quirks = append(slices.Clip(it.Source.Quirks), "intake.seen_on_future")
+	}
 	if it.Disposition != File {
 		return nil
 	}
-	if v := report.Validate(&it.Input, time.Now().Add(24*time.Hour)); v != nil {
+	if v := report.Validate(&it.Input, now); v != nil {
 		if _, ok := v.For("seen"); ok {
 			return problem(CodeNoValue, "", "the report names no link, address, number or host to file it on")
 		}

@@ -177,7 +177,7 @@ func FromSMS(s SMS, now time.Time) (Item, error) {
 			Lane:        report.LaneNormal,
 		},
 	}
-	if err := check(&it); err != nil {
+	if err := check(&it, now); err != nil {
 		return Item{}, err
 	}
 	return it, nil

@@ -67,7 +67,8 @@ func XARFCategory(r *xarf.Report) report.Category {
 	return report.CatOther
 }
 
-// FromXARF converts one valid X-ARF report (a v3 one converted included).
+// FromXARF converts one valid X-ARF report (a v3 one converted included)
+// received at now.
 //
 // Values (Input.Seen): the source identifier, then the links, domains,
 // addresses and wallets of the type's fields as xarf.Report.Indicators
@@ -82,7 +83,7 @@ func XARFCategory(r *xarf.Report) report.Category {
 // digest the report_id, the timestamps, the reporter or the evidence
 // payloads (a spam's evidence is the copy received, with the recipient's
 // headers).
-func FromXARF(r *xarf.Report) (Item, error) {
+func FromXARF(r *xarf.Report, now time.Time) (Item, error) {
 	it := Item{
 		Disposition: File,
 		Source: Source{
@@ -149,7 +150,7 @@ func FromXARF(r *xarf.Report) (Item, error) {
 		Lane:        report.LaneNormal,
 	}
 	it.Dropped = v.dropped
-	if err := check(&it); err != nil {
+	if err := check(&it, now); err != nil {
 		return Item{}, err
 	}
 	return it, nil

@@ -36,7 +36,7 @@ func TestXARFEveryPair(t *testing.T) {
 			t.Errorf("%s: %v", filepath.Base(p), err)
 			continue
 		}
-		it, err := intake.FromXARF(r)
+		it, err := intake.FromXARF(r, smsNow)
 		if err != nil {
 			t.Errorf("%s: %v", filepath.Base(p), err)
 			continue
@@ -100,7 +100,7 @@ func mutate(t *testing.T, b []byte, set map[string]any) *xarf.Report {
 
 func xarfKey(t *testing.T, r *xarf.Report) string {
 	t.Helper()
-	it, err := intake.FromXARF(r)
+	it, err := intake.FromXARF(r, smsNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestXARFContentKey(t *testing.T) {
 		t.Error("two phishing pages: one key")
 	}
 	// The cloned (legitimate) site is not a value.
-	it, err := intake.FromXARF(mutate(t, phish, map[string]any{"cloned_site": "https://www.bank.example/login"}))
+	it, err := intake.FromXARF(mutate(t, phish, map[string]any{"cloned_site": "https://www.bank.example/login"}), smsNow)
 	if err != nil {
 		t.Fatal(err)
 	}
