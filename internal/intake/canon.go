@@ -160,24 +160,26 @@ func replaceLinks(s string, links []indicator.Indicator) string {
 // hashDigits replaces every run of four ASCII digits or more by "#".
 func hashDigits(s string) string {
 	var b strings.Builder
-	run := 0
-	flush := func(end int) {
-		if run >= 4 {
-			b.WriteByte('#')
-		} else {
-			b.WriteString(s[end-run : end])
-		}
-		run = 0
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= '0' && c <= '9' {
+	done, run := 0, 0 // s[:done] is written; run digits end at i
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] >= '0' && s[i] <= '9' {
 			run++
 			continue
 		}
-		flush(i)
-		b.WriteByte(s[i])
+		if run >= 4 {
+			if b.Len() == 0 {
+				b.Grow(len(s))
+			}
+			b.WriteString(s[done : i-run])
+			b.WriteByte('#')
+			done = i
+		}
+		run = 0
 	}
-	flush(len(s))
+	if done == 0 {
+		return s
+	}
+	b.WriteString(s[done:])
 	return b.String()
 }
 
