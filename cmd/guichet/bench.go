@@ -32,6 +32,9 @@ Figures:
   login    agents' argon2id parameters, hash/verify time (p50/p99), sign-ins per second
   hub      commit → subscriber latency of the event hub (p50/p99) at a steady rate,
            and node A → node B over LISTEN/NOTIFY with --database postgres://…
+  arf      ARF feedback reports parsed, and parsed and converted into reports
+           (internal/intake), messages per second on one core: the corpus's
+           samples and a synthetic mbox of one campaign (--messages 10000)
   ledger   transparency-log appends per second, inclusion-proof time at 1M and
            10M entries, checkpoint publication latency
   reports  both figures below, with their defaults; or one of them with its flags:
@@ -60,6 +63,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		return benchHub(ctx, args[1:], stdout, stderr)
 	case "reports":
 		return benchReportFigures(ctx, args[1:], stdout, stderr)
+	case "arf":
+		return benchARF(ctx, args[1:], getenv, stdout, stderr)
 	case "ledger":
 		return ledger.Bench(ctx, stdout, ledger.BenchOptions{})
 	case "-h", "--help", "help":

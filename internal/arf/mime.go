@@ -239,7 +239,10 @@ func decodeBody(h header, b []byte) ([]byte, error) {
 			}
 			return r
 		}, b)
-		out := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
+		// Room for the unpadded reading too: two characters without
+		// padding make one byte, which StdEncoding.DecodedLen does not
+		// count.
+		out := make([]byte, base64.RawStdEncoding.DecodedLen(len(clean))+3)
 		n, err := base64.StdEncoding.Decode(out, clean)
 		if err != nil {
 			// Missing padding is common; try without it.
