@@ -23,7 +23,7 @@ func (s *Store) SubmitReports(ctx context.Context, b report.Batch) ([]report.Bat
 	err := s.Transact(ctx, func(tx pgx.Tx) error {
 		out = make([]report.BatchFiled, 0, len(b.Entries))
 		if b.Idem != nil {
-			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 14))`, b.Idem.Scope+"\x00"+b.Idem.Key); err != nil {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 14))`, b.Idem.Scope+" "+b.Idem.Key); err != nil {
 				return classify(err)
 			}
 			var digest, answer []byte
