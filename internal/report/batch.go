@@ -396,3 +396,9 @@ func (s *Service) PartnerChanges(ctx context.Context, partnerID string, cursor i
 	}
 	return out, next, nil
 }
+
+// IdempotentAnswer returns the request digest and the answer stored with
+// the Idempotency-Key key of scope; guichet.ErrNotFound when none is.
+func (s *Service) IdempotentAnswer(ctx context.Context, scope, key string) (digest, answer []byte, err error) {
+	return s.d.Store.IdempotentAnswer(ctx, scope, key)
+}
