@@ -223,6 +223,11 @@ func New(cfg Config, d Deps) (*Server, error) {
 	return s, nil
 }
 
+// Problems returns the writer of the server's problem details, titled
+// and explained from its catalogues (the partner API writes its errors
+// with it).
+func (s *Server) Problems() *problem.Writer { return s.problems }
+
 // Handler returns the server's root handler, with every middleware.
 func (s *Server) Handler() http.Handler { return s.handler }
 
