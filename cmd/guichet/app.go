@@ -221,6 +221,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 	if a.notifier != nil {
 		desk = caseDesk{Service: a.cases, notifier: a.notifier, outbox: outbox}
 	}
+	a.partners = partner.New(partner.Deps{Store: a.store, Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger})
 	wcfg := web.Config{PublicURL: cfg.PublicURL, CookieKey: cookieKey, Secure: cfg.Secure}
 	if cfg.noRateLimit {
 		wcfg.RateLimit = web.Limit{Rate: -1}
@@ -250,11 +251,11 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 		SendCode:     codeMailer(a.notifier),
 		Reports:      a.reports,
 		Alerts:       a.alerts,
+		Partners:     a.partners,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	a.partners = partner.New(partner.Deps{Store: a.store, Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger})
 	if a.api, err = api.New(api.Deps{Partners: a.partners, Reports: a.reports, Problems: a.web.Problems(), Clock: clock, Logger: logger}); err != nil {
 		return nil, fmt.Errorf("api: %w", err)
 	}

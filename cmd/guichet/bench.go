@@ -34,6 +34,9 @@ Figures:
            and node A → node B over LISTEN/NOTIFY with --database postgres://…
   ledger   transparency-log appends per second, inclusion-proof time at 1M and
            10M entries, checkpoint publication latency
+  api      durable report intake through the partner API, one report per POST,
+           against a bare floor (same run, same clients), and the batch
+           endpoint in reports/s (--database postgres://… makes a fresh database)
   reports  both figures below, with their defaults; or one of them with its flags:
     reports intake     durable report intake through the HTML form (harmonise +
                        match + route + events) against a bare floor of one
@@ -60,6 +63,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		return benchHub(ctx, args[1:], stdout, stderr)
 	case "reports":
 		return benchReportFigures(ctx, args[1:], stdout, stderr)
+	case "api":
+		return benchAPI(ctx, args[1:], stdout, stderr)
 	case "ledger":
 		return ledger.Bench(ctx, stdout, ledger.BenchOptions{})
 	case "-h", "--help", "help":

@@ -38,6 +38,7 @@ func (s *Server) routes() {
 	s.reportRoutes()
 	s.reportDeskRoutes()
 	s.campaignRoutes()
+	s.partnerRoutes()
 	s.victimRoutes()
 	// The upload handler bounds its body itself (see evidenceAdd).
 	s.handleLimit("POST /preplainte/preuves/ajouter", 0, s.evidenceAdd)

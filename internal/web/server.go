@@ -22,6 +22,7 @@ import (
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/alert"
 	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/partner"
 	"github.com/guichet/guichet/internal/problem"
 	"github.com/guichet/guichet/internal/receipt"
 	"github.com/guichet/guichet/internal/report"
@@ -112,6 +113,9 @@ type Deps struct {
 	// Reports, if set, takes public reports (signalements) at /signaler
 	// and shows reporters where theirs stands. Nil: no such pages.
 	Reports *report.Service
+	// Partners, if set, lets administrators manage the partners of the
+	// API and their tokens at /agent/partenaires. Nil: no such pages.
+	Partners *partner.Service
 	// Alerts, if set, takes silent alerts at /alerte (the PWA) and serves
 	// the dispatchers' console at /agent/dispatch. Nil: no such pages.
 	Alerts *alert.Service
