@@ -67,8 +67,10 @@ type BatchResult struct {
 // normalised the same way. Two reports with the same key say the same
 // thing: the second is the first reported again. Who reported it and
 // when (victim, email, seen on, place) are not content.
-func ContentKey(in Input) string {
-	seen := Harmonise(in.Seen)
+func ContentKey(in Input) string { return contentKey(in, Harmonise(in.Seen)) }
+
+// contentKey is ContentKey of in, whose values harmonised are seen.
+func contentKey(in Input, seen []Seen) string {
 	var keys []string
 	for _, v := range seen {
 		if v.Key != "" {
@@ -252,15 +254,16 @@ func (s *Service) SubmitBatch(ctx context.Context, items []BatchItem, key *IdemK
 			return nil, fmt.Errorf("report: batch item %d: no partner: %w", i, guichet.ErrInvalid)
 		}
 		in.Lane = LaneNormal
+		seen := Harmonise(in.Seen)
 		key := it.ContentKey
 		if key == "" {
-			key = ContentKey(in)
+			key = contentKey(in, seen)
 		}
 		src := it.Source
 		if src.ReceivedAt.IsZero() {
 			src.ReceivedAt = now
 		}
-		sub, err := s.prepared(ctx, rules, &in, at)
+		sub, err := s.prepared(ctx, rules, &in, seen, at)
 		if err != nil {
 			return nil, fmt.Errorf("report: batch item %d: %w", i, err)
 		}
@@ -294,8 +297,7 @@ func (s *Service) SubmitBatch(ctx context.Context, items []BatchItem, key *IdemK
 // prepared builds the submission of a valid partner report received at
 // at, with a reference drawn at random (the store draws another if it is
 // taken).
-func (s *Service) prepared(ctx context.Context, rules []Rule, in *Input, at time.Time) (Submission, error) {
-	seen := Harmonise(in.Seen)
+func (s *Service) prepared(ctx context.Context, rules []Rule, in *Input, seen []Seen, at time.Time) (Submission, error) {
 	track, err := caseref.NewCode(s.d.Rand)
 	if err != nil {
 		return Submission{}, err
