@@ -16,6 +16,8 @@ Tasks:
               links, then exit
   log-key     print the transparency log's verifier key (for guichet verify --key)
   master-key  rotate: new master key, every data key re-wrapped under it
+  partner     create, list or disable the API's partners; create, rotate or
+              revoke their tokens (guichet admin partner --help)
   campaigns   rebuild every campaign of reports from scratch
               (guichet admin campaigns rebuild --help)
 `
@@ -58,6 +60,8 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 		return nil
 	case "log-key":
 		return runAdminLogKey(args[1:], getenv, stdout, stderr)
+	case "partner":
+		return runAdminPartner(ctx, args[1:], getenv, stdout, stderr)
 	case "campaigns":
 		return runAdminCampaigns(ctx, args[1:], getenv, stdout, stderr)
 	case "master-key":

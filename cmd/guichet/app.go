@@ -18,6 +18,7 @@ import (
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/account"
 	"github.com/guichet/guichet/internal/alert"
+	"github.com/guichet/guichet/internal/api"
 	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/casework"
 	"github.com/guichet/guichet/internal/complaint"
@@ -26,6 +27,7 @@ import (
 	"github.com/guichet/guichet/internal/hub"
 	"github.com/guichet/guichet/internal/ledger"
 	"github.com/guichet/guichet/internal/notify"
+	"github.com/guichet/guichet/internal/partner"
 	"github.com/guichet/guichet/internal/postgres"
 	"github.com/guichet/guichet/internal/receipt"
 	"github.com/guichet/guichet/internal/report"
@@ -39,6 +41,7 @@ import (
 type store interface {
 	complaint.Store
 	report.Store
+	partner.Store
 	alert.Store
 	account.Store
 	casework.Store
@@ -74,6 +77,8 @@ type app struct {
 	cases      *casework.Service
 	notifier   *notify.Service // nil when no mail can be sent
 	web        *web.Server
+	partners   *partner.Service // partners of the API and their tokens
+	api        *api.Server      // the partner API under /api/
 	lg         *ledger.Log
 	closeTiles func() error // the log's bucket, when --log-blob is set
 }
@@ -216,6 +221,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 	if a.notifier != nil {
 		desk = caseDesk{Service: a.cases, notifier: a.notifier, outbox: outbox}
 	}
+	a.partners = partner.New(partner.Deps{Store: a.store, Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger})
 	wcfg := web.Config{PublicURL: cfg.PublicURL, CookieKey: cookieKey, Secure: cfg.Secure}
 	if cfg.noRateLimit {
 		wcfg.RateLimit = web.Limit{Rate: -1}
@@ -245,11 +251,24 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 		SendCode:     codeMailer(a.notifier),
 		Reports:      a.reports,
 		Alerts:       a.alerts,
+		Partners:     a.partners,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
+	if a.api, err = api.New(api.Deps{Partners: a.partners, Reports: a.reports, Problems: a.web.Problems(), Clock: clock, Logger: logger}); err != nil {
+		return nil, fmt.Errorf("api: %w", err)
+	}
 	return a, nil
+}
+
+// handler is the root handler: the partner API under /api/ (bearer
+// tokens, no cookies, no CSRF: see internal/api), the web pages elsewhere.
+func (a *app) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/api/", a.api.Handler())
+	mux.Handle("/", a.web.Handler())
+	return mux
 }
 
 // Close releases the instance's resources.
@@ -272,7 +291,7 @@ func (a *app) Close() {
 // then lets in-flight requests finish (up to 20 s) before returning.
 func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Handler:           a.web.Handler(),
+		Handler:           a.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute, // evidence uploads on slow links
 		WriteTimeout:      2 * time.Minute,
@@ -283,6 +302,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	jobs, stopJobs := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { a.retentionLoop(jobs) })
+	wg.Go(func() { a.partners.Run(jobs) }) // token use counts
 	wg.Go(func() { _ = a.hub.Run(jobs) })
 	if l, ok := a.store.(listener); ok {
 		wg.Go(func() { _ = l.Listen(jobs, a.hub.Wake) })

@@ -37,6 +37,9 @@ Figures:
            samples and a synthetic mbox of one campaign (--messages 10000)
   ledger   transparency-log appends per second, inclusion-proof time at 1M and
            10M entries, checkpoint publication latency
+  api      durable report intake through the partner API, one report per POST,
+           against a bare floor (same run, same clients), and the batch
+           endpoint in reports/s (--database postgres://… makes a fresh database)
   reports  both figures below, with their defaults; or one of them with its flags:
     reports intake     durable report intake through the HTML form (harmonise +
                        match + route + events) against a bare floor of one
@@ -65,6 +68,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		return benchReportFigures(ctx, args[1:], stdout, stderr)
 	case "arf":
 		return benchARF(ctx, args[1:], getenv, stdout, stderr)
+	case "api":
+		return benchAPI(ctx, args[1:], stdout, stderr)
 	case "ledger":
 		return ledger.Bench(ctx, stdout, ledger.BenchOptions{})
 	case "-h", "--help", "help":

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -182,7 +183,17 @@ type postRun struct {
 
 // timePosts posts every form with conc clients and times each.
 func timePosts(ctx context.Context, client *http.Client, target string, forms []url.Values, conc, want int) (postRun, error) {
-	lat := make([]time.Duration, len(forms))
+	bodies := make([][]byte, len(forms))
+	for i, f := range forms {
+		bodies[i] = []byte(f.Encode())
+	}
+	return timeRequests(ctx, client, target, bodies, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, conc, want)
+}
+
+// timeRequests posts every body with header, with conc clients, and
+// times each; every answer MUST have status want.
+func timeRequests(ctx context.Context, client *http.Client, target string, bodies [][]byte, header http.Header, conc, want int) (postRun, error) {
+	lat := make([]time.Duration, len(bodies))
 	var (
 		next  atomic.Int64
 		first atomic.Value
@@ -193,12 +204,14 @@ func timePosts(ctx context.Context, client *http.Client, target string, forms []
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= len(forms) || ctx.Err() != nil {
+				if i >= len(bodies) || ctx.Err() != nil {
 					return
 				}
 				t0 := time.Now()
-				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(forms[i].Encode()))
-				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(bodies[i]))
+				for k, v := range header {
+					req.Header[k] = v
+				}
 				resp, err := client.Do(req)
 				if err == nil {
 					io.Copy(io.Discard, resp.Body)
@@ -220,7 +233,7 @@ func timePosts(ctx context.Context, client *http.Client, target string, forms []
 	if err, _ := first.Load().(error); err != nil {
 		return postRun{}, err
 	}
-	return postRun{rate: float64(len(forms)) / total.Seconds(), lat: slices.DeleteFunc(lat, func(d time.Duration) bool { return d == 0 })}, ctx.Err()
+	return postRun{rate: float64(len(bodies)) / total.Seconds(), lat: slices.DeleteFunc(lat, func(d time.Duration) bool { return d == 0 })}, ctx.Err()
 }
 
 // startFloor serves the bare floor: parse the form, one durable insert,
@@ -281,13 +294,26 @@ func startFloor(ctx context.Context, dialect, database string) (string, func(), 
 		return "", nil, err
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
+		// A form is parsed (the HTML form's floor), any other body read
+		// whole (the API's).
+		var body string
+		if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+			if err := r.ParseForm(); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			body = r.PostForm.Encode()
+		} else {
+			b, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			body = string(b)
 		}
 		var id [16]byte
 		rand.Read(id[:])
-		if err := insert(r.Context(), hex.EncodeToString(id[:]), r.PostForm.Encode()); err != nil {
+		if err := insert(r.Context(), hex.EncodeToString(id[:]), body); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}

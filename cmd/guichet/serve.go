@@ -148,6 +148,10 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
+	apiToken, err := seedDemoPartner(ctx, a)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "guichet demo: listening on %s\n", cfg.PublicURL)
 	fmt.Fprintf(stdout, "  data directory: %s (deleted on exit unless --keep)\n", cfg.DataDir)
 	fmt.Fprintf(stdout, "  seeded %d units with appointment slots and %d pre-complaints (%d became complaints); ready in %s\n",
@@ -168,6 +172,8 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintf(stdout, "    %-8s %-10s %-12s %s  (%s, pseudonym %s)\n", l.ServiceNumber, l.Role, l.UnitCode, l.TOTPSecret, l.Name, l.Pseudonym)
 	}
 	fmt.Fprintf(stdout, "  agent AGT-NEW awaits activation: %s%s\n", cfg.PublicURL, activation)
+	fmt.Fprintf(stdout, "  partner API at %s/api/v1/ (OpenAPI: %s/api/openapi.json); partner %q, token:\n    %s\n",
+		cfg.PublicURL, cfg.PublicURL, demoPartnerName, apiToken)
 	fmt.Fprintf(stdout, "  transparency log at %s/log/, verifier key: %s\n", cfg.PublicURL, a.lg.VerifierKey())
 	fmt.Fprintf(stdout, "  follow a case at %s/suivi — press Ctrl-C to stop\n", cfg.PublicURL)
 	return a.serve(ctx, ln)

@@ -18,63 +18,67 @@ func (s *Store) SubmitReport(ctx context.Context, sub report.Submission) error {
 	if c.ID == "" || c.Ref == "" {
 		return fmt.Errorf("postgres: submit report: id and ref are required: %w", guichet.ErrInvalid)
 	}
-	events, err := eventRows(c.ID, c.Ref, sub.Secrets.LedgerSalt, sub.Events)
-	if err != nil {
-		return fmt.Errorf("postgres: submit report %s: %w", c.Ref, err)
-	}
-	err = s.Transact(ctx, func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		queueCaseInsert(b, c, sub.Secrets, sub.Personal)
-		b.Queue(`INSERT INTO reports (case_id, lane, place) VALUES ($1, $2, $3)`, c.ID, string(sub.Lane), string(sub.Place))
-		for i, v := range sub.Seen {
-			b.Queue(`INSERT INTO report_seen
-				(case_id, pos, channel, kind, input, valid, canonical, display, domain, reason, key)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-				c.ID, i, v.Channel, v.Kind, v.Input, v.Valid, v.Canonical, v.Display, v.Domain, v.Reason, nullStr(v.Key))
-		}
-		queueRoutes(b, c.ID, sub.Routes)
-		for _, e := range sub.Evidence {
-			b.Queue(`INSERT INTO evidence (id, owner_id, blob_key, content_type, size, sha256, created_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`, e.ID, c.ID, e.BlobKey, e.ContentType, e.Size, e.SHA256, dbTime(e.CreatedAt))
-		}
-		if err := queueEvents(tx, b, c.ID, c.Ref, events); err != nil {
-			return err
-		}
-		br := tx.SendBatch(ctx, b)
-		err := func() error {
-			if err := caseInsertResults(br); err != nil {
-				return err
-			}
-			if _, err := br.Exec(); err != nil {
-				return fmt.Errorf("lane: %w", classify(err))
-			}
-			for i := range sub.Seen {
-				if _, err := br.Exec(); err != nil {
-					return fmt.Errorf("value %d: %w", i, classify(err))
-				}
-			}
-			if err := routeResults(br, sub.Routes); err != nil {
-				return err
-			}
-			for _, e := range sub.Evidence {
-				if _, err := br.Exec(); err != nil {
-					return fmt.Errorf("evidence %s: %w", e.ID, classify(err))
-				}
-			}
-			return eventResults(br, c.Ref, events)
-		}()
-		if cerr := br.Close(); err == nil && cerr != nil {
-			err = classify(cerr)
-		}
-		if err != nil {
-			return err
-		}
-		return s.link(ctx, tx, sub)
-	})
+	err := s.Transact(ctx, func(tx pgx.Tx) error { return s.submitReportTx(ctx, tx, sub) })
 	if err != nil {
 		return fmt.Errorf("postgres: submit report %s: %w", c.Ref, err)
 	}
 	return nil
+}
+
+// submitReportTx writes a new report in tx (see SubmitReport).
+func (s *Store) submitReportTx(ctx context.Context, tx pgx.Tx, sub report.Submission) error {
+	c := sub.Case
+	events, err := eventRows(c.ID, c.Ref, sub.Secrets.LedgerSalt, sub.Events)
+	if err != nil {
+		return err
+	}
+	b := &pgx.Batch{}
+	queueCaseInsert(b, c, sub.Secrets, sub.Personal)
+	b.Queue(`INSERT INTO reports (case_id, lane, place) VALUES ($1, $2, $3)`, c.ID, string(sub.Lane), string(sub.Place))
+	for i, v := range sub.Seen {
+		b.Queue(`INSERT INTO report_seen
+			(case_id, pos, channel, kind, input, valid, canonical, display, domain, reason, key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			c.ID, i, v.Channel, v.Kind, v.Input, v.Valid, v.Canonical, v.Display, v.Domain, v.Reason, nullStr(v.Key))
+	}
+	queueRoutes(b, c.ID, sub.Routes)
+	for _, e := range sub.Evidence {
+		b.Queue(`INSERT INTO evidence (id, owner_id, blob_key, content_type, size, sha256, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, e.ID, c.ID, e.BlobKey, e.ContentType, e.Size, e.SHA256, dbTime(e.CreatedAt))
+	}
+	if err := queueEvents(tx, b, c.ID, c.Ref, events); err != nil {
+		return err
+	}
+	br := tx.SendBatch(ctx, b)
+	err = func() error {
+		if err := caseInsertResults(br); err != nil {
+			return err
+		}
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("lane: %w", classify(err))
+		}
+		for i := range sub.Seen {
+			if _, err := br.Exec(); err != nil {
+				return fmt.Errorf("value %d: %w", i, classify(err))
+			}
+		}
+		if err := routeResults(br, sub.Routes); err != nil {
+			return err
+		}
+		for _, e := range sub.Evidence {
+			if _, err := br.Exec(); err != nil {
+				return fmt.Errorf("evidence %s: %w", e.ID, classify(err))
+			}
+		}
+		return eventResults(br, c.Ref, events)
+	}()
+	if cerr := br.Close(); err == nil && cerr != nil {
+		err = classify(cerr)
+	}
+	if err != nil {
+		return err
+	}
+	return s.link(ctx, tx, sub)
 }
 
 // ReportLane returns the lane a report entered by.

@@ -52,8 +52,17 @@ func as[T error](err error) bool {
 	return errors.As(err, &target)
 }
 
+// ErrKeyReused is an Idempotency-Key sent again with another request
+// than the one it was first sent with.
+var ErrKeyReused = errors.New("idempotency key reused with another request")
+
+// ErrMediaType is a request body of a media type the route does not read.
+var ErrMediaType = errors.New("unsupported media type")
+
 // The problem types. Internal matches every error the others do not.
 var (
+	KeyReused       = &Type{Slug: "idempotency-key-reused", Status: http.StatusUnprocessableEntity, Key: "error.key_reused", match: is(ErrKeyReused)}
+	MediaType       = &Type{Slug: "unsupported-media-type", Status: http.StatusUnsupportedMediaType, Key: "error.media_type", match: is(ErrMediaType)}
 	TooLarge        = &Type{Slug: "too-large", Status: http.StatusRequestEntityTooLarge, Key: "error.too_large", match: as[*http.MaxBytesError]}
 	InvalidFields   = &Type{Slug: "invalid-fields", Status: http.StatusUnprocessableEntity, Key: "error.invalid", match: as[*guichet.ValidationError]}
 	NotFound        = &Type{Slug: "not-found", Status: http.StatusNotFound, Key: "error.not_found", match: is(guichet.ErrNotFound)}
@@ -69,7 +78,7 @@ var (
 // table is every type in the order errors are matched: the specific
 // error types before the kinds they wrap (a ValidationError wraps
 // ErrInvalid), Internal last.
-var table = []*Type{TooLarge, InvalidFields, NotFound, Invalid, Conflict, Unauthenticated, Forbidden, RateLimited, Unavailable, Internal}
+var table = []*Type{TooLarge, KeyReused, MediaType, InvalidFields, NotFound, Invalid, Conflict, Unauthenticated, Forbidden, RateLimited, Unavailable, Internal}
 
 // Types returns every problem type, Internal last. The slice is a copy.
 func Types() []*Type { return append([]*Type(nil), table...) }

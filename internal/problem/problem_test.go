@@ -45,6 +45,8 @@ var cases = []struct {
 }{
 	{fmt.Errorf("upload: %w", &http.MaxBytesError{Limit: 10}), TooLarge, 413, "too-large"},
 	{invalidFields(), InvalidFields, 422, "invalid-fields"},
+	{fmt.Errorf("batch: %w", ErrKeyReused), KeyReused, 422, "idempotency-key-reused"},
+	{fmt.Errorf("body: %w", ErrMediaType), MediaType, 415, "unsupported-media-type"},
 	{fmt.Errorf("case PP-1: %w", guichet.ErrNotFound), NotFound, 404, "not-found"},
 	{fmt.Errorf("form: bad UTF-8: %w", guichet.ErrInvalid), Invalid, 400, "invalid"},
 	{fmt.Errorf("slot full: %w", guichet.ErrConflict), Conflict, 409, "conflict"},

@@ -313,47 +313,19 @@ func (s *Service) Submit(ctx context.Context, in Input) (*Filed, error) {
 			}
 		}
 	}()
-	data := map[string]string{"category": string(in.Category), "content": digest, "lane": string(in.Lane)}
-	if !in.SeenOn.IsZero() {
-		data["seen_on"] = in.SeenOn.UTC().Format(time.RFC3339)
-	}
 	rules, err := s.currentRules(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("report: rules: %w", err)
 	}
-	facts := Facts{Category: in.Category, Seen: seen}
-	facts.Place, _ = ParsePlace(in.Place)
-	if in.Abroad {
-		facts.Place = PlaceAbroad
-	}
-	routes := Decide(rules, facts, now)
-	if name := s.localUnit(ctx, routes, facts.Place); name != "" {
-		facts.LocalUnit = name
-		routes = Decide(rules, facts, now)
-	}
+	facts, routes := s.route(ctx, rules, &in, seen, now)
 	var sub Submission
 	ref, err := casefile.MintRef(s.d.Rand, caseref.Report, now.Year(), func(ref caseref.Ref) error {
-		c := casefile.Case{
-			ID: id, Ref: ref.String(), Kind: caseref.Report, Category: string(in.Category), Status: Kind.Initial,
-			CreatedAt: now, SubmittedAt: now, UpdatedAt: now,
+		var err error
+		sub, err = s.submission(id, ref.String(), &in, casefile.ActorCitizen, facts, seen, routes, personal, digest, track, salt, now)
+		if err != nil {
+			return err
 		}
-		sub = Submission{
-			Case: c, Personal: personal, Lane: in.Lane, Place: facts.Place, Seen: seen, Routes: routes, Evidence: evidence,
-			Secrets: casefile.Secrets{TrackingHash: s.d.Digest(track), LedgerSalt: salt},
-			Events: []casefile.Event{{
-				ID: s.d.IDs.New(), CaseID: id, Type: casefile.EventSubmitted, At: now, Actor: string(casefile.ActorCitizen),
-				Visible: true, Data: data,
-			}},
-		}
-		if len(routes) > 0 {
-			// Routed at once by the rules: the kernel's move to referred,
-			// by the system, with the decision as an event.
-			if err := Kind.Check(c.Status, casefile.StatusReferred, casefile.ActorSystem); err != nil {
-				return err
-			}
-			sub.Case.Status = casefile.StatusReferred
-			sub.Events = append(sub.Events, s.routedEvent(id, "system", now, routes))
-		}
+		sub.Evidence = evidence
 		return s.d.Store.SubmitReport(ctx, sub)
 	})
 	if err != nil {
@@ -368,6 +340,54 @@ func (s *Service) Submit(ctx context.Context, in Input) (*Filed, error) {
 	}
 	s.d.Logger.DebugContext(ctx, "report filed", "ref", ref.String(), "category", string(in.Category), "lane", string(in.Lane), "values", len(seen))
 	return &Filed{Ref: ref.String(), TrackingCode: track, Case: sub.Case, Seen: seen, Shared: shared}, nil
+}
+
+// route decides where a report goes by the rules.
+func (s *Service) route(ctx context.Context, rules []Rule, in *Input, seen []Seen, now time.Time) (Facts, []Route) {
+	facts := Facts{Category: in.Category, Seen: seen}
+	facts.Place, _ = ParsePlace(in.Place)
+	if in.Abroad {
+		facts.Place = PlaceAbroad
+	}
+	routes := Decide(rules, facts, now)
+	if name := s.localUnit(ctx, routes, facts.Place); name != "" {
+		facts.LocalUnit = name
+		routes = Decide(rules, facts, now)
+	}
+	return facts, routes
+}
+
+// submission is the new report id as the store writes it: its case, the
+// "submitted" event by actor and, when the rules routed it, the kernel's
+// move to referred with the decision as an event.
+func (s *Service) submission(id, ref string, in *Input, actor casefile.Actor, facts Facts, seen []Seen, routes []Route,
+	personal casefile.Sealed, digest string, track caseref.Code, salt []byte, now time.Time) (Submission, error) {
+	data := map[string]string{"category": string(in.Category), "content": digest, "lane": string(in.Lane)}
+	if !in.SeenOn.IsZero() {
+		data["seen_on"] = in.SeenOn.UTC().Format(time.RFC3339)
+	}
+	c := casefile.Case{
+		ID: id, Ref: ref, Kind: caseref.Report, Category: string(in.Category), Status: Kind.Initial,
+		CreatedAt: now, SubmittedAt: now, UpdatedAt: now,
+	}
+	sub := Submission{
+		Case: c, Personal: personal, Lane: in.Lane, Place: facts.Place, Seen: seen, Routes: routes,
+		Secrets: casefile.Secrets{TrackingHash: s.d.Digest(track), LedgerSalt: salt},
+		Events: []casefile.Event{{
+			ID: s.d.IDs.New(), CaseID: id, Type: casefile.EventSubmitted, At: now, Actor: string(actor),
+			Visible: true, Data: data,
+		}},
+	}
+	if len(routes) > 0 {
+		// Routed at once by the rules: the kernel's move to referred,
+		// by the system, with the decision as an event.
+		if err := Kind.Check(c.Status, casefile.StatusReferred, casefile.ActorSystem); err != nil {
+			return Submission{}, err
+		}
+		sub.Case.Status = casefile.StatusReferred
+		sub.Events = append(sub.Events, s.routedEvent(id, "system", now, routes))
+	}
+	return sub, nil
 }
 
 // localUnit names the local unit of place's département when routes go

@@ -146,4 +146,5 @@ type Store interface {
 	CaseEvents(ctx context.Context, caseID string) ([]casefile.Event, error)
 
 	CampaignStore
+	BatchStore
 }

@@ -17,37 +17,41 @@ func (s *Store) SubmitReport(ctx context.Context, sub report.Submission) error {
 	if c.ID == "" || c.Ref == "" {
 		return fmt.Errorf("sqlite: submit report: id and ref are required: %w", guichet.ErrInvalid)
 	}
-	err := s.Transact(ctx, func(tx *sql.Tx) error {
-		if err := s.insertCase(ctx, tx, c, sub.Secrets, sub.Personal); err != nil {
-			return err
-		}
-		if _, err := s.exec(ctx, tx, qInsertReport, c.ID, string(sub.Lane), string(sub.Place)); err != nil {
-			return fmt.Errorf("lane: %w", classify(err))
-		}
-		for i, v := range sub.Seen {
-			if _, err := s.exec(ctx, tx, qInsertSeen,
-				c.ID, i, v.Channel, v.Kind, v.Input, boolInt(v.Valid), v.Canonical, v.Display, v.Domain, v.Reason, nullStr(v.Key)); err != nil {
-				return fmt.Errorf("value %d: %w", i, classify(err))
-			}
-		}
-		if err := s.writeRoutes(ctx, tx, c.ID, sub.Routes); err != nil {
-			return err
-		}
-		for _, e := range sub.Evidence {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO evidence (id, owner_id, blob_key, content_type, size, sha256, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?)`, e.ID, c.ID, e.BlobKey, e.ContentType, e.Size, e.SHA256, dbTime(norm(e.CreatedAt))); err != nil {
-				return fmt.Errorf("evidence %s: %w", e.ID, classify(err))
-			}
-		}
-		if err := s.link(ctx, tx, sub); err != nil {
-			return err
-		}
-		return s.writeEvents(ctx, tx, c.ID, c.Ref, sub.Secrets.LedgerSalt, sub.Events)
-	})
+	err := s.Transact(ctx, func(tx *sql.Tx) error { return s.submitReportTx(ctx, tx, sub) })
 	if err != nil {
 		return fmt.Errorf("sqlite: submit report %s: %w", c.Ref, err)
 	}
 	return nil
+}
+
+// submitReportTx writes a new report in tx (see SubmitReport).
+func (s *Store) submitReportTx(ctx context.Context, tx *sql.Tx, sub report.Submission) error {
+	c := sub.Case
+	if err := s.insertCase(ctx, tx, c, sub.Secrets, sub.Personal); err != nil {
+		return err
+	}
+	if _, err := s.exec(ctx, tx, qInsertReport, c.ID, string(sub.Lane), string(sub.Place)); err != nil {
+		return fmt.Errorf("lane: %w", classify(err))
+	}
+	for i, v := range sub.Seen {
+		if _, err := s.exec(ctx, tx, qInsertSeen,
+			c.ID, i, v.Channel, v.Kind, v.Input, boolInt(v.Valid), v.Canonical, v.Display, v.Domain, v.Reason, nullStr(v.Key)); err != nil {
+			return fmt.Errorf("value %d: %w", i, classify(err))
+		}
+	}
+	if err := s.writeRoutes(ctx, tx, c.ID, sub.Routes); err != nil {
+		return err
+	}
+	for _, e := range sub.Evidence {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO evidence (id, owner_id, blob_key, content_type, size, sha256, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, e.ID, c.ID, e.BlobKey, e.ContentType, e.Size, e.SHA256, dbTime(norm(e.CreatedAt))); err != nil {
+			return fmt.Errorf("evidence %s: %w", e.ID, classify(err))
+		}
+	}
+	if err := s.link(ctx, tx, sub); err != nil {
+		return err
+	}
+	return s.writeEvents(ctx, tx, c.ID, c.Ref, sub.Secrets.LedgerSalt, sub.Events)
 }
 
 // ReportLane returns the lane a report entered by.

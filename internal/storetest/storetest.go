@@ -17,6 +17,7 @@ import (
 	"github.com/guichet/guichet/internal/casefile"
 	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/partner"
 	"github.com/guichet/guichet/internal/report"
 	"github.com/guichet/guichet/internal/station"
 	"github.com/guichet/guichet/internal/uuid7"
@@ -39,6 +40,7 @@ import (
 type Store interface {
 	complaint.Store
 	report.Store
+	partner.Store
 
 	// CreateUnit stores a new unit; a duplicate ID or Code fails with
 	// guichet.ErrConflict.
@@ -78,6 +80,9 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		fn   func(t *testing.T, f *fixture)
 	}{
 		{"Ping", testPing},
+		{"Partners", testPartners},
+		{"Tokens", testTokens},
+		{"BatchDedup", testBatchDedup},
 		{"Units", testUnits},
 		{"Slots", testSlots},
 		{"CreateSlots", testCreateSlots},

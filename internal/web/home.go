@@ -38,6 +38,7 @@ func (s *Server) routes() {
 	s.reportRoutes()
 	s.reportDeskRoutes()
 	s.campaignRoutes()
+	s.partnerRoutes()
 	s.victimRoutes()
 	s.alertRoutes()
 	// The upload handler bounds its body itself (see evidenceAdd).

@@ -122,7 +122,7 @@ func usedKeys(t *testing.T) map[string]bool {
 			keys["orient."+string(r)+".why"] = true
 		}
 	}
-	for _, k := range []string{"not_found", "invalid", "conflict", "unauthenticated", "forbidden", "rate_limited", "unavailable", "internal", "too_large"} {
+	for _, k := range []string{"not_found", "invalid", "conflict", "unauthenticated", "forbidden", "rate_limited", "unavailable", "internal", "too_large", "key_reused", "media_type"} {
 		keys["error."+k+".title"], keys["error."+k+".body"] = true, true
 	}
 	for _, pt := range problem.Types() {

@@ -22,6 +22,7 @@ import (
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/alert"
 	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/partner"
 	"github.com/guichet/guichet/internal/problem"
 	"github.com/guichet/guichet/internal/receipt"
 	"github.com/guichet/guichet/internal/report"
@@ -117,6 +118,9 @@ type Deps struct {
 	// Reports, if set, takes public reports (signalements) at /signaler
 	// and shows reporters where theirs stands. Nil: no such pages.
 	Reports *report.Service
+	// Partners, if set, lets administrators manage the partners of the
+	// API and their tokens at /agent/partenaires. Nil: no such pages.
+	Partners *partner.Service
 	// Alerts, if set, takes silent alerts at /alerte (the PWA) and serves
 	// the dispatchers' console at /agent/dispatch. Nil: no such pages.
 	Alerts *alert.Service
@@ -229,6 +233,11 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s.handler = h
 	return s, nil
 }
+
+// Problems returns the writer of the server's problem details, titled
+// and explained from its catalogues (the partner API writes its errors
+// with it).
+func (s *Server) Problems() *problem.Writer { return s.problems }
 
 // Handler returns the server's root handler, with every middleware.
 func (s *Server) Handler() http.Handler { return s.handler }
