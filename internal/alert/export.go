@@ -258,3 +258,31 @@ func (s *Service) Export(ctx context.Context, p account.Principal, ref string) (
 	s.d.Logger.InfoContext(ctx, "alert exported", "ref", a.Case.Ref, "agent", p.Pseudonym)
 	return x, nil
 }
+
+// Locate returns the reference and unit of the alert whose case ID is
+// caseID, for routing its events to the consoles of its area: it holds no
+// personal data and MUST NOT be shown to anyone without checking InArea.
+// Both never change once an alert is raised, so callers may cache them.
+func (s *Service) Locate(ctx context.Context, caseID string) (ref, unit string, err error) {
+	a, err := s.d.Store.AlertByID(ctx, caseID)
+	if err != nil {
+		return "", "", err
+	}
+	return a.Case.Ref, a.Case.UnitID, nil
+}
+
+// Get returns alert ref for dispatcher p (guichet.ErrNotFound outside p's
+// area).
+func (s *Service) Get(ctx context.Context, p account.Principal, ref string) (Alert, error) {
+	return s.inScope(ctx, p, ref)
+}
+
+// Timeline returns the events of alert ref for dispatcher p, oldest
+// first. Their data holds no personal data (see the package's doc).
+func (s *Service) Timeline(ctx context.Context, p account.Principal, ref string) ([]casefile.Event, error) {
+	a, err := s.inScope(ctx, p, ref)
+	if err != nil {
+		return nil, err
+	}
+	return s.d.Store.CaseEvents(ctx, a.Case.ID)
+}
