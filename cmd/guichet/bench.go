@@ -32,6 +32,10 @@ Figures:
   login    agents' argon2id parameters, hash/verify time (p50/p99), sign-ins per second
   hub      commit → subscriber latency of the event hub (p50/p99) at a steady rate,
            and node A → node B over LISTEN/NOTIFY with --database postgres://…
+  alert    silent alert → dispatch console latency over Server-Sent Events
+           (1,000 consoles, 200 alerts/s for 30 s) against a bare net/http SSE
+           hub in the same run, alerts lost, nearest unit among 5,000, memory
+           per SSE connection
   ledger   transparency-log appends per second, inclusion-proof time at 1M and
            10M entries, checkpoint publication latency
   reports  both figures below, with their defaults; or one of them with its flags:
@@ -58,6 +62,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		return benchLogin(ctx, args[1:], stdout, stderr)
 	case "hub":
 		return benchHub(ctx, args[1:], stdout, stderr)
+	case "alert":
+		return benchAlert(ctx, args[1:], stdout, stderr)
 	case "reports":
 		return benchReportFigures(ctx, args[1:], stdout, stderr)
 	case "ledger":
