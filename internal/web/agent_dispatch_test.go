@@ -56,6 +56,7 @@ type dispatchEnv struct {
 	auth   *revocable
 	hub    *hub.Hub
 	fleet  *alert.Fleet
+	web    *Server
 	// north is a dispatcher of the north (Paris), south one of the south.
 	north, north2, south, analyst, supervisor string
 	keyN                                      int
@@ -89,6 +90,7 @@ func newDispatchEnv(t *testing.T) *dispatchEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.web = w
 	e.srv = httptest.NewServer(w.Handler())
 	t.Cleanup(e.srv.Close)
 	// A stream outlives its test's last request: close them first.
@@ -442,5 +444,24 @@ func TestDispatchEvents(t *testing.T) {
 		}
 	case <-time.After(3 * time.Second):
 		t.Fatal("the stream outlived the session")
+	}
+}
+
+// TestDispatchEventsOutliveTimeouts: a stream is not cut by the server's
+// read and write timeouts (guichet serves with two minutes of each).
+func TestDispatchEventsOutliveTimeouts(t *testing.T) {
+	e := newDispatchEnv(t)
+	srv := httptest.NewUnstartedServer(e.web.Handler())
+	srv.Config.ReadTimeout, srv.Config.WriteTimeout = 300*time.Millisecond, 300*time.Millisecond
+	srv.Start()
+	t.Cleanup(srv.Close)
+	t.Cleanup(srv.CloseClientConnections)
+	e.srv = srv
+	ch, _ := e.stream(t.Context(), e.north, "")
+	time.Sleep(800 * time.Millisecond)
+	ref := e.raise(paris, 2.3484)
+	ev := next(t, ch)
+	if !strings.Contains(ev.data, ref) {
+		t.Fatalf("event %+v, want %s", ev, ref)
 	}
 }
