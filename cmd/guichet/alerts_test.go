@@ -111,3 +111,21 @@ func TestUnitAreas(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchAlertSmall runs `guichet bench alert` small: both sides deliver
+// every alert to every console, and the ratio is printed.
+func TestBenchAlertSmall(t *testing.T) {
+	var out, errb bytes.Buffer
+	if err := benchAlert(t.Context(), []string{"--consoles", "5", "--rate", "20", "--duration", "500ms", "--units", "100"}, &out, &errb); err != nil {
+		t.Fatalf("%v\n%s", err, errb.String())
+	}
+	s := out.String()
+	for _, want := range []string{"lost: 0 of 50 expected (5 consoles × 10 alerts)", "bare net/http SSE hub", "guichet (sqlite", "ratio guichet/bare", "nearest 5 available among 100 units"} {
+		if !bytes.Contains([]byte(s), []byte(want)) {
+			t.Errorf("output lacks %q:\n%s", want, s)
+		}
+	}
+	if n := bytes.Count([]byte(s), []byte("lost: 0 of 50")); n != 2 {
+		t.Errorf("lost-nothing lines: %d, want 2:\n%s", n, s)
+	}
+}

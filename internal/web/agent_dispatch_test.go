@@ -163,6 +163,9 @@ func TestDispatchConsole(t *testing.T) {
 			t.Errorf("alert page lacks %q", want)
 		}
 	}
+	if _, en := e.do("GET", "/agent/dispatch/"+n, e.north, nil, "Accept-Language", "en"); !strings.Contains(en, "Take the alert") || !strings.Contains(en, "Nearest available units") {
+		t.Error("the English page is not in English")
+	}
 	if i := strings.Index(body, `id="units-caption"`); i < 0 || strings.Contains(body[i:strings.Index(body[i:], "</table>")+i], "TV-75-03") {
 		t.Error("the busy unit is proposed, or no units table")
 	}
