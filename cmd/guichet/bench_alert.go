@@ -392,7 +392,23 @@ func (h *bareHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case ev := <-ch:
-			if _, err := io.WriteString(w, ev); err != nil || rc.Flush() != nil {
+			// As the console does: write what is waiting, flush once.
+			for n := 0; ; n++ {
+				if _, err := io.WriteString(w, ev); err != nil {
+					return
+				}
+				more := false
+				if n < 255 {
+					select {
+					case ev, more = <-ch:
+					default:
+					}
+				}
+				if !more {
+					break
+				}
+			}
+			if rc.Flush() != nil {
 				return
 			}
 		}

@@ -381,7 +381,7 @@ func (s *Server) dispatchExport(w http.ResponseWriter, r *http.Request, pr accou
 // the database for every event. It is bounded: past max entries it starts
 // afresh.
 type locatedCache struct {
-	mu sync.Mutex
+	mu sync.RWMutex
 	m  map[string]located
 }
 
@@ -392,9 +392,9 @@ const locatedMax = 50_000
 // alertRoute returns the reference and unit of the alert of case caseID.
 func (s *Server) alertRoute(ctx context.Context, caseID string) (located, error) {
 	c := &s.located
-	c.mu.Lock()
+	c.mu.RLock()
 	l, ok := c.m[caseID]
-	c.mu.Unlock()
+	c.mu.RUnlock()
 	if ok {
 		return l, nil
 	}
@@ -478,23 +478,45 @@ func (s *Server) dispatchEvents(w http.ResponseWriter, r *http.Request, pr accou
 			if !ok {
 				return nil
 			}
-			l, err := s.alertRoute(ctx, rec.CaseID)
-			if err != nil {
-				if !errors.Is(err, guichet.ErrNotFound) && ctx.Err() == nil {
-					s.d.Logger.WarnContext(ctx, "dispatch events: locate", "event", rec.ID, "err", err)
+			// Write what is waiting, then flush once: under load a
+			// console gets its events in a few writes, not one each.
+			for n := 0; ; n++ {
+				if err := s.writeAlertEvent(ctx, w, pr, rec); err != nil {
+					return nil
 				}
-				continue
-			}
-			if !alert.InArea(pr, alert.Alert{Case: casefile.Case{UnitID: l.unit}}) {
-				continue
-			}
-			data, _ := json.Marshal(dispatchEvent{Ref: l.ref, Type: rec.Type})
-			if _, err := fmt.Fprintf(w, "id: %d\nevent: alert\ndata: %s\n\n", rec.ID, data); err != nil {
-				return nil
+				if n == 255 {
+					break
+				}
+				more := false
+				select {
+				case rec, more = <-recs:
+				default:
+				}
+				if !more {
+					break
+				}
 			}
 			if rc.Flush() != nil {
 				return nil
 			}
 		}
 	}
+}
+
+// writeAlertEvent writes rec to a console's stream if its alert is in
+// pr's area; an alert it cannot locate is skipped.
+func (s *Server) writeAlertEvent(ctx context.Context, w http.ResponseWriter, pr account.Principal, rec hub.Record) error {
+	l, err := s.alertRoute(ctx, rec.CaseID)
+	if err != nil {
+		if !errors.Is(err, guichet.ErrNotFound) && ctx.Err() == nil {
+			s.d.Logger.WarnContext(ctx, "dispatch events: locate", "event", rec.ID, "err", err)
+		}
+		return nil
+	}
+	if !alert.InArea(pr, alert.Alert{Case: casefile.Case{UnitID: l.unit}}) {
+		return nil
+	}
+	data, _ := json.Marshal(dispatchEvent{Ref: l.ref, Type: rec.Type})
+	_, err = fmt.Fprintf(w, "id: %d\nevent: alert\ndata: %s\n\n", rec.ID, data)
+	return err
 }
