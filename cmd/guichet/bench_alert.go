@@ -144,7 +144,7 @@ func (r sseResult) print(w io.Writer, name string) {
 	fmt.Fprintf(w, "    acknowledged → console: p50 %s, p99 %s, max %s over %d deliveries (%d read before the acknowledgement, as 0)\n",
 		r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.maxLat.Round(time.Microsecond), r.samples, r.early)
 	fmt.Fprintf(w, "    raise begun → console: p50 %s, p99 %s\n", r.s50.Round(time.Microsecond), r.s99.Round(time.Microsecond))
-	fmt.Fprintf(w, "    lost: %d of %d expected (%d consoles × %d alerts)\n", r.lost, r.consoles*r.raised, r.consoles, r.raised)
+	fmt.Fprintf(w, "    lost: %d of %d expected (%d consoles × %d alerts), counting as lost what had not arrived 15 s after the last raise\n", r.lost, r.consoles*r.raised, r.consoles, r.raised)
 	fmt.Fprintf(w, "    memory per open SSE connection (server + client): %.1f KiB\n", r.bytesPerConn/1024)
 }
 
