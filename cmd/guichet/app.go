@@ -71,8 +71,10 @@ type app struct {
 	ids        *uuid7.Generator
 	hub        *hub.Hub // committed events, for the sequencer, the notifier and live pages
 	complaints *complaint.Service
-	reports    *report.Service  // signalements and their campaigns
-	alerts     *alert.Service   // silent alerts and their dispatch
+	reports    *report.Service // signalements and their campaigns
+	alerts     *alert.Service  // silent alerts and their dispatch
+	fleet      *alert.Fleet    // the units dispatchers can send (alerts.go)
+	clock      guichet.Clock
 	accounts   *account.Service // agents' accounts and sessions
 	cases      *casework.Service
 	notifier   *notify.Service // nil when no mail can be sent
@@ -138,7 +140,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	a := &app{cfg: cfg, log: logger, ids: uuid7.New(func() time.Time { return clock.Now() }, rand.Reader)}
+	a := &app{cfg: cfg, log: logger, clock: clock, fleet: alert.NewFleet(0), ids: uuid7.New(func() time.Time { return clock.Now() }, rand.Reader)}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -196,6 +198,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 	})
 	a.alerts = alert.New(alert.Deps{
 		Store: a.store, Vault: v, Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger,
+		Areas: newUnitAreas(a.store, clock), EscalateAfter: cfg.EscalateAfter,
 	})
 	if a.accounts, err = account.New(account.DefaultConfig(logURL(cfg)), account.Deps{
 		Store: a.store, Vault: v, Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger,
@@ -222,7 +225,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 		desk = caseDesk{Service: a.cases, notifier: a.notifier, outbox: outbox}
 	}
 	a.partners = partner.New(partner.Deps{Store: a.store, Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger})
-	wcfg := web.Config{PublicURL: cfg.PublicURL, CookieKey: cookieKey, Secure: cfg.Secure}
+	wcfg := web.Config{PublicURL: cfg.PublicURL, CookieKey: cookieKey, Secure: cfg.Secure, MapLink: cfg.MapLink}
 	if cfg.noRateLimit {
 		wcfg.RateLimit = web.Limit{Rate: -1}
 		wcfg.CodeRateLimit = web.Limit{Rate: -1}
@@ -252,6 +255,8 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 		Reports:      a.reports,
 		Alerts:       a.alerts,
 		Partners:     a.partners,
+		Events:       a.hub,
+		Fleet:        a.fleet,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -303,6 +308,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { a.retentionLoop(jobs) })
 	wg.Go(func() { a.partners.Run(jobs) }) // token use counts
+	wg.Go(func() { escalationLoop(jobs, a.alerts, a.clock, a.cfg.EscalateEvery, a.log) })
 	wg.Go(func() { _ = a.hub.Run(jobs) })
 	if l, ok := a.store.(listener); ok {
 		wg.Go(func() { _ = l.Listen(jobs, a.hub.Wake) })

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/guichet/guichet/internal/alert"
 )
 
 // config is the configuration of a running instance, built from flags and
@@ -26,6 +28,13 @@ type config struct {
 	// ClosedRetention is how long a closed pre-complaint keeps its
 	// personal data before erasure.
 	ClosedRetention time.Duration
+	// EscalateAfter is how long a silent alert may stay unacknowledged
+	// before it is raised to supervisors (default 30 s); EscalateEvery is
+	// how often every node looks for such alerts (default 5 s).
+	EscalateAfter, EscalateEvery time.Duration
+	// MapLink is the external map an alert's position links to, with
+	// {lat} and {lon}; empty: no link (see web.Config.MapLink).
+	MapLink string
 	// envErr is the first GUICHET_* value that did not parse; finish
 	// reports it.
 	envErr error
@@ -49,7 +58,9 @@ func (c *config) flags(fs *flag.FlagSet, getenv func(string) string, defAddr, de
 	fs.StringVar(&c.LogBlob, "log-blob", env("GUICHET_LOG_BLOB", ""), "transparency log storage `url`: s3://bucket?region=… with the same parameters as --blob, tiles under log/ (GUICHET_LOG_BLOB; default files in the data directory, durable on local disk)")
 	fs.StringVar(&c.PublicURL, "public-url", env("GUICHET_PUBLIC_URL", ""), "public base `url` of the service, e.g. https://guichet.example.fr (GUICHET_PUBLIC_URL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("GUICHET_LOG_FORMAT", "json"), "log format: json or text (GUICHET_LOG_FORMAT)")
+	fs.StringVar(&c.MapLink, "map-link", env("GUICHET_MAP_LINK", ""), "external map `url` an alert's position links to on the dispatch console, with {lat} and {lon}, e.g. https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon} (a link only, never fetched; GUICHET_MAP_LINK; default none)")
 	c.Retention, c.ClosedRetention = time.Hour, 365*24*time.Hour
+	c.EscalateAfter, c.EscalateEvery = alert.DefaultEscalateAfter, 5*time.Second
 	for _, d := range []struct {
 		dst        *time.Duration
 		flag, name string
@@ -57,6 +68,8 @@ func (c *config) flags(fs *flag.FlagSet, getenv func(string) string, defAddr, de
 	}{
 		{&c.Retention, "retention-every", "GUICHET_RETENTION_EVERY", "how often the retention job runs (GUICHET_RETENTION_EVERY)"},
 		{&c.ClosedRetention, "closed-retention", "GUICHET_CLOSED_RETENTION", "how long a closed pre-complaint keeps its personal data, e.g. 365d (GUICHET_CLOSED_RETENTION)"},
+		{&c.EscalateAfter, "escalate-after", "GUICHET_ESCALATE_AFTER", "how long a silent alert may stay unacknowledged before it is raised to supervisors and shown as urgent, e.g. 30s (GUICHET_ESCALATE_AFTER)"},
+		{&c.EscalateEvery, "escalate-every", "GUICHET_ESCALATE_EVERY", "how often every node looks for silent alerts to escalate, e.g. 5s (GUICHET_ESCALATE_EVERY)"},
 	} {
 		if v := getenv(d.name); v != "" {
 			parsed, err := parseDuration(v)
@@ -133,6 +146,12 @@ func (c *config) finish() error {
 	}
 	if !strings.HasPrefix(c.Database, "sqlite://") && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
 		return usageError{fmt.Sprintf("--database %q: want sqlite:///path or postgres://…", c.Database)}
+	}
+	if c.MapLink != "" {
+		u, err := url.Parse(strings.NewReplacer("{lat}", "0", "{lon}", "0").Replace(c.MapLink))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !strings.Contains(c.MapLink, "{lat}") || !strings.Contains(c.MapLink, "{lon}") {
+			return usageError{fmt.Sprintf("--map-link %q: want an http(s) address with {lat} and {lon}", c.MapLink)}
+		}
 	}
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)

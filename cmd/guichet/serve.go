@@ -6,11 +6,14 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/guichet/guichet/internal/account"
+	"github.com/guichet/guichet/internal/alert"
 	"github.com/guichet/guichet/internal/demo"
 	"github.com/guichet/guichet/internal/station"
+	"github.com/guichet/guichet/internal/web"
 )
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -61,6 +64,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	fs := newFlagSet("demo", "Start a seeded demonstration instance on a fresh SQLite database in a temporary directory.", stderr)
 	cfg.flags(fs, func(string) string { return "" }, "127.0.0.1:8080", "")
 	keep := fs.Bool("keep", false, "keep the temporary data directory on exit")
+	alertAfter := fs.Duration("alert-after", 0, "raise one more silent alert this long after start, e.g. 5s, to watch it reach the dispatch console live (0: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -80,6 +84,9 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	if cfg.LogFormat == "json" {
 		cfg.LogFormat = "text"
+	}
+	if cfg.MapLink == "" {
+		cfg.MapLink = web.OpenStreetMapLink
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -152,6 +159,10 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
+	alerts, err := seedAlerts(ctx, a, units, *alertAfter, stdout)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "guichet demo: listening on %s\n", cfg.PublicURL)
 	fmt.Fprintf(stdout, "  data directory: %s (deleted on exit unless --keep)\n", cfg.DataDir)
 	fmt.Fprintf(stdout, "  seeded %d units with appointment slots and %d pre-complaints (%d became complaints); ready in %s\n",
@@ -171,6 +182,8 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		fmt.Fprintf(stdout, "    %-8s %-10s %-12s %s  (%s, pseudonym %s)\n", l.ServiceNumber, l.Role, l.UnitCode, l.TOTPSecret, l.Name, l.Pseudonym)
 	}
+	fmt.Fprintf(stdout, "  seeded %d police units (patrols) and %d open silent alerts near %s: %s — dispatch console at %s/agent/dispatch\n",
+		a.fleet.Len(), len(alerts), demo.DemoAlertUnit, strings.Join(alerts, ", "), cfg.PublicURL)
 	fmt.Fprintf(stdout, "  agent AGT-NEW awaits activation: %s%s\n", cfg.PublicURL, activation)
 	fmt.Fprintf(stdout, "  partner API at %s/api/v1/ (OpenAPI: %s/api/openapi.json); partner %q, token:\n    %s\n",
 		cfg.PublicURL, cfg.PublicURL, demoPartnerName, apiToken)
@@ -191,4 +204,37 @@ func seedMonth(ctx context.Context, a *app, getenv func(string) string, units []
 		m.ClosedRetention = a.cfg.ClosedRetention
 	}
 	return demo.SeedMonth(ctx, a.store, v, a.ids, units, demo.Staff(units, logins), m, now)
+}
+
+// seedAlerts puts the demo's patrols in the fleet and raises its open
+// silent alerts; with after > 0, one more alert is raised that long after,
+// its reference printed ("silent alert raised: AL-…").
+func seedAlerts(ctx context.Context, a *app, units []station.Unit, after time.Duration, stdout io.Writer) ([]string, error) {
+	for _, p := range demo.Patrols(units) {
+		a.fleet.Set(p)
+	}
+	refs, err := demo.SeedAlerts(ctx, a.alerts, units)
+	if err != nil || after <= 0 {
+		return refs, err
+	}
+	var u station.Unit
+	for _, x := range units {
+		if x.Code == demo.DemoAlertUnit {
+			u = x
+		}
+	}
+	go func() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(after):
+		}
+		r, err := a.alerts.Raise(ctx, demo.AlertNear(u, alert.TypeHarassment, 2))
+		if err != nil {
+			a.log.ErrorContext(ctx, "demo: delayed alert", "err", err)
+			return
+		}
+		fmt.Fprintf(stdout, "  silent alert raised: %s\n", r.Ref)
+	}()
+	return refs, nil
 }

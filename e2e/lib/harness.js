@@ -112,12 +112,13 @@ export function freePort() {
  *
  * With publicHost (e.g. 'localhost'), it picks a free port itself and
  * passes `--addr 127.0.0.1:PORT --public-url http://<publicHost>:PORT`:
- * WebAuthn refuses IP addresses, so passkeys need a host name.
+ * WebAuthn refuses IP addresses, so passkeys need a host name. args are
+ * more flags for `guichet demo` (e.g. ['--alert-after', '20s']).
  */
-export async function startServer({ timeoutMs = 30_000, publicHost = '' } = {}) {
+export async function startServer({ timeoutMs = 30_000, publicHost = '', args: extra = [] } = {}) {
   const bin = guichetBinary();
   const data = mkdtempSync(join(tmpdir(), 'guichet-e2e-'));
-  const args = ['demo', '--addr', '127.0.0.1:0', '--data', data];
+  const args = ['demo', '--addr', '127.0.0.1:0', '--data', data, ...extra];
   if (publicHost) {
     const port = await freePort();
     args.splice(1, 2, '--addr', `127.0.0.1:${port}`, '--public-url', `http://${publicHost}:${port}`);

@@ -253,3 +253,42 @@ func Haversine(lat1, lon1, lat2, lon2 float64) float64 {
 	a := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dlon/2)*math.Sin(dlon/2)
 	return 2 * 6371.0 * math.Asin(math.Sqrt(min(a, 1)))
 }
+
+// Around returns every unit, available or not, within km kilometres of
+// lat, lon, nearest first (ties by ID): what a map of the place shows.
+// It walks the whole fleet; a map is drawn far less often than Nearest is
+// asked.
+func (f *Fleet) Around(lat, lon, km float64) []NearUnit {
+	if !validPosition(lat, lon) || km <= 0 {
+		return nil
+	}
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	var out []NearUnit
+	for _, u := range f.units {
+		if d := Haversine(lat, lon, u.Lat, u.Lon); d <= km {
+			out = append(out, NearUnit{UnitPosition: u.UnitPosition, KM: d})
+		}
+	}
+	slices.SortFunc(out, func(a, b NearUnit) int {
+		switch {
+		case a.KM < b.KM || (a.KM == b.KM && a.ID < b.ID):
+			return -1
+		case a.KM == b.KM && a.ID == b.ID:
+			return 0
+		}
+		return 1
+	})
+	return out
+}
+
+// Unit returns unit id as the fleet knows it.
+func (f *Fleet) Unit(id string) (UnitPosition, bool) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	u, ok := f.units[id]
+	if !ok {
+		return UnitPosition{}, false
+	}
+	return u.UnitPosition, true
+}

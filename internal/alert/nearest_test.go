@@ -244,3 +244,20 @@ func BenchmarkFleetMove(b *testing.B) {
 		f.Set(UnitPosition{ID: fmt.Sprintf("u%d", i%5000), Lat: lat, Lon: lon, Available: true})
 	}
 }
+
+func TestFleetAround(t *testing.T) {
+	f := NewFleet(0)
+	f.Set(UnitPosition{ID: "far", Lat: 45.0, Lon: 4.0, Available: true})
+	f.Set(UnitPosition{ID: "busy", Lat: 48.8540, Lon: 2.3480})
+	f.Set(UnitPosition{ID: "free", Lat: 48.8600, Lon: 2.3500, Available: true})
+	got := f.Around(48.8534, 2.3484, 3)
+	if len(got) != 2 || got[0].ID != "busy" || got[1].ID != "free" || got[0].KM > got[1].KM {
+		t.Fatalf("Around = %+v, want busy then free", got)
+	}
+	if u, ok := f.Unit("busy"); !ok || u.Available {
+		t.Errorf("Unit(busy) = %+v, %v", u, ok)
+	}
+	if _, ok := f.Unit("none"); ok {
+		t.Error("Unit(none) found")
+	}
+}

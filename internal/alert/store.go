@@ -101,6 +101,8 @@ type Store interface {
 	RaiseAlert(ctx context.Context, a NewAlert) (ref string, created bool, err error)
 	// AlertByRef returns an alert by its case's exact reference.
 	AlertByRef(ctx context.Context, ref string) (Alert, error)
+	// AlertByID returns an alert by its case's ID.
+	AlertByID(ctx context.Context, caseID string) (Alert, error)
 	// ChangeAlert applies c atomically: guarded by status (and, with
 	// Escalate, by the alert not being escalated yet), so of two
 	// dispatchers acknowledging at once exactly one succeeds and the
@@ -120,6 +122,8 @@ type Store interface {
 	// UnacknowledgedAlerts returns up to limit alerts still raised, not
 	// escalated, raised at or before before, oldest first; never nil.
 	UnacknowledgedAlerts(ctx context.Context, before time.Time, limit int) ([]Alert, error)
+	// RecordEvents appends events (and their outbox entries) to a case.
+	RecordEvents(ctx context.Context, caseID string, events []casefile.Event) error
 	// CasePersonal and CaseEvents read any case.
 	CasePersonal(ctx context.Context, caseID string) (casefile.Sealed, error)
 	CaseEvents(ctx context.Context, caseID string) ([]casefile.Event, error)

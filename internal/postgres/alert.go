@@ -105,6 +105,15 @@ func (s *Store) AlertByRef(ctx context.Context, ref string) (alert.Alert, error)
 	return a, nil
 }
 
+// AlertByID returns an alert by its case's ID.
+func (s *Store) AlertByID(ctx context.Context, caseID string) (alert.Alert, error) {
+	a, err := scanAlert(s.pool.QueryRow(ctx, `SELECT `+alertColumns+` FROM cases c JOIN alerts a ON a.case_id = c.id WHERE c.id = $1`, caseID))
+	if err != nil {
+		return alert.Alert{}, fmt.Errorf("postgres: alert %s: %w", caseID, classify(err))
+	}
+	return a, nil
+}
+
 // ChangeAlert applies a guarded change; liveCase locks the case's row, so
 // concurrent changes of one alert are serialised and each sees the last.
 func (s *Store) ChangeAlert(ctx context.Context, c alert.Change) error {

@@ -94,6 +94,15 @@ func (s *Store) AlertByRef(ctx context.Context, ref string) (alert.Alert, error)
 	return a, nil
 }
 
+// AlertByID returns an alert by its case's ID.
+func (s *Store) AlertByID(ctx context.Context, caseID string) (alert.Alert, error) {
+	a, err := scanAlert(s.r.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM cases c JOIN alerts a ON a.case_id = c.id WHERE c.id = ?`, caseID))
+	if err != nil {
+		return alert.Alert{}, fmt.Errorf("sqlite: alert %s: %w", caseID, notFound(err))
+	}
+	return a, nil
+}
+
 // ChangeAlert applies a guarded change.
 func (s *Store) ChangeAlert(ctx context.Context, c alert.Change) error {
 	err := s.Transact(ctx, func(tx *sql.Tx) error {

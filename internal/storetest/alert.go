@@ -38,6 +38,7 @@ func RunAlert(t *testing.T, open func(t *testing.T) AlertStore) {
 		{"AlertEscalateOnce", testAlertEscalateOnce},
 		{"AlertOpen", testAlertOpen},
 		{"AlertErase", testAlertErase},
+		{"AlertByID", testAlertByID},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -290,5 +291,20 @@ func testAlertErase(t *testing.T, s AlertStore) {
 	}
 	if _, err := s.CasePersonal(ctx, a.Case.ID); !errors.Is(err, guichet.ErrNotFound) {
 		t.Errorf("profile after erasure: %v", err)
+	}
+}
+
+// An alert is found by its case's ID as by its reference; an unknown ID
+// is not found.
+func testAlertByID(t *testing.T, s AlertStore) {
+	ctx := t.Context()
+	a := mustRaise(t, s, newAlert(t, "key-byid-aaaaaaaaaaaaaaaaa", alertT0))
+	b, err := s.AlertByID(ctx, a.Case.ID)
+	ok(t, err)
+	if b.Case.Ref != a.Case.Ref || b.Type != a.Type || b.Case.ID != a.Case.ID {
+		t.Errorf("AlertByID = %+v, want %+v", b, a)
+	}
+	if _, err := s.AlertByID(ctx, alertIDs.New()); !errors.Is(err, guichet.ErrNotFound) {
+		t.Errorf("unknown ID: %v", err)
 	}
 }

@@ -47,6 +47,9 @@ func (s *Server) agentQueue(w http.ResponseWriter, r *http.Request, pr account.P
 		if pr.Role == account.RoleAnalyst && s.d.Reports != nil {
 			return redirect(w, r, "/agent/signalements")
 		}
+		if pr.Role == account.RoleDispatcher && s.d.Alerts != nil {
+			return redirect(w, r, "/agent/dispatch")
+		}
 		return redirect(w, r, "/agent/securite")
 	}
 	q := r.URL.Query()

@@ -37,6 +37,7 @@ func (s *Server) routes() {
 	s.handle("POST /preplainte/envoyee/courriel", s.emailCode)
 	s.reportRoutes()
 	s.reportDeskRoutes()
+	s.dispatchRoutes()
 	s.campaignRoutes()
 	s.partnerRoutes()
 	s.victimRoutes()

@@ -84,6 +84,9 @@ func (s *Server) funcs(lang string) template.FuncMap {
 		"tel":     telURI,
 		"codebox": codeBox,
 		"hours":   func(h station.Hours) []string { return h.Lines(lang) },
+		"coord":   Coord,
+		"kmToM":   func(km float64) float64 { return km * 1000 },
+		"percent": func(f float64) int { return int(f*100 + 0.5) },
 	}
 }
 

@@ -71,6 +71,15 @@ type Config struct {
 	// trusted reverse proxy puts the client's address in. Leave it empty
 	// when clients connect directly: the header could be forged.
 	ClientIPHeader string
+	// MapLink, when set, is the address of an external map for a
+	// position, with {lat} and {lon} in it (for OpenStreetMap:
+	// OpenStreetMapLink); the dispatch console then links each alert's
+	// position to it. It is a link the dispatcher follows, never a fetch
+	// by the server. Empty: no link.
+	MapLink string
+	// Heartbeat is how often a live console's event stream says it is
+	// alive when nothing happens (default 15 s).
+	Heartbeat time.Duration
 	// Dev shows internal error details on the error page. Never in
 	// production.
 	Dev bool
@@ -124,6 +133,14 @@ type Deps struct {
 	// Alerts, if set, takes silent alerts at /alerte (the PWA) and serves
 	// the dispatchers' console at /agent/dispatch. Nil: no such pages.
 	Alerts *alert.Service
+	// Events, if set, feeds the dispatch console's live updates
+	// (/agent/dispatch/events, Server-Sent Events): typically the event
+	// hub. Nil: the console is refreshed by hand (or every few seconds).
+	Events EventSource
+	// Fleet, if set, is the police units a dispatcher can send, with
+	// their positions: the console shows the nearest available ones and
+	// draws them on the map. Nil: an empty fleet.
+	Fleet *alert.Fleet
 	// SendCode, if set, sends a citizen their tracking code by email at
 	// their request (notify.Service.SendCode): the confirmation then
 	// offers it, once a case, to those who left an address. Nil: no offer.
@@ -151,7 +168,9 @@ type Server struct {
 	pow     powState
 	// alertLim holds the silent alerts' rate limits (see alert_limit.go).
 	alertLim *alertLimits
-	public   *url.URL // nil when PublicURL is empty
+	// located caches where each alert's events go (see alertRoute).
+	located locatedCache
+	public  *url.URL // nil when PublicURL is empty
 	// problems writes errors as problem details (JSON answers).
 	problems *problem.Writer
 	mux      *http.ServeMux
@@ -175,6 +194,12 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	if d.Clock == nil {
 		d.Clock = guichet.SystemClock{}
+	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = 15 * time.Second
+	}
+	if d.Fleet == nil {
+		d.Fleet = alert.NewFleet(0)
 	}
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 128 << 10
