@@ -1,0 +1,535 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/guichet/guichet"
+	"github.com/guichet/guichet/internal/report"
+)
+
+// A batch of partner reports is written set-based: each table takes its
+// rows by COPY, the batch's content keys, references and index keys are
+// looked up in one statement each (arrays), and the batch is linked into
+// campaigns in one pass (report.LinkBatch): a batch costs a few dozen
+// round trips whatever its size, where a statement per row cost about 30
+// round trips a report.
+
+// remintAttempts bounds how many references one entry draws.
+const remintAttempts = 8
+
+// SubmitReports writes a batch of partner reports in one transaction (see
+// report.BatchStore). A transaction-scoped advisory lock on each content
+// key serialises the batches holding it across nodes, so that two
+// batches never both file the same content as new.
+func (s *Store) SubmitReports(ctx context.Context, b report.Batch) ([]report.BatchFiled, error) {
+	var out []report.BatchFiled
+	err := s.Transact(ctx, func(tx pgx.Tx) error {
+		if b.Idem != nil {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 14))`, b.Idem.Scope+" "+b.Idem.Key); err != nil {
+				return classify(err)
+			}
+			var digest, answer []byte
+			err := tx.QueryRow(ctx, `SELECT digest, answer FROM api_idempotency WHERE scope = $1 AND key = $2`, b.Idem.Scope, b.Idem.Key).Scan(&digest, &answer)
+			if err == nil {
+				return &report.ReplayError{Digest: digest, Answer: answer}
+			}
+			if !errors.Is(err, pgx.ErrNoRows) {
+				return classify(err)
+			}
+		}
+		var err error
+		if out, err = s.submitBatchTx(ctx, tx, b.Entries); err != nil {
+			return err
+		}
+		if b.Idem != nil {
+			answer, err := b.Idem.Answer(out)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO api_idempotency (scope, key, digest, answer, created_at) VALUES ($1, $2, $3, $4, $5)`,
+				b.Idem.Scope, b.Idem.Key, b.Idem.Digest, answer, dbTime(b.Idem.At)); err != nil {
+				return fmt.Errorf("idempotency key: %w", classify(err))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		var re *report.ReplayError
+		if errors.As(err, &re) {
+			return nil, re
+		}
+		return nil, fmt.Errorf("postgres: submit %d reports: %w", len(b.Entries), err)
+	}
+	return out, nil
+}
+
+// content is what a batch knows of one content key.
+type content struct {
+	caseID, ref string
+	count       int
+	lastAt      time.Time
+	stored      bool // a report written before the batch holds it
+	entry       int  // else the entry that files it
+}
+
+func (s *Store) submitBatchTx(ctx context.Context, tx pgx.Tx, entries []report.BatchEntry) ([]report.BatchFiled, error) {
+	out := make([]report.BatchFiled, len(entries))
+	byKey := map[string]*content{}
+	var ckeys []string
+	for _, e := range entries {
+		if e.ContentKey != "" {
+			ckeys = append(ckeys, e.ContentKey)
+		}
+	}
+	if len(ckeys) > 0 {
+		slices.Sort(ckeys)
+		ckeys = slices.Compact(ckeys)
+		// Lock the content keys in a fixed order (no deadlock between
+		// batches sharing keys), then read those stored.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(k, 15)) FROM unnest($1::text[]) AS k`, ckeys); err != nil {
+			return nil, classify(err)
+		}
+		rows, err := tx.Query(ctx, `SELECT r.content_key, r.case_id, c.ref, r.count, r.last_at
+			FROM report_content r JOIN cases c ON c.id = r.case_id WHERE r.content_key = ANY($1)`, ckeys)
+		if err != nil {
+			return nil, fmt.Errorf("content keys: %w", classify(err))
+		}
+		for rows.Next() {
+			var (
+				k string
+				c content
+				n int64
+			)
+			if err := rows.Scan(&k, &c.caseID, &c.ref, &n, tm(&c.lastAt)); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("content keys: %w", err)
+			}
+			c.count, c.stored = int(n), true
+			byKey[k] = &c
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("content keys: %w", classify(err))
+		}
+	}
+	isNew := make([]bool, len(entries))
+	var fresh []int
+	for i, e := range entries {
+		if e.ContentKey != "" {
+			if _, ok := byKey[e.ContentKey]; ok {
+				continue
+			}
+		}
+		sub := e.Sub
+		if sub.Case.ID == "" || sub.Case.Ref == "" {
+			return nil, fmt.Errorf("entry %d: id and ref are required: %w", i, guichet.ErrInvalid)
+		}
+		isNew[i] = true
+		fresh = append(fresh, i)
+		if e.ContentKey != "" {
+			byKey[e.ContentKey] = &content{caseID: sub.Case.ID, entry: i}
+		}
+	}
+	subs := make([]report.Submission, len(entries))
+	for _, i := range fresh {
+		subs[i] = entries[i].Sub
+	}
+	if err := freeRefs(ctx, tx, entries, subs, fresh); err != nil {
+		return nil, err
+	}
+	type source struct {
+		caseID string
+		seq    int
+		src    report.Source
+	}
+	var sources []source
+	perCase := map[string]int{}
+	addSource := func(caseID string, src report.Source) {
+		if src.PartnerID == "" {
+			return
+		}
+		perCase[caseID]++
+		sources = append(sources, source{caseID, perCase[caseID], src})
+	}
+	for i, e := range entries {
+		src := e.Source
+		if isNew[i] {
+			sub := subs[i]
+			out[i] = report.BatchFiled{CaseID: sub.Case.ID, Ref: sub.Case.Ref, Count: 1}
+			if c := byKey[e.ContentKey]; e.ContentKey != "" && c.entry == i && !c.stored {
+				c.ref, c.count, c.lastAt = sub.Case.Ref, 1, norm(src.ReceivedAt)
+			}
+			addSource(sub.Case.ID, src)
+			continue
+		}
+		c := byKey[e.ContentKey]
+		c.count++
+		if at := norm(src.ReceivedAt); at.After(c.lastAt) {
+			c.lastAt = at
+		}
+		out[i] = report.BatchFiled{CaseID: c.caseID, Ref: c.ref, Duplicate: true, Count: c.count}
+		addSource(c.caseID, src)
+	}
+	if err := s.insertSubmissions(ctx, tx, subs, fresh); err != nil {
+		return nil, err
+	}
+	var newContent [][]any
+	var bk, bcase []string
+	var bn []int64
+	var bat []time.Time
+	for k, c := range byKey {
+		if c.stored {
+			bk, bn, bat = append(bk, k), append(bn, int64(c.count)), append(bat, c.lastAt)
+		} else {
+			newContent = append(newContent, []any{k, c.caseID, int64(c.count), dbTime(c.lastAt)})
+		}
+		bcase = append(bcase, c.caseID)
+	}
+	if err := copyRows(ctx, tx, "report_content", []string{"content_key", "case_id", "count", "last_at"}, newContent); err != nil {
+		return nil, fmt.Errorf("content: %w", err)
+	}
+	if len(bk) > 0 {
+		if _, err := tx.Exec(ctx, `UPDATE report_content r SET count = u.n, last_at = GREATEST(r.last_at, u.at)
+			FROM unnest($1::text[], $2::bigint[], $3::timestamptz[]) AS u (k, n, at) WHERE r.content_key = u.k`, bk, bn, bat); err != nil {
+			return nil, fmt.Errorf("content counts: %w", classify(err))
+		}
+	}
+	if len(sources) > 0 {
+		ids := make([]string, 0, len(perCase))
+		for id := range perCase {
+			ids = append(ids, id)
+		}
+		last := map[string]int{}
+		rows, err := tx.Query(ctx, `SELECT case_id, MAX(seq) FROM report_sources WHERE case_id = ANY($1) GROUP BY case_id`, ids)
+		if err != nil {
+			return nil, fmt.Errorf("sources: %w", classify(err))
+		}
+		for rows.Next() {
+			var (
+				id string
+				n  int64
+			)
+			if err := rows.Scan(&id, &n); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sources: %w", err)
+			}
+			last[id] = int(n)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("sources: %w", classify(err))
+		}
+		srows := make([][]any, len(sources))
+		for i, x := range sources {
+			srows[i] = []any{x.caseID, int64(last[x.caseID] + x.seq), x.src.PartnerID, x.src.Channel, x.src.ExternalID, dbTime(x.src.ReceivedAt)}
+		}
+		if err := copyRows(ctx, tx, "report_sources", []string{"case_id", "seq", "partner_id", "channel", "external_id", "received_at"}, srows); err != nil {
+			return nil, fmt.Errorf("sources: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// copyRows writes rows into table's columns cols by COPY.
+func copyRows(ctx context.Context, tx pgx.Tx, table string, cols []string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows)); err != nil {
+		return fmt.Errorf("%s: %w", table, classify(err))
+	}
+	return nil
+}
+
+// freeRefs gives each new entry (fresh) a reference no case holds and no
+// other entry of the batch takes, drawing again through its Remint.
+func freeRefs(ctx context.Context, tx pgx.Tx, entries []report.BatchEntry, subs []report.Submission, fresh []int) error {
+	todo := fresh
+	mine := map[string]bool{}
+	for attempt := 0; len(todo) > 0; attempt++ {
+		refs := make([]string, len(todo))
+		for j, i := range todo {
+			refs[j] = subs[i].Case.Ref
+		}
+		rows, err := tx.Query(ctx, `SELECT ref FROM cases WHERE ref = ANY($1)`, refs)
+		if err != nil {
+			return fmt.Errorf("references: %w", classify(err))
+		}
+		found, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return fmt.Errorf("references: %w", classify(err))
+		}
+		taken := map[string]bool{}
+		for _, r := range found {
+			taken[r] = true
+		}
+		var again []int
+		for _, i := range todo {
+			r := subs[i].Case.Ref
+			if !taken[r] && !mine[r] {
+				mine[r] = true
+				continue
+			}
+			if attempt == remintAttempts || entries[i].Remint == nil {
+				return fmt.Errorf("entry %d: reference %s taken: %w", i, r, guichet.ErrConflict)
+			}
+			if subs[i].Case.Ref, err = entries[i].Remint(); err != nil {
+				return err
+			}
+			again = append(again, i)
+		}
+		todo = again
+	}
+	return nil
+}
+
+// insertSubmissions writes the new reports subs[i] (i in fresh) as
+// submitReportTx writes each, a COPY a table, then links them into
+// campaigns together.
+func (s *Store) insertSubmissions(ctx context.Context, tx pgx.Tx, subs []report.Submission, fresh []int) error {
+	if len(fresh) == 0 {
+		return nil
+	}
+	var cases, secrets, personal, reps, seen, routes, evidence, events [][]any
+	links := make([]report.NewReport, 0, len(fresh))
+	for _, i := range fresh {
+		sub := subs[i]
+		c, sec := sub.Case, sub.Secrets
+		evs, err := eventRows(c.ID, c.Ref, sec.LedgerSalt, sub.Events)
+		if err != nil {
+			return err
+		}
+		cases = append(cases, []any{c.ID, c.Ref, string(c.Kind), c.Category, string(c.Status), nullStr(c.UnitID),
+			dbTime(c.CreatedAt), dbTime(c.SubmittedAt), dbTime(c.UpdatedAt),
+			dbTime(c.ExpiresAt), dbTime(c.ErasedAt), nullStr(c.LinkedRef)})
+		secrets = append(secrets, []any{c.ID, sec.TrackingHash, sec.LedgerSalt, int32(sec.CodeFailures), dbTime(sec.LastCodeFailure)})
+		personal = append(personal, []any{c.ID, sub.Personal.WrappedKey, sub.Personal.Ciphertext})
+		reps = append(reps, []any{c.ID, string(sub.Lane), string(sub.Place)})
+		keys := make([]string, 0, len(sub.Seen))
+		for j, v := range sub.Seen {
+			seen = append(seen, []any{c.ID, int32(j), v.Channel, v.Kind, v.Input, v.Valid, v.Canonical, v.Display, v.Domain, v.Reason, nullStr(v.Key)})
+			keys = append(keys, v.Key)
+		}
+		byService := map[string]int{}
+		for _, r := range sub.Routes {
+			// A service routed twice keeps its last route, as the upsert
+			// of one report does.
+			row := []any{c.ID, r.Service, string(r.Status), r.RuleID, int32(r.RuleVersion), r.WhyFR, r.WhyEN, r.By, string(r.Outcome), dbTime(r.At)}
+			if j, ok := byService[r.Service]; ok {
+				routes[j] = row
+				continue
+			}
+			byService[r.Service] = len(routes)
+			routes = append(routes, row)
+		}
+		for _, e := range sub.Evidence {
+			evidence = append(evidence, []any{e.ID, c.ID, e.BlobKey, e.ContentType, e.Size, e.SHA256, dbTime(e.CreatedAt)})
+		}
+		for j, r := range evs {
+			e := r.e
+			events = append(events, []any{e.ID, c.ID, int32(j + 1), e.Type, e.At, e.Actor, e.Visible, r.data})
+			if err := addOutbox(tx, r, c.ID, c.Ref); err != nil {
+				return err
+			}
+		}
+		links = append(links, report.NewReport{CaseID: c.ID, At: norm(c.SubmittedAt), Keys: keys})
+	}
+	for _, t := range []struct {
+		table string
+		cols  []string
+		rows  [][]any
+	}{
+		{"cases", []string{"id", "ref", "kind", "category", "status", "unit_id", "created_at", "submitted_at", "updated_at", "expires_at", "erased_at", "linked_ref"}, cases},
+		{"case_secrets", []string{"case_id", "tracking_hash", "ledger_salt", "code_failures", "last_code_failure"}, secrets},
+		{"case_personal", []string{"case_id", "wrapped_key", "ciphertext"}, personal},
+		{"reports", []string{"case_id", "lane", "place"}, reps},
+		{"report_seen", []string{"case_id", "pos", "channel", "kind", "input", "valid", "canonical", "display", "domain", "reason", "key"}, seen},
+		{"report_routes", []string{"case_id", "service", "status", "rule_id", "rule_version", "why_fr", "why_en", "by_actor", "outcome", "at"}, routes},
+		{"evidence", []string{"id", "owner_id", "blob_key", "content_type", "size", "sha256", "created_at"}, evidence},
+		{"case_events", []string{"id", "case_id", "seq", "type", "at", "actor", "visible", "data"}, events},
+	} {
+		if err := copyRows(ctx, tx, t.table, t.cols, t.rows); err != nil {
+			return err
+		}
+	}
+	if err := report.LinkBatch(ctx, batchLinkTx{linkTx{s, tx}}, links, s.ids.New, rand.Reader); err != nil {
+		return fmt.Errorf("campaigns: %w", err)
+	}
+	return nil
+}
+
+// batchLinkTx runs report.LinkBatch's steps in a write transaction, a
+// statement per step.
+type batchLinkTx struct{ linkTx }
+
+var _ report.BatchLinkTx = batchLinkTx{}
+
+func (l batchLinkTx) HoldKeysN(ctx context.Context, keys []string, n []int, _ time.Time) ([]report.KeyState, error) {
+	ns := make([]int64, len(n))
+	for i, x := range n {
+		ns[i] = int64(x)
+	}
+	// One statement for every key, in key order (the order rows are
+	// locked in).
+	rows, err := l.tx.Query(ctx, `INSERT INTO indicator_keys (key, degree)
+		SELECT k, n FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS t (k, n, i) ORDER BY i
+		ON CONFLICT (key) DO UPDATE SET degree = indicator_keys.degree + EXCLUDED.degree
+		RETURNING key, degree, COALESCE(known_good, ''), published_at IS NOT NULL`, keys, ns)
+	if err != nil {
+		return nil, fmt.Errorf("keys: %w", classify(err))
+	}
+	got := make(map[string]report.KeyState, len(keys))
+	for rows.Next() {
+		var (
+			st report.KeyState
+			kg string
+		)
+		if err := rows.Scan(&st.Key, &st.Reports, &kg, &st.Published); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("keys: %w", err)
+		}
+		if kg != "" {
+			st.KnownGood = &report.KnownGood{Key: kg}
+		}
+		got[st.Key] = st
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("keys: %w", classify(err))
+	}
+	out := make([]report.KeyState, len(keys))
+	var fresh []int
+	var cands []string
+	for i, k := range keys {
+		st, ok := got[k]
+		if !ok {
+			return nil, fmt.Errorf("keys: %s not counted", k)
+		}
+		if st.KnownGood == nil && st.Reports == n[i] {
+			fresh = append(fresh, i)
+			cands = append(cands, report.CoveredBy(k)...)
+		}
+		out[i] = st
+	}
+	if len(fresh) == 0 {
+		return out, nil
+	}
+	// New to the index: the entry covering each, if any.
+	entries, err := l.KnownGoodKeys(ctx, cands)
+	if err != nil {
+		return nil, err
+	}
+	var ks, es []string
+	for _, i := range fresh {
+		for _, c := range report.CoveredBy(keys[i]) {
+			if entries[c] {
+				ks, es = append(ks, keys[i]), append(es, c)
+				out[i].KnownGood = &report.KnownGood{Key: c}
+				break
+			}
+		}
+	}
+	if len(ks) > 0 {
+		if _, err := l.tx.Exec(ctx, `UPDATE indicator_keys SET known_good = t.e
+			FROM unnest($1::text[], $2::text[]) AS t (k, e) WHERE key = t.k`, ks, es); err != nil {
+			return nil, fmt.Errorf("keys: %w", classify(err))
+		}
+	}
+	return out, nil
+}
+
+func (l batchLinkTx) KeyCampaigns(ctx context.Context, keys []string) (map[string][]string, error) {
+	// Key by key through the index (see CampaignsHolding).
+	rows, err := l.tx.Query(ctx, `SELECT DISTINCT k.key, rc.campaign_id
+		FROM unnest($1::text[]) AS k (key)
+		CROSS JOIN LATERAL (SELECT case_id FROM report_seen WHERE key = k.key OFFSET 0) s
+		JOIN report_campaign rc ON rc.case_id = s.case_id
+		ORDER BY 1, 2`, keys)
+	if err != nil {
+		return nil, fmt.Errorf("campaigns holding: %w", classify(err))
+	}
+	out := map[string][]string{}
+	for rows.Next() {
+		var k, id string
+		if err := rows.Scan(&k, &id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("campaigns holding: %w", err)
+		}
+		out[k] = append(out[k], id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("campaigns holding: %w", classify(err))
+	}
+	return out, nil
+}
+
+func (l batchLinkTx) CampaignRefsTaken(ctx context.Context, refs []string) (map[string]bool, error) {
+	rows, err := l.tx.Query(ctx, `SELECT ref FROM campaigns WHERE ref = ANY($1)`, refs)
+	if err != nil {
+		return nil, fmt.Errorf("campaign references: %w", classify(err))
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("campaign references: %w", classify(err))
+	}
+	out := make(map[string]bool, len(found))
+	for _, r := range found {
+		out[r] = true
+	}
+	return out, nil
+}
+
+func (l batchLinkTx) InsertCampaigns(ctx context.Context, cs []report.Campaign) error {
+	rows := make([][]any, len(cs))
+	for i, c := range cs {
+		rows[i] = []any{c.ID, c.Ref, int32(c.Reports), dbTime(c.FirstSeen), dbTime(c.LastSeen)}
+	}
+	if err := copyRows(ctx, l.tx, "campaigns", []string{"id", "ref", "reports", "first_seen", "last_seen"}, rows); err != nil {
+		return fmt.Errorf("new campaigns: %w", err)
+	}
+	return nil
+}
+
+func (l batchLinkTx) MergeCampaigns(ctx context.Context, from, into []string) error {
+	if _, err := l.tx.Exec(ctx, `UPDATE report_campaign rc SET campaign_id = m.i
+		FROM unnest($1::text[], $2::text[]) AS m (f, i) WHERE rc.campaign_id = m.f`, from, into); err != nil {
+		return fmt.Errorf("merge campaigns: %w", classify(err))
+	}
+	if _, err := l.tx.Exec(ctx, `UPDATE campaigns c SET reports = 0, merged_into = m.i
+		FROM unnest($1::text[], $2::text[]) AS m (f, i) WHERE c.id = m.f`, from, into); err != nil {
+		return fmt.Errorf("merge campaigns: %w", classify(err))
+	}
+	return nil
+}
+
+func (l batchLinkTx) FileReports(ctx context.Context, a []report.Assignment) error {
+	cs, ids := make([]string, len(a)), make([]string, len(a))
+	for i, x := range a {
+		cs[i], ids[i] = x.CaseID, x.CampaignID
+	}
+	if _, err := l.tx.Exec(ctx, `INSERT INTO report_campaign (case_id, campaign_id)
+		SELECT * FROM unnest($1::text[], $2::text[])
+		ON CONFLICT (case_id) DO UPDATE SET campaign_id = EXCLUDED.campaign_id`, cs, ids); err != nil {
+		return fmt.Errorf("file reports in campaigns: %w", classify(err))
+	}
+	return nil
+}
+
+func (l batchLinkTx) UpdateCampaigns(ctx context.Context, cs []report.Campaign) error {
+	ids, merged := make([]string, len(cs)), make([]string, len(cs))
+	ns := make([]int64, len(cs))
+	first, last := make([]time.Time, len(cs)), make([]time.Time, len(cs))
+	for i, c := range cs {
+		ids[i], merged[i], ns[i], first[i], last[i] = c.ID, c.MergedInto, int64(c.Reports), norm(c.FirstSeen), norm(c.LastSeen)
+	}
+	if _, err := l.tx.Exec(ctx, `UPDATE campaigns c SET reports = u.n, first_seen = u.f, last_seen = u.l, merged_into = NULLIF(u.m, '')
+		FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::text[]) AS u (id, n, f, l, m)
+		WHERE c.id = u.id`, ids, ns, first, last, merged); err != nil {
+		return fmt.Errorf("campaigns: %w", classify(err))
+	}
+	return nil
+}
