@@ -26,54 +26,137 @@ import (
 // remintAttempts bounds how many references one entry draws.
 const remintAttempts = 8
 
-// maxParams is the most parameters one statement binds (SQLite's limit is
-// 32766).
-const maxParams = 30000
+// bulkChunk is how many rows one multi-row INSERT of a batch writes; the
+// statements of bulkChunk rows and of one row are prepared once (see
+// prepare), so a batch parses no SQL for its rows.
+const bulkChunk = 64
 
-// insertRows inserts rows (each len(cols) values) into table in
-// multi-row statements; suffix ends each statement (RETURNING …), and scan,
-// when set, reads the rows it returns.
-func insertRows(ctx context.Context, tx *sql.Tx, table string, cols []string, rows [][]any, suffix string, scan func(*sql.Rows) error) error {
-	per := max(1, min(500, maxParams/len(cols)))
-	one := "(" + marks(len(cols)) + ")"
-	for lo := 0; lo < len(rows); lo += per {
-		hi := min(len(rows), lo+per)
-		var q strings.Builder
-		q.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
-		args := make([]any, 0, (hi-lo)*len(cols))
-		for i := lo; i < hi; i++ {
-			if i > lo {
-				q.WriteString(", ")
-			}
-			q.WriteString(one)
-			args = append(args, rows[i]...)
+// A bulkTable is a table a batch writes rows into.
+type bulkTable struct {
+	name   string
+	cols   []string
+	suffix string // RETURNING …, or ""
+}
+
+// The tables a batch writes, in the order it writes them.
+var (
+	tCases    = bulkTable{"cases", []string{"id", "ref", "kind", "category", "status", "unit_id", "created_at", "submitted_at", "updated_at", "expires_at", "erased_at", "linked_ref"}, ""}
+	tSecrets  = bulkTable{"case_secrets", []string{"case_id", "tracking_hash", "ledger_salt", "code_failures", "last_code_failure"}, ""}
+	tPersonal = bulkTable{"case_personal", []string{"case_id", "wrapped_key", "ciphertext"}, ""}
+	tReports  = bulkTable{"reports", []string{"case_id", "lane", "place"}, ""}
+	tSeen     = bulkTable{"report_seen", []string{"case_id", "pos", "channel", "kind", "input", "valid", "canonical", "display", "domain", "reason", "key"}, ""}
+	tRoutes   = bulkTable{"report_routes", []string{"case_id", "service", "status", "rule_id", "rule_version", "why_fr", "why_en", "by_actor", "outcome", "at"}, ""}
+	tEvidence = bulkTable{"evidence", []string{"id", "owner_id", "blob_key", "content_type", "size", "sha256", "created_at"}, ""}
+	tEvents   = bulkTable{"case_events", []string{"id", "case_id", "seq", "type", "at", "actor", "visible", "data"}, ""}
+	tOutbox   = bulkTable{"outbox", []string{"event_id", "leaf", "created_at"}, "RETURNING id, event_id"}
+	tContent  = bulkTable{"report_content", []string{"content_key", "case_id", "count", "last_at"}, ""}
+	tSources  = bulkTable{"report_sources", []string{"case_id", "seq", "partner_id", "channel", "external_id", "received_at"}, ""}
+
+	bulkTables = []bulkTable{tCases, tSecrets, tPersonal, tReports, tSeen, tRoutes, tEvidence, tEvents, tOutbox, tContent, tSources}
+)
+
+// insertSQL is the statement inserting n rows into t.
+func (t bulkTable) insertSQL(n int) string {
+	var q strings.Builder
+	q.WriteString("INSERT INTO " + t.name + " (" + strings.Join(t.cols, ", ") + ") VALUES ")
+	one := "(" + marks(len(t.cols)) + ")"
+	for i := range n {
+		if i > 0 {
+			q.WriteString(", ")
 		}
-		q.WriteString(" " + suffix)
+		q.WriteString(one)
+	}
+	if t.suffix != "" {
+		q.WriteString(" " + t.suffix)
+	}
+	return q.String()
+}
+
+// bulkStatements are the statements of a batch prepared on the writer.
+func bulkStatements() []string {
+	out := []string{qContentKeys, qTakenRefs, qLastSources, qBumpContent, qPeekKeys, qHoldKeysN, qLabelKeys,
+		qKeyCampaigns, qLockCampaigns, qTakenCampaignRefs, qMergeReports, qMergeCampaigns, qInsertCampaigns,
+		qUpdateCampaigns, qFileReports}
+	for _, t := range bulkTables {
+		out = append(out, t.insertSQL(1), t.insertSQL(bulkChunk))
+	}
+	return out
+}
+
+// insertRows inserts rows (each len(t.cols) values) into t, bulkChunk
+// rows a statement and the rest one by one, through the prepared
+// statements; scan, when set, reads the rows RETURNING gives.
+func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, t bulkTable, rows [][]any, scan func(*sql.Rows) error) error {
+	for lo := 0; lo < len(rows); {
+		n := 1
+		if len(rows)-lo >= bulkChunk {
+			n = bulkChunk
+		}
+		args := make([]any, 0, n*len(t.cols))
+		for _, r := range rows[lo : lo+n] {
+			args = append(args, r...)
+		}
+		lo += n
+		q := t.insertSQL(n)
 		if scan == nil {
-			if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-				return fmt.Errorf("%s: %w", table, classify(err))
+			if _, err := s.exec(ctx, tx, q, args...); err != nil {
+				return fmt.Errorf("%s: %w", t.name, classify(err))
 			}
 			continue
 		}
-		rs, err := tx.QueryContext(ctx, q.String(), args...)
+		rs, err := s.query(ctx, tx, q, args...)
 		if err != nil {
-			return fmt.Errorf("%s: %w", table, classify(err))
+			return fmt.Errorf("%s: %w", t.name, classify(err))
 		}
 		for rs.Next() {
 			if err := scan(rs); err != nil {
 				rs.Close()
-				return fmt.Errorf("%s: %w", table, err)
+				return fmt.Errorf("%s: %w", t.name, err)
 			}
 		}
 		if err := rs.Close(); err != nil {
-			return fmt.Errorf("%s: %w", table, classify(err))
+			return fmt.Errorf("%s: %w", t.name, classify(err))
 		}
 		if err := rs.Err(); err != nil {
-			return fmt.Errorf("%s: %w", table, classify(err))
+			return fmt.Errorf("%s: %w", t.name, classify(err))
 		}
 	}
 	return nil
 }
+
+// The set-based statements of a batch: each takes one JSON array.
+const (
+	qContentKeys = `SELECT r.content_key, r.case_id, c.ref, r.count, r.last_at
+		FROM json_each(?) j JOIN report_content r ON r.content_key = j.value JOIN cases c ON c.id = r.case_id`
+	qTakenRefs   = `SELECT ref FROM cases WHERE ref IN (SELECT value FROM json_each(?))`
+	qLastSources = `SELECT case_id, MAX(seq) FROM report_sources WHERE case_id IN (SELECT value FROM json_each(?)) GROUP BY case_id`
+	qBumpContent = `UPDATE report_content SET count = u.value ->> 1, last_at = MAX(last_at, u.value ->> 2)
+		FROM json_each(?) AS u WHERE content_key = u.value ->> 0`
+	qPeekKeys = `SELECT k.key, k.degree, k.known_good, k.published_at IS NOT NULL
+		FROM json_each(?) j JOIN indicator_keys k ON k.key = j.value`
+	qHoldKeysN = `INSERT INTO indicator_keys (key, degree) SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE true
+		ON CONFLICT (key) DO UPDATE SET degree = degree + excluded.degree
+		RETURNING key, degree, known_good, published_at IS NOT NULL`
+	qLabelKeys = `UPDATE indicator_keys SET known_good = u.value ->> 1
+		FROM json_each(?) AS u WHERE indicator_keys.key = u.value ->> 0`
+	qKeyCampaigns = `SELECT DISTINCT s.key, rc.campaign_id FROM json_each(?) j
+		JOIN report_seen s ON s.key = j.value
+		JOIN report_campaign rc ON rc.case_id = s.case_id ORDER BY 1, 2`
+	qLockCampaigns     = `SELECT ` + campaignColumns + ` FROM campaigns WHERE id IN (SELECT value FROM json_each(?))`
+	qTakenCampaignRefs = `SELECT ref FROM campaigns WHERE ref IN (SELECT value FROM json_each(?))`
+	qMergeReports      = `UPDATE report_campaign SET campaign_id = m.value ->> 1
+		FROM json_each(?) AS m WHERE campaign_id = m.value ->> 0`
+	qMergeCampaigns = `UPDATE campaigns SET reports = 0, merged_into = m.value ->> 1
+		FROM json_each(?) AS m WHERE campaigns.id = m.value ->> 0`
+	qInsertCampaigns = `INSERT INTO campaigns (id, ref, reports, first_seen, last_seen)
+		SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?)`
+	qUpdateCampaigns = `UPDATE campaigns SET reports = u.value ->> 1, first_seen = u.value ->> 2,
+		last_seen = u.value ->> 3, merged_into = u.value ->> 4
+		FROM json_each(?) AS u WHERE campaigns.id = u.value ->> 0`
+	qFileReports = `INSERT INTO report_campaign (case_id, campaign_id)
+		SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE true
+		ON CONFLICT (case_id) DO UPDATE SET campaign_id = excluded.campaign_id`
+)
 
 // jsonArg is v as one JSON text parameter (for json_each).
 func jsonArg(v any) string {
@@ -83,8 +166,8 @@ func jsonArg(v any) string {
 
 // queryJSON runs q, whose one parameter is the JSON array of values, and
 // calls scan for each row.
-func queryJSON(ctx context.Context, tx *sql.Tx, q string, values any, scan func(*sql.Rows) error) error {
-	rs, err := tx.QueryContext(ctx, q, jsonArg(values))
+func (s *Store) queryJSON(ctx context.Context, tx *sql.Tx, q string, values any, scan func(*sql.Rows) error) error {
+	rs, err := s.query(ctx, tx, q, jsonArg(values))
 	if err != nil {
 		return classify(err)
 	}
@@ -158,8 +241,7 @@ func (s *Store) submitBatchTx(ctx context.Context, tx *sql.Tx, entries []report.
 		}
 	}
 	if len(ckeys) > 0 {
-		err := queryJSON(ctx, tx, `SELECT r.content_key, r.case_id, c.ref, r.count, r.last_at
-			FROM json_each(?) j JOIN report_content r ON r.content_key = j.value JOIN cases c ON c.id = r.case_id`, ckeys,
+		err := s.queryJSON(ctx, tx, qContentKeys, ckeys,
 			func(rs *sql.Rows) error {
 				var (
 					k string
@@ -248,12 +330,11 @@ func (s *Store) submitBatchTx(ctx context.Context, tx *sql.Tx, entries []report.
 			newContent = append(newContent, []any{k, c.caseID, c.count, dbTime(c.lastAt)})
 		}
 	}
-	if err := insertRows(ctx, tx, "report_content", []string{"content_key", "case_id", "count", "last_at"}, newContent, "", nil); err != nil {
+	if err := s.insertRows(ctx, tx, tContent, newContent, nil); err != nil {
 		return nil, fmt.Errorf("content: %w", err)
 	}
 	if len(bumped) > 0 {
-		if _, err := tx.ExecContext(ctx, `UPDATE report_content SET count = u.value ->> 1, last_at = MAX(last_at, u.value ->> 2)
-			FROM json_each(?) AS u WHERE content_key = u.value ->> 0`, jsonArg(bumped)); err != nil {
+		if _, err := s.exec(ctx, tx, qBumpContent, jsonArg(bumped)); err != nil {
 			return nil, fmt.Errorf("content counts: %w", classify(err))
 		}
 	}
@@ -264,7 +345,7 @@ func (s *Store) submitBatchTx(ctx context.Context, tx *sql.Tx, entries []report.
 			before = append(before, id)
 		}
 		last := map[string]int{}
-		err := queryJSON(ctx, tx, `SELECT case_id, MAX(seq) FROM report_sources WHERE case_id IN (SELECT value FROM json_each(?)) GROUP BY case_id`, before,
+		err := s.queryJSON(ctx, tx, qLastSources, before,
 			func(rs *sql.Rows) error {
 				var (
 					id string
@@ -283,7 +364,7 @@ func (s *Store) submitBatchTx(ctx context.Context, tx *sql.Tx, entries []report.
 		for i, x := range sources {
 			rows[i] = []any{x.caseID, last[x.caseID] + x.seq, x.src.PartnerID, x.src.Channel, x.src.ExternalID, dbTime(norm(x.src.ReceivedAt))}
 		}
-		if err := insertRows(ctx, tx, "report_sources", []string{"case_id", "seq", "partner_id", "channel", "external_id", "received_at"}, rows, "", nil); err != nil {
+		if err := s.insertRows(ctx, tx, tSources, rows, nil); err != nil {
 			return nil, fmt.Errorf("sources: %w", err)
 		}
 	}
@@ -301,7 +382,7 @@ func (s *Store) freeRefs(ctx context.Context, tx *sql.Tx, entries []report.Batch
 			refs[j] = subs[i].Case.Ref
 		}
 		taken := map[string]bool{}
-		err := queryJSON(ctx, tx, `SELECT ref FROM cases WHERE ref IN (SELECT value FROM json_each(?))`, refs, func(rs *sql.Rows) error {
+		err := s.queryJSON(ctx, tx, qTakenRefs, refs, func(rs *sql.Rows) error {
 			var r string
 			err := rs.Scan(&r)
 			taken[r] = true
@@ -394,27 +475,20 @@ func (s *Store) insertSubmissions(ctx context.Context, tx *sql.Tx, subs []report
 		links = append(links, report.NewReport{CaseID: c.ID, At: norm(c.SubmittedAt), Keys: keys})
 	}
 	for _, t := range []struct {
-		table string
-		cols  []string
-		rows  [][]any
+		t    bulkTable
+		rows [][]any
 	}{
-		{"cases", []string{"id", "ref", "kind", "category", "status", "unit_id", "created_at", "submitted_at", "updated_at", "expires_at", "erased_at", "linked_ref"}, cases},
-		{"case_secrets", []string{"case_id", "tracking_hash", "ledger_salt", "code_failures", "last_code_failure"}, secrets},
-		{"case_personal", []string{"case_id", "wrapped_key", "ciphertext"}, personal},
-		{"reports", []string{"case_id", "lane", "place"}, reps},
-		{"report_seen", []string{"case_id", "pos", "channel", "kind", "input", "valid", "canonical", "display", "domain", "reason", "key"}, seen},
-		{"report_routes", []string{"case_id", "service", "status", "rule_id", "rule_version", "why_fr", "why_en", "by_actor", "outcome", "at"}, routes},
-		{"evidence", []string{"id", "owner_id", "blob_key", "content_type", "size", "sha256", "created_at"}, evidence},
-		{"case_events", []string{"id", "case_id", "seq", "type", "at", "actor", "visible", "data"}, events},
+		{tCases, cases}, {tSecrets, secrets}, {tPersonal, personal}, {tReports, reps}, {tSeen, seen},
+		{tRoutes, routes}, {tEvidence, evidence}, {tEvents, events},
 	} {
-		if err := insertRows(ctx, tx, t.table, t.cols, t.rows, "", nil); err != nil {
+		if err := s.insertRows(ctx, tx, t.t, t.rows, nil); err != nil {
 			return err
 		}
 	}
 	// Outbox rows, in the order of the events; the hub learns their IDs
 	// once the transaction commits.
 	var recs []hub.Record
-	err := insertRows(ctx, tx, "outbox", []string{"event_id", "leaf", "created_at"}, leaves, "RETURNING id, event_id", func(rs *sql.Rows) error {
+	err := s.insertRows(ctx, tx, tOutbox, leaves, func(rs *sql.Rows) error {
 		var (
 			id  int64
 			eid string
@@ -445,8 +519,7 @@ var _ report.BatchLinkTx = batchLinkTx{}
 
 func (l batchLinkTx) PeekKeys(ctx context.Context, keys []string) ([]report.KeyState, error) {
 	found := map[string]report.KeyState{}
-	err := queryJSON(ctx, l.tx, `SELECT k.key, k.degree, k.known_good, k.published_at IS NOT NULL
-		FROM json_each(?) j JOIN indicator_keys k ON k.key = j.value`, keys, func(rs *sql.Rows) error {
+	err := l.s.queryJSON(ctx, l.tx, qPeekKeys, keys, func(rs *sql.Rows) error {
 		var (
 			st report.KeyState
 			kg sql.NullString
@@ -478,9 +551,7 @@ func (l batchLinkTx) HoldKeysN(ctx context.Context, keys []string, n []int, _ ti
 	}
 	got := make(map[string]report.KeyState, len(keys))
 	var fresh, cands []string
-	err := queryJSON(ctx, l.tx, `INSERT INTO indicator_keys (key, degree) SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE true
-		ON CONFLICT (key) DO UPDATE SET degree = degree + excluded.degree
-		RETURNING key, degree, known_good, published_at IS NOT NULL`, rows, func(rs *sql.Rows) error {
+	err := l.s.queryJSON(ctx, l.tx, qHoldKeysN, rows, func(rs *sql.Rows) error {
 		var (
 			st report.KeyState
 			kg sql.NullString
@@ -532,8 +603,7 @@ func (l batchLinkTx) HoldKeysN(ctx context.Context, keys []string, n []int, _ ti
 		}
 	}
 	if len(labels) > 0 {
-		if _, err := l.tx.ExecContext(ctx, `UPDATE indicator_keys SET known_good = u.value ->> 1
-			FROM json_each(?) AS u WHERE indicator_keys.key = u.value ->> 0`, jsonArg(labels)); err != nil {
+		if _, err := l.s.exec(ctx, l.tx, qLabelKeys, jsonArg(labels)); err != nil {
 			return nil, fmt.Errorf("keys: %w", classify(err))
 		}
 	}
@@ -548,9 +618,7 @@ func distinct(v []string) []string {
 
 func (l batchLinkTx) KeyCampaigns(ctx context.Context, keys []string) (map[string][]string, error) {
 	out := map[string][]string{}
-	err := queryJSON(ctx, l.tx, `SELECT DISTINCT s.key, rc.campaign_id FROM json_each(?) j
-		JOIN report_seen s ON s.key = j.value
-		JOIN report_campaign rc ON rc.case_id = s.case_id ORDER BY 1, 2`, keys, func(rs *sql.Rows) error {
+	err := l.s.queryJSON(ctx, l.tx, qKeyCampaigns, keys, func(rs *sql.Rows) error {
 		var k, id string
 		if err := rs.Scan(&k, &id); err != nil {
 			return err
@@ -566,7 +634,7 @@ func (l batchLinkTx) KeyCampaigns(ctx context.Context, keys []string) (map[strin
 
 func (l batchLinkTx) LockCampaigns(ctx context.Context, ids []string) ([]report.Campaign, error) {
 	found := map[string]report.Campaign{}
-	err := queryJSON(ctx, l.tx, `SELECT `+campaignColumns+` FROM campaigns WHERE id IN (SELECT value FROM json_each(?))`, ids, func(rs *sql.Rows) error {
+	err := l.s.queryJSON(ctx, l.tx, qLockCampaigns, ids, func(rs *sql.Rows) error {
 		c, err := scanCampaign(rs)
 		found[c.ID] = c
 		return err
@@ -587,7 +655,7 @@ func (l batchLinkTx) LockCampaigns(ctx context.Context, ids []string) ([]report.
 
 func (l batchLinkTx) CampaignRefsTaken(ctx context.Context, refs []string) (map[string]bool, error) {
 	out := map[string]bool{}
-	err := queryJSON(ctx, l.tx, `SELECT ref FROM campaigns WHERE ref IN (SELECT value FROM json_each(?))`, refs, func(rs *sql.Rows) error {
+	err := l.s.queryJSON(ctx, l.tx, qTakenCampaignRefs, refs, func(rs *sql.Rows) error {
 		var r string
 		err := rs.Scan(&r)
 		out[r] = true
@@ -600,11 +668,25 @@ func (l batchLinkTx) CampaignRefsTaken(ctx context.Context, refs []string) (map[
 }
 
 func (l batchLinkTx) InsertCampaigns(ctx context.Context, cs []report.Campaign) error {
-	return l.WriteCampaigns(ctx, nil, cs)
+	rows := make([][]any, len(cs))
+	for i, c := range cs {
+		rows[i] = []any{c.ID, c.Ref, c.Reports, dbTime(norm(c.FirstSeen)), dbTime(norm(c.LastSeen))}
+	}
+	if _, err := l.s.exec(ctx, l.tx, qInsertCampaigns, jsonArg(rows)); err != nil {
+		return fmt.Errorf("new campaigns: %w", classify(err))
+	}
+	return nil
 }
 
 func (l batchLinkTx) UpdateCampaigns(ctx context.Context, cs []report.Campaign) error {
-	return l.WriteCampaigns(ctx, cs, nil)
+	rows := make([][]any, len(cs))
+	for i, c := range cs {
+		rows[i] = []any{c.ID, c.Reports, dbTime(norm(c.FirstSeen)), dbTime(norm(c.LastSeen)), nullStr(c.MergedInto)}
+	}
+	if _, err := l.s.exec(ctx, l.tx, qUpdateCampaigns, jsonArg(rows)); err != nil {
+		return fmt.Errorf("campaigns: %w", classify(err))
+	}
+	return nil
 }
 
 func (l batchLinkTx) MergeCampaigns(ctx context.Context, from, into []string) error {
@@ -613,17 +695,22 @@ func (l batchLinkTx) MergeCampaigns(ctx context.Context, from, into []string) er
 		pairs[i] = []string{from[i], into[i]}
 	}
 	js := jsonArg(pairs)
-	if _, err := l.tx.ExecContext(ctx, `UPDATE report_campaign SET campaign_id = m.value ->> 1
-		FROM json_each(?) AS m WHERE campaign_id = m.value ->> 0`, js); err != nil {
+	if _, err := l.s.exec(ctx, l.tx, qMergeReports, js); err != nil {
 		return fmt.Errorf("merge campaigns: %w", classify(err))
 	}
-	if _, err := l.tx.ExecContext(ctx, `UPDATE campaigns SET reports = 0, merged_into = m.value ->> 1
-		FROM json_each(?) AS m WHERE campaigns.id = m.value ->> 0`, js); err != nil {
+	if _, err := l.s.exec(ctx, l.tx, qMergeCampaigns, js); err != nil {
 		return fmt.Errorf("merge campaigns: %w", classify(err))
 	}
 	return nil
 }
 
 func (l batchLinkTx) FileReports(ctx context.Context, a []report.Assignment) error {
-	return l.WriteAssignments(ctx, a)
+	rows := make([][]any, len(a))
+	for i, x := range a {
+		rows[i] = []any{x.CaseID, x.CampaignID}
+	}
+	if _, err := l.s.exec(ctx, l.tx, qFileReports, jsonArg(rows)); err != nil {
+		return fmt.Errorf("file reports in campaigns: %w", classify(err))
+	}
+	return nil
 }
