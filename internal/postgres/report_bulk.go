@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -176,60 +177,79 @@ func (s *Store) submitBatchTx(ctx context.Context, tx pgx.Tx, entries []report.B
 		out[i] = report.BatchFiled{CaseID: c.caseID, Ref: c.ref, Duplicate: true, Count: c.count}
 		addSource(c.caseID, src)
 	}
-	if err := s.insertSubmissions(ctx, tx, subs, fresh); err != nil {
+	// Small batches (one report through the API) are written in one
+	// pipelined round trip; larger ones by COPY.
+	w := &rowSink{tx: tx}
+	if len(entries) <= smallBatch {
+		w.b = &pgx.Batch{}
+	}
+	links, err := s.queueSubmissions(ctx, tx, w, subs, fresh)
+	if err != nil {
 		return nil, err
 	}
 	var newContent [][]any
-	var bk, bcase []string
+	var bk []string
 	var bn []int64
 	var bat []time.Time
+	storedCase := map[string]bool{}
 	for k, c := range byKey {
 		if c.stored {
 			bk, bn, bat = append(bk, k), append(bn, int64(c.count)), append(bat, c.lastAt)
+			storedCase[c.caseID] = true
 		} else {
 			newContent = append(newContent, []any{k, c.caseID, int64(c.count), dbTime(c.lastAt)})
 		}
-		bcase = append(bcase, c.caseID)
 	}
-	if err := copyRows(ctx, tx, "report_content", []string{"content_key", "case_id", "count", "last_at"}, newContent); err != nil {
+	if err := w.write(ctx, "report_content", []string{"content_key", "case_id", "count", "last_at"}, newContent); err != nil {
 		return nil, fmt.Errorf("content: %w", err)
 	}
 	if len(bk) > 0 {
-		if _, err := tx.Exec(ctx, `UPDATE report_content r SET count = u.n, last_at = GREATEST(r.last_at, u.at)
-			FROM unnest($1::text[], $2::bigint[], $3::timestamptz[]) AS u (k, n, at) WHERE r.content_key = u.k`, bk, bn, bat); err != nil {
-			return nil, fmt.Errorf("content counts: %w", classify(err))
-		}
+		w.exec(ctx, `UPDATE report_content r SET count = u.n, last_at = GREATEST(r.last_at, u.at)
+			FROM unnest($1::text[], $2::bigint[], $3::timestamptz[]) AS u (k, n, at) WHERE r.content_key = u.k`, bk, bn, bat)
 	}
 	if len(sources) > 0 {
-		ids := make([]string, 0, len(perCase))
+		// Numbered after those a report written before had.
+		var ids []string
 		for id := range perCase {
-			ids = append(ids, id)
+			if storedCase[id] {
+				ids = append(ids, id)
+			}
 		}
 		last := map[string]int{}
-		rows, err := tx.Query(ctx, `SELECT case_id, MAX(seq) FROM report_sources WHERE case_id = ANY($1) GROUP BY case_id`, ids)
-		if err != nil {
-			return nil, fmt.Errorf("sources: %w", classify(err))
-		}
-		for rows.Next() {
-			var (
-				id string
-				n  int64
-			)
-			if err := rows.Scan(&id, &n); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("sources: %w", err)
+		if len(ids) > 0 {
+			rows, err := tx.Query(ctx, `SELECT case_id, MAX(seq) FROM report_sources WHERE case_id = ANY($1) GROUP BY case_id`, ids)
+			if err != nil {
+				return nil, fmt.Errorf("sources: %w", classify(err))
 			}
-			last[id] = int(n)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("sources: %w", classify(err))
+			for rows.Next() {
+				var (
+					id string
+					n  int64
+				)
+				if err := rows.Scan(&id, &n); err != nil {
+					rows.Close()
+					return nil, fmt.Errorf("sources: %w", err)
+				}
+				last[id] = int(n)
+			}
+			if err := rows.Err(); err != nil {
+				return nil, fmt.Errorf("sources: %w", classify(err))
+			}
 		}
 		srows := make([][]any, len(sources))
 		for i, x := range sources {
 			srows[i] = []any{x.caseID, int64(last[x.caseID] + x.seq), x.src.PartnerID, x.src.Channel, x.src.ExternalID, dbTime(x.src.ReceivedAt)}
 		}
-		if err := copyRows(ctx, tx, "report_sources", []string{"case_id", "seq", "partner_id", "channel", "external_id", "received_at"}, srows); err != nil {
+		if err := w.write(ctx, "report_sources", []string{"case_id", "seq", "partner_id", "channel", "external_id", "received_at"}, srows); err != nil {
 			return nil, fmt.Errorf("sources: %w", err)
+		}
+	}
+	if err := w.flush(ctx); err != nil {
+		return nil, err
+	}
+	if len(links) > 0 {
+		if err := report.LinkBatch(ctx, batchLinkTx{linkTx{s, tx}}, links, s.ids.New, rand.Reader); err != nil {
+			return nil, fmt.Errorf("campaigns: %w", err)
 		}
 	}
 	return out, nil
@@ -242,6 +262,67 @@ func copyRows(ctx context.Context, tx pgx.Tx, table string, cols []string, rows 
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows)); err != nil {
 		return fmt.Errorf("%s: %w", table, classify(err))
+	}
+	return nil
+}
+
+// smallBatch is the most entries a batch writes in pipelined INSERTs
+// rather than by COPY.
+const smallBatch = 16
+
+// rowSink writes rows by COPY, or, with b set, queues an INSERT a row in
+// b, which flush sends in one round trip.
+type rowSink struct {
+	tx  pgx.Tx
+	b   *pgx.Batch
+	err error // of a statement run at once
+}
+
+func (w *rowSink) write(ctx context.Context, table string, cols []string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if w.b == nil {
+		return copyRows(ctx, w.tx, table, cols, rows)
+	}
+	ps := make([]string, len(cols))
+	for i := range cols {
+		ps[i] = fmt.Sprintf("$%d", i+1)
+	}
+	q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(ps, ", ") + ")"
+	for _, r := range rows {
+		w.b.Queue(q, r...)
+	}
+	return nil
+}
+
+// exec runs q now (COPY mode) or queues it.
+func (w *rowSink) exec(ctx context.Context, q string, args ...any) {
+	if w.b != nil {
+		w.b.Queue(q, args...)
+		return
+	}
+	if _, err := w.tx.Exec(ctx, q, args...); err != nil && w.err == nil {
+		w.err = classify(err)
+	}
+}
+
+// flush sends the queued statements and reads their results.
+func (w *rowSink) flush(ctx context.Context) error {
+	if w.err != nil || w.b == nil || w.b.Len() == 0 {
+		return w.err
+	}
+	br := w.tx.SendBatch(ctx, w.b)
+	n := w.b.Len()
+	w.b = &pgx.Batch{}
+	for i := range n {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return fmt.Errorf("statement %d: %w", i, classify(err))
+		}
+	}
+	if err := br.Close(); err != nil {
+		return classify(err)
 	}
 	return nil
 }
@@ -288,12 +369,12 @@ func freeRefs(ctx context.Context, tx pgx.Tx, entries []report.BatchEntry, subs 
 	return nil
 }
 
-// insertSubmissions writes the new reports subs[i] (i in fresh) as
-// submitReportTx writes each, a COPY a table, then links them into
-// campaigns together.
-func (s *Store) insertSubmissions(ctx context.Context, tx pgx.Tx, subs []report.Submission, fresh []int) error {
+// queueSubmissions writes the new reports subs[i] (i in fresh) as
+// submitReportTx writes each, through w (a COPY a table, or pipelined
+// INSERTs), and returns what linking them into campaigns needs.
+func (s *Store) queueSubmissions(ctx context.Context, tx pgx.Tx, w *rowSink, subs []report.Submission, fresh []int) ([]report.NewReport, error) {
 	if len(fresh) == 0 {
-		return nil
+		return nil, nil
 	}
 	var cases, secrets, personal, reps, seen, routes, evidence, events [][]any
 	links := make([]report.NewReport, 0, len(fresh))
@@ -302,7 +383,7 @@ func (s *Store) insertSubmissions(ctx context.Context, tx pgx.Tx, subs []report.
 		c, sec := sub.Case, sub.Secrets
 		evs, err := eventRows(c.ID, c.Ref, sec.LedgerSalt, sub.Events)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		cases = append(cases, []any{c.ID, c.Ref, string(c.Kind), c.Category, string(c.Status), nullStr(c.UnitID),
 			dbTime(c.CreatedAt), dbTime(c.SubmittedAt), dbTime(c.UpdatedAt),
@@ -334,7 +415,7 @@ func (s *Store) insertSubmissions(ctx context.Context, tx pgx.Tx, subs []report.
 			e := r.e
 			events = append(events, []any{e.ID, c.ID, int32(j + 1), e.Type, e.At, e.Actor, e.Visible, r.data})
 			if err := addOutbox(tx, r, c.ID, c.Ref); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		links = append(links, report.NewReport{CaseID: c.ID, At: norm(c.SubmittedAt), Keys: keys})
@@ -353,14 +434,11 @@ func (s *Store) insertSubmissions(ctx context.Context, tx pgx.Tx, subs []report.
 		{"evidence", []string{"id", "owner_id", "blob_key", "content_type", "size", "sha256", "created_at"}, evidence},
 		{"case_events", []string{"id", "case_id", "seq", "type", "at", "actor", "visible", "data"}, events},
 	} {
-		if err := copyRows(ctx, tx, t.table, t.cols, t.rows); err != nil {
-			return err
+		if err := w.write(ctx, t.table, t.cols, t.rows); err != nil {
+			return nil, err
 		}
 	}
-	if err := report.LinkBatch(ctx, batchLinkTx{linkTx{s, tx}}, links, s.ids.New, rand.Reader); err != nil {
-		return fmt.Errorf("campaigns: %w", err)
-	}
-	return nil
+	return links, nil
 }
 
 // batchLinkTx runs report.LinkBatch's steps in a write transaction, a
@@ -444,11 +522,11 @@ func (l batchLinkTx) HoldKeysN(ctx context.Context, keys []string, n []int, _ ti
 
 func (l batchLinkTx) KeyCampaigns(ctx context.Context, keys []string) (map[string][]string, error) {
 	// Key by key through the index (see CampaignsHolding).
-	rows, err := l.tx.Query(ctx, `SELECT DISTINCT k.key, rc.campaign_id
-		FROM unnest($1::text[]) AS k (key)
-		CROSS JOIN LATERAL (SELECT case_id FROM report_seen WHERE key = k.key OFFSET 0) s
-		JOIN report_campaign rc ON rc.case_id = s.case_id
-		ORDER BY 1, 2`, keys)
+	rows, err := l.tx.Query(ctx, `SELECT DISTINCT key, c FROM (
+			SELECT k.key, (SELECT rc.campaign_id FROM report_campaign rc WHERE rc.case_id = s.case_id) AS c
+			FROM unnest($1::text[]) AS k (key)
+			CROSS JOIN LATERAL (SELECT case_id FROM report_seen WHERE key = k.key OFFSET 0) s) t
+		WHERE c IS NOT NULL ORDER BY 1, 2`, keys)
 	if err != nil {
 		return nil, fmt.Errorf("campaigns holding: %w", classify(err))
 	}

@@ -123,6 +123,31 @@ func testBatchSamePartition(t *testing.T, f *fixture) {
 			t.Errorf("campaign %s: seen %s–%s, its reports %s–%s", c.Ref, c.FirstSeen, c.LastSeen, first[id], last[id])
 		}
 	}
+	// A large batch (statements of many rows, COPY on PostgreSQL): every
+	// event has its outbox entry, once.
+	before := len(f.pending())
+	var big []report.BatchEntry
+	for range 120 {
+		sub := newSub()
+		big = append(big, report.BatchEntry{Sub: sub, Source: report.Source{PartnerID: p.ID, Channel: "api", ReceivedAt: sub.Case.SubmittedAt}})
+		subs = append(subs, sub)
+	}
+	_, err = f.s.SubmitReports(ctx, report.Batch{Entries: big})
+	ok(t, err)
+	pend := f.pending()
+	if n := len(pend) - before; n != len(big) {
+		t.Errorf("a batch of %d reports logged %d events", len(big), n)
+	}
+	ids := map[int64]bool{}
+	for _, e := range pend {
+		if ids[e.ID] {
+			t.Errorf("outbox ID %d twice", e.ID)
+		}
+		ids[e.ID] = true
+	}
+	got, _ := f.partition(subs)
+	same(t, "campaigns after a large batch", got, referencePartition(subs, maxDegree, knownGood))
+
 	st, err := f.s.RebuildCampaigns(ctx, maxDegree)
 	ok(t, err)
 	if st.Moved != 0 || st.Created != 0 || st.Merged != 0 {
