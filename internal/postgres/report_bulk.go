@@ -89,35 +89,68 @@ func (s *Store) submitBatchTx(ctx context.Context, tx pgx.Tx, entries []report.B
 			ckeys = append(ckeys, e.ContentKey)
 		}
 	}
+	// One round trip: lock the content keys in a fixed order (no
+	// deadlock between batches sharing keys), read those stored, and
+	// which of the entries' references cases hold.
+	slices.Sort(ckeys)
+	ckeys = slices.Compact(ckeys)
+	refs := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if e.Sub.Case.Ref != "" {
+			refs = append(refs, e.Sub.Case.Ref)
+		}
+	}
+	pb := &pgx.Batch{}
 	if len(ckeys) > 0 {
-		slices.Sort(ckeys)
-		ckeys = slices.Compact(ckeys)
-		// Lock the content keys in a fixed order (no deadlock between
-		// batches sharing keys), then read those stored.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(k, 15)) FROM unnest($1::text[]) AS k`, ckeys); err != nil {
-			return nil, classify(err)
-		}
-		rows, err := tx.Query(ctx, `SELECT r.content_key, r.case_id, c.ref, r.count, r.last_at
+		pb.Queue(`SELECT pg_advisory_xact_lock(hashtextextended(k, 15)) FROM unnest($1::text[]) AS k`, ckeys)
+		pb.Queue(`SELECT r.content_key, r.case_id, c.ref, r.count, r.last_at
 			FROM report_content r JOIN cases c ON c.id = r.case_id WHERE r.content_key = ANY($1)`, ckeys)
-		if err != nil {
-			return nil, fmt.Errorf("content keys: %w", classify(err))
-		}
-		for rows.Next() {
-			var (
-				k string
-				c content
-				n int64
-			)
-			if err := rows.Scan(&k, &c.caseID, &c.ref, &n, tm(&c.lastAt)); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("content keys: %w", err)
+	}
+	pb.Queue(`SELECT ref FROM cases WHERE ref = ANY($1)`, refs)
+	taken := map[string]bool{}
+	err := func() error {
+		br := tx.SendBatch(ctx, pb)
+		defer br.Close()
+		if len(ckeys) > 0 {
+			if _, err := br.Exec(); err != nil {
+				return fmt.Errorf("content keys: %w", classify(err))
 			}
-			c.count, c.stored = int(n), true
-			byKey[k] = &c
+			rows, err := br.Query()
+			if err != nil {
+				return fmt.Errorf("content keys: %w", classify(err))
+			}
+			for rows.Next() {
+				var (
+					k string
+					c content
+					n int64
+				)
+				if err := rows.Scan(&k, &c.caseID, &c.ref, &n, tm(&c.lastAt)); err != nil {
+					rows.Close()
+					return fmt.Errorf("content keys: %w", err)
+				}
+				c.count, c.stored = int(n), true
+				byKey[k] = &c
+			}
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("content keys: %w", classify(err))
+			}
 		}
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("content keys: %w", classify(err))
+		rows, err := br.Query()
+		if err != nil {
+			return fmt.Errorf("references: %w", classify(err))
 		}
+		found, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return fmt.Errorf("references: %w", classify(err))
+		}
+		for _, r := range found {
+			taken[r] = true
+		}
+		return classify(br.Close())
+	}()
+	if err != nil {
+		return nil, err
 	}
 	isNew := make([]bool, len(entries))
 	var fresh []int
@@ -141,7 +174,7 @@ func (s *Store) submitBatchTx(ctx context.Context, tx pgx.Tx, entries []report.B
 	for _, i := range fresh {
 		subs[i] = entries[i].Sub
 	}
-	if err := freeRefs(ctx, tx, entries, subs, fresh); err != nil {
+	if err := freeRefs(ctx, tx, entries, subs, fresh, taken); err != nil {
 		return nil, err
 	}
 	type source struct {
@@ -328,26 +361,29 @@ func (w *rowSink) flush(ctx context.Context) error {
 }
 
 // freeRefs gives each new entry (fresh) a reference no case holds and no
-// other entry of the batch takes, drawing again through its Remint.
-func freeRefs(ctx context.Context, tx pgx.Tx, entries []report.BatchEntry, subs []report.Submission, fresh []int) error {
+// other entry of the batch takes, drawing again through its Remint;
+// taken are the references known to be held already.
+func freeRefs(ctx context.Context, tx pgx.Tx, entries []report.BatchEntry, subs []report.Submission, fresh []int, taken map[string]bool) error {
 	todo := fresh
 	mine := map[string]bool{}
 	for attempt := 0; len(todo) > 0; attempt++ {
-		refs := make([]string, len(todo))
-		for j, i := range todo {
-			refs[j] = subs[i].Case.Ref
-		}
-		rows, err := tx.Query(ctx, `SELECT ref FROM cases WHERE ref = ANY($1)`, refs)
-		if err != nil {
-			return fmt.Errorf("references: %w", classify(err))
-		}
-		found, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			return fmt.Errorf("references: %w", classify(err))
-		}
-		taken := map[string]bool{}
-		for _, r := range found {
-			taken[r] = true
+		if attempt > 0 {
+			refs := make([]string, len(todo))
+			for j, i := range todo {
+				refs[j] = subs[i].Case.Ref
+			}
+			rows, err := tx.Query(ctx, `SELECT ref FROM cases WHERE ref = ANY($1)`, refs)
+			if err != nil {
+				return fmt.Errorf("references: %w", classify(err))
+			}
+			found, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				return fmt.Errorf("references: %w", classify(err))
+			}
+			taken = map[string]bool{}
+			for _, r := range found {
+				taken[r] = true
+			}
 		}
 		var again []int
 		for _, i := range todo {
@@ -359,6 +395,7 @@ func freeRefs(ctx context.Context, tx pgx.Tx, entries []report.BatchEntry, subs 
 			if attempt == remintAttempts || entries[i].Remint == nil {
 				return fmt.Errorf("entry %d: reference %s taken: %w", i, r, guichet.ErrConflict)
 			}
+			var err error
 			if subs[i].Case.Ref, err = entries[i].Remint(); err != nil {
 				return err
 			}
