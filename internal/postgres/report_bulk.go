@@ -484,21 +484,12 @@ type batchLinkTx struct{ linkTx }
 
 var _ report.BatchLinkTx = batchLinkTx{}
 
-func (l batchLinkTx) HoldKeysN(ctx context.Context, keys []string, n []int, _ time.Time) ([]report.KeyState, error) {
-	ns := make([]int64, len(n))
-	for i, x := range n {
-		ns[i] = int64(x)
-	}
-	// One statement for every key, in key order (the order rows are
-	// locked in).
-	rows, err := l.tx.Query(ctx, `INSERT INTO indicator_keys (key, degree)
-		SELECT k, n FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS t (k, n, i) ORDER BY i
-		ON CONFLICT (key) DO UPDATE SET degree = indicator_keys.degree + EXCLUDED.degree
-		RETURNING key, degree, COALESCE(known_good, ''), published_at IS NOT NULL`, keys, ns)
-	if err != nil {
-		return nil, fmt.Errorf("keys: %w", classify(err))
-	}
-	got := make(map[string]report.KeyState, len(keys))
+const qMaxDegree = `SELECT max_degree FROM campaign_settings WHERE id = 1`
+
+// keyStates reads the rows of a statement returning key, degree,
+// known_good (” for none) and whether it is published.
+func keyStates(rows pgx.Rows) (map[string]report.KeyState, error) {
+	got := map[string]report.KeyState{}
 	for rows.Next() {
 		var (
 			st report.KeyState
@@ -506,67 +497,145 @@ func (l batchLinkTx) HoldKeysN(ctx context.Context, keys []string, n []int, _ ti
 		)
 		if err := rows.Scan(&st.Key, &st.Reports, &kg, &st.Published); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("keys: %w", err)
+			return nil, err
 		}
 		if kg != "" {
 			st.KnownGood = &report.KnownGood{Key: kg}
 		}
 		got[st.Key] = st
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("keys: %w", classify(err))
+	return got, rows.Err()
+}
+
+func (l batchLinkTx) PeekKeys(ctx context.Context, keys []string) (int, []report.KeyState, error) {
+	// One round trip: the threshold and the keys.
+	b := &pgx.Batch{}
+	b.Queue(qMaxDegree)
+	if len(keys) > 0 {
+		b.Queue(`SELECT key, degree, COALESCE(known_good, ''), published_at IS NOT NULL
+			FROM indicator_keys WHERE key = ANY($1)`, keys)
+	}
+	br := l.tx.SendBatch(ctx, b)
+	defer br.Close()
+	var maxDegree int
+	if err := br.QueryRow().Scan(&maxDegree); err != nil {
+		return 0, nil, fmt.Errorf("threshold: %w", classify(err))
+	}
+	if len(keys) == 0 {
+		return maxDegree, nil, classify(br.Close())
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return 0, nil, fmt.Errorf("keys: %w", classify(err))
+	}
+	found, err := keyStates(rows)
+	if err != nil {
+		return 0, nil, fmt.Errorf("keys: %w", classify(err))
 	}
 	out := make([]report.KeyState, len(keys))
-	var fresh []int
+	for i, k := range keys {
+		out[i] = found[k]
+		out[i].Key = k
+	}
+	return maxDegree, out, classify(br.Close())
+}
+
+func (l batchLinkTx) HoldKeysN(ctx context.Context, keys []string, n []int, _ time.Time) ([]report.KeyState, int, error) {
+	ns := make([]int64, len(n))
 	var cands []string
+	for i, x := range n {
+		ns[i] = int64(x)
+		cands = append(cands, report.CoveredBy(keys[i])...)
+	}
+	// One round trip: the keys counted (one statement, in key order, the
+	// order rows are locked in), the known-good entries that could cover
+	// them, and the threshold once their rows are held.
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO indicator_keys (key, degree)
+		SELECT k, n FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS t (k, n, i) ORDER BY i
+		ON CONFLICT (key) DO UPDATE SET degree = indicator_keys.degree + EXCLUDED.degree
+		RETURNING key, degree, COALESCE(known_good, ''), published_at IS NOT NULL`, keys, ns)
+	b.Queue(`SELECT key FROM known_good WHERE key = ANY($1)`, cands)
+	b.Queue(qMaxDegree)
+	var (
+		got       map[string]report.KeyState
+		entries   = map[string]bool{}
+		maxDegree int
+	)
+	err := func() error {
+		br := l.tx.SendBatch(ctx, b)
+		defer br.Close()
+		rows, err := br.Query()
+		if err != nil {
+			return fmt.Errorf("keys: %w", classify(err))
+		}
+		if got, err = keyStates(rows); err != nil {
+			return fmt.Errorf("keys: %w", classify(err))
+		}
+		rows, err = br.Query()
+		if err != nil {
+			return fmt.Errorf("known-good: %w", classify(err))
+		}
+		found, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return fmt.Errorf("known-good: %w", classify(err))
+		}
+		for _, k := range found {
+			entries[k] = true
+		}
+		if err := br.QueryRow().Scan(&maxDegree); err != nil {
+			return fmt.Errorf("threshold: %w", classify(err))
+		}
+		return classify(br.Close())
+	}()
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]report.KeyState, len(keys))
+	var ks, es []string
 	for i, k := range keys {
 		st, ok := got[k]
 		if !ok {
-			return nil, fmt.Errorf("keys: %s not counted", k)
+			return nil, 0, fmt.Errorf("keys: %s not counted", k)
 		}
 		if st.KnownGood == nil && st.Reports == n[i] {
-			fresh = append(fresh, i)
-			cands = append(cands, report.CoveredBy(k)...)
-		}
-		out[i] = st
-	}
-	if len(fresh) == 0 {
-		return out, nil
-	}
-	// New to the index: the entry covering each, if any.
-	entries, err := l.KnownGoodKeys(ctx, cands)
-	if err != nil {
-		return nil, err
-	}
-	var ks, es []string
-	for _, i := range fresh {
-		for _, c := range report.CoveredBy(keys[i]) {
-			if entries[c] {
-				ks, es = append(ks, keys[i]), append(es, c)
-				out[i].KnownGood = &report.KnownGood{Key: c}
-				break
+			// New to the index: the entry covering it, if any.
+			for _, c := range report.CoveredBy(k) {
+				if entries[c] {
+					ks, es = append(ks, k), append(es, c)
+					st.KnownGood = &report.KnownGood{Key: c}
+					break
+				}
 			}
 		}
+		out[i] = st
 	}
 	if len(ks) > 0 {
 		if _, err := l.tx.Exec(ctx, `UPDATE indicator_keys SET known_good = t.e
 			FROM unnest($1::text[], $2::text[]) AS t (k, e) WHERE key = t.k`, ks, es); err != nil {
-			return nil, fmt.Errorf("keys: %w", classify(err))
+			return nil, 0, fmt.Errorf("keys: %w", classify(err))
 		}
 	}
-	return out, nil
+	return out, maxDegree, nil
 }
 
+// qKeyCampaigns probes key by key through the indexes (see
+// CampaignsHolding).
+const qKeyCampaigns = `SELECT DISTINCT key, c FROM (
+		SELECT k.key, (SELECT rc.campaign_id FROM report_campaign rc WHERE rc.case_id = s.case_id) AS c
+		FROM unnest($1::text[]) AS k (key)
+		CROSS JOIN LATERAL (SELECT case_id FROM report_seen WHERE key = k.key OFFSET 0) s) t
+	WHERE c IS NOT NULL ORDER BY 1, 2`
+
 func (l batchLinkTx) KeyCampaigns(ctx context.Context, keys []string) (map[string][]string, error) {
-	// Key by key through the index (see CampaignsHolding).
-	rows, err := l.tx.Query(ctx, `SELECT DISTINCT key, c FROM (
-			SELECT k.key, (SELECT rc.campaign_id FROM report_campaign rc WHERE rc.case_id = s.case_id) AS c
-			FROM unnest($1::text[]) AS k (key)
-			CROSS JOIN LATERAL (SELECT case_id FROM report_seen WHERE key = k.key OFFSET 0) s) t
-		WHERE c IS NOT NULL ORDER BY 1, 2`, keys)
+	rows, err := l.tx.Query(ctx, qKeyCampaigns, keys)
 	if err != nil {
 		return nil, fmt.Errorf("campaigns holding: %w", classify(err))
 	}
+	return keyCampaigns(rows)
+}
+
+func keyCampaigns(rows pgx.Rows) (map[string][]string, error) {
 	out := map[string][]string{}
 	for rows.Next() {
 		var k, id string
@@ -598,53 +667,84 @@ func (l batchLinkTx) CampaignRefsTaken(ctx context.Context, refs []string) (map[
 	return out, nil
 }
 
-func (l batchLinkTx) InsertCampaigns(ctx context.Context, cs []report.Campaign) error {
-	rows := make([][]any, len(cs))
-	for i, c := range cs {
-		rows[i] = []any{c.ID, c.Ref, int32(c.Reports), dbTime(c.FirstSeen), dbTime(c.LastSeen)}
+func (l batchLinkTx) LockCampaigns(ctx context.Context, ids, keys []string) ([]report.Campaign, map[string][]string, error) {
+	// One round trip: the locks, then the look again.
+	b := &pgx.Batch{}
+	b.Queue(`SELECT `+campaignColumns+` FROM campaigns WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids)
+	b.Queue(qKeyCampaigns, keys)
+	br := l.tx.SendBatch(ctx, b)
+	defer br.Close()
+	rows, err := br.Query()
+	if err != nil {
+		return nil, nil, fmt.Errorf("lock campaigns: %w", classify(err))
 	}
-	if err := copyRows(ctx, l.tx, "campaigns", []string{"id", "ref", "reports", "first_seen", "last_seen"}, rows); err != nil {
-		return fmt.Errorf("new campaigns: %w", err)
+	cs, err := collectCampaigns(rows)
+	if err != nil {
+		return nil, nil, fmt.Errorf("lock campaigns: %w", classify(err))
 	}
-	return nil
+	if len(cs) != len(ids) {
+		return nil, nil, fmt.Errorf("lock campaigns: %d of %d found: %w", len(cs), len(ids), guichet.ErrNotFound)
+	}
+	rows, err = br.Query()
+	if err != nil {
+		return nil, nil, fmt.Errorf("campaigns holding: %w", classify(err))
+	}
+	held, err := keyCampaigns(rows)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cs, held, classify(br.Close())
 }
 
-func (l batchLinkTx) MergeCampaigns(ctx context.Context, from, into []string) error {
-	if _, err := l.tx.Exec(ctx, `UPDATE report_campaign rc SET campaign_id = m.i
-		FROM unnest($1::text[], $2::text[]) AS m (f, i) WHERE rc.campaign_id = m.f`, from, into); err != nil {
-		return fmt.Errorf("merge campaigns: %w", classify(err))
+func (l batchLinkTx) WriteLinks(ctx context.Context, w report.LinkWrites) error {
+	// One round trip, in order: new campaigns, merges, reports filed,
+	// campaigns updated.
+	b := &pgx.Batch{}
+	if n := len(w.Insert); n > 0 {
+		ids, refs, ns := make([]string, n), make([]string, n), make([]int64, n)
+		first, last := make([]time.Time, n), make([]time.Time, n)
+		for i, c := range w.Insert {
+			ids[i], refs[i], ns[i], first[i], last[i] = c.ID, c.Ref, int64(c.Reports), norm(c.FirstSeen), norm(c.LastSeen)
+		}
+		b.Queue(`INSERT INTO campaigns (id, ref, reports, first_seen, last_seen)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::timestamptz[])`, ids, refs, ns, first, last)
 	}
-	if _, err := l.tx.Exec(ctx, `UPDATE campaigns c SET reports = 0, merged_into = m.i
-		FROM unnest($1::text[], $2::text[]) AS m (f, i) WHERE c.id = m.f`, from, into); err != nil {
-		return fmt.Errorf("merge campaigns: %w", classify(err))
+	if len(w.From) > 0 {
+		b.Queue(`UPDATE report_campaign rc SET campaign_id = m.i
+			FROM unnest($1::text[], $2::text[]) AS m (f, i) WHERE rc.campaign_id = m.f`, w.From, w.Into)
+		b.Queue(`UPDATE campaigns c SET reports = 0, merged_into = m.i
+			FROM unnest($1::text[], $2::text[]) AS m (f, i) WHERE c.id = m.f`, w.From, w.Into)
 	}
-	return nil
-}
-
-func (l batchLinkTx) FileReports(ctx context.Context, a []report.Assignment) error {
-	cs, ids := make([]string, len(a)), make([]string, len(a))
-	for i, x := range a {
-		cs[i], ids[i] = x.CaseID, x.CampaignID
+	if n := len(w.Files); n > 0 {
+		cs, ids := make([]string, n), make([]string, n)
+		for i, x := range w.Files {
+			cs[i], ids[i] = x.CaseID, x.CampaignID
+		}
+		b.Queue(`INSERT INTO report_campaign (case_id, campaign_id)
+			SELECT * FROM unnest($1::text[], $2::text[])
+			ON CONFLICT (case_id) DO UPDATE SET campaign_id = EXCLUDED.campaign_id`, cs, ids)
 	}
-	if _, err := l.tx.Exec(ctx, `INSERT INTO report_campaign (case_id, campaign_id)
-		SELECT * FROM unnest($1::text[], $2::text[])
-		ON CONFLICT (case_id) DO UPDATE SET campaign_id = EXCLUDED.campaign_id`, cs, ids); err != nil {
-		return fmt.Errorf("file reports in campaigns: %w", classify(err))
+	if n := len(w.Update); n > 0 {
+		ids, merged := make([]string, n), make([]string, n)
+		ns := make([]int64, n)
+		first, last := make([]time.Time, n), make([]time.Time, n)
+		for i, c := range w.Update {
+			ids[i], merged[i], ns[i], first[i], last[i] = c.ID, c.MergedInto, int64(c.Reports), norm(c.FirstSeen), norm(c.LastSeen)
+		}
+		b.Queue(`UPDATE campaigns c SET reports = u.n, first_seen = u.f, last_seen = u.l, merged_into = NULLIF(u.m, '')
+			FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::text[]) AS u (id, n, f, l, m)
+			WHERE c.id = u.id`, ids, ns, first, last, merged)
 	}
-	return nil
-}
-
-func (l batchLinkTx) UpdateCampaigns(ctx context.Context, cs []report.Campaign) error {
-	ids, merged := make([]string, len(cs)), make([]string, len(cs))
-	ns := make([]int64, len(cs))
-	first, last := make([]time.Time, len(cs)), make([]time.Time, len(cs))
-	for i, c := range cs {
-		ids[i], merged[i], ns[i], first[i], last[i] = c.ID, c.MergedInto, int64(c.Reports), norm(c.FirstSeen), norm(c.LastSeen)
+	if b.Len() == 0 {
+		return nil
 	}
-	if _, err := l.tx.Exec(ctx, `UPDATE campaigns c SET reports = u.n, first_seen = u.f, last_seen = u.l, merged_into = NULLIF(u.m, '')
-		FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::text[]) AS u (id, n, f, l, m)
-		WHERE c.id = u.id`, ids, ns, first, last, merged); err != nil {
-		return fmt.Errorf("campaigns: %w", classify(err))
+	n := b.Len()
+	br := l.tx.SendBatch(ctx, b)
+	for i := range n {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return fmt.Errorf("campaigns: statement %d: %w", i, classify(err))
+		}
 	}
-	return nil
+	return classify(br.Close())
 }

@@ -18,35 +18,46 @@ import (
 // rules of LinkTx hold: HoldKeysN locks the index rows of its keys in key
 // order, LockCampaigns the campaign rows in ID order.
 type BatchLinkTx interface {
-	// MaxDegree and PeekKeys are LinkTx's.
-	MaxDegree(ctx context.Context) (int, error)
-	PeekKeys(ctx context.Context, keys []string) ([]KeyState, error)
+	// PeekKeys returns the degree threshold and the states of keys
+	// (distinct, sorted) without locking anything, as LinkTx's MaxDegree
+	// and PeekKeys.
+	PeekKeys(ctx context.Context, keys []string) (maxDegree int, states []KeyState, err error)
 	// HoldKeysN records n[i] more reports holding keys[i] (keys distinct,
 	// sorted; n[i] ≥ 1), seen at at, and returns their states afterwards,
-	// in the same order. A key new to the index takes the label of the
-	// known-good entry covering it, if any (CoveredBy).
-	HoldKeysN(ctx context.Context, keys []string, n []int, at time.Time) ([]KeyState, error)
+	// in the same order, and the threshold read once their rows are
+	// held. A key new to the index takes the label of the known-good entry
+	// covering it, if any (CoveredBy).
+	HoldKeysN(ctx context.Context, keys []string, n []int, at time.Time) (states []KeyState, maxDegree int, err error)
 	// KeyCampaigns returns, for each of keys held by a report filed in a
 	// campaign, the IDs of those campaigns, sorted; a key no filed report
 	// holds is absent.
 	KeyCampaigns(ctx context.Context, keys []string) (map[string][]string, error)
-	// LockCampaigns and CampaignMembers are LinkTx's.
-	LockCampaigns(ctx context.Context, ids []string) ([]Campaign, error)
+	// LockCampaigns locks the campaigns ids (sorted) and returns them as
+	// they are once locked, in the same order, and KeyCampaigns(keys) read
+	// once they are.
+	LockCampaigns(ctx context.Context, ids, keys []string) ([]Campaign, map[string][]string, error)
+	// CampaignMembers is LinkTx's.
 	CampaignMembers(ctx context.Context, id string) ([]Member, error)
 	// CampaignRefsTaken returns which of refs campaigns hold already.
 	CampaignRefsTaken(ctx context.Context, refs []string) (map[string]bool, error)
-	// InsertCampaigns stores new live campaigns, each with its ID,
-	// reference, count and times.
-	InsertCampaigns(ctx context.Context, cs []Campaign) error
-	// MergeCampaigns moves, for each pair, every report of campaign
-	// from[i] into campaign into[i] and marks from[i] merged into it, with
-	// no reports left.
-	MergeCampaigns(ctx context.Context, from, into []string) error
-	// FileReports files each report in its campaign (whatever campaign it
-	// was in).
-	FileReports(ctx context.Context, a []Assignment) error
-	// UpdateCampaigns writes the counts, times and MergedInto of cs.
-	UpdateCampaigns(ctx context.Context, cs []Campaign) error
+	// WriteLinks writes w: the new campaigns first, then the merges, the
+	// reports filed, and the campaigns updated.
+	WriteLinks(ctx context.Context, w LinkWrites) error
+}
+
+// LinkWrites are the writes of one LinkBatch.
+type LinkWrites struct {
+	// Insert are new live campaigns, each with its ID, reference, count
+	// and times.
+	Insert []Campaign
+	// From[i] is merged into Into[i]: its reports move there and it is
+	// marked merged, with no reports left.
+	From, Into []string
+	// Files files each report in its campaign (whatever campaign it was
+	// in).
+	Files []Assignment
+	// Update are campaigns whose counts, times and MergedInto change.
+	Update []Campaign
 }
 
 // NewReport is one report of a batch as LinkBatch files it.
@@ -79,7 +90,7 @@ func LinkBatch(ctx context.Context, tx BatchLinkTx, reports []NewReport, newID f
 		}
 	}
 	keys := slices.Sorted(maps.Keys(holders))
-	maxDegree, err := tx.MaxDegree(ctx)
+	maxDegree, peek, err := tx.PeekKeys(ctx, keys)
 	if err != nil {
 		return err
 	}
@@ -94,10 +105,6 @@ func LinkBatch(ctx context.Context, tx BatchLinkTx, reports []NewReport, newID f
 		// As Link: the keys that link nothing (known-good, hubs) are
 		// counted last, so that filings holding them wait for each
 		// other's end only.
-		peek, err := tx.PeekKeys(ctx, keys)
-		if err != nil {
-			return err
-		}
 		var now, later []string
 		for i, k := range keys {
 			if p := peek[i]; p.KnownGood != nil || p.Reports > maxDegree {
@@ -114,7 +121,9 @@ func LinkBatch(ctx context.Context, tx BatchLinkTx, reports []NewReport, newID f
 			for i, k := range ks {
 				n[i] = holders[k]
 			}
-			got, err := tx.HoldKeysN(ctx, ks, n, latest)
+			// Once these rows are held, a rebuild in progress has
+			// committed: the threshold read then is the one it set.
+			got, md, err := tx.HoldKeysN(ctx, ks, n, latest)
 			if err != nil {
 				return err
 			}
@@ -122,11 +131,7 @@ func LinkBatch(ctx context.Context, tx BatchLinkTx, reports []NewReport, newID f
 				states[ks[i]] = st
 			}
 			if step == 0 {
-				// Once these rows are held, a rebuild in progress has
-				// committed: read the threshold it set.
-				if maxDegree, err = tx.MaxDegree(ctx); err != nil {
-					return err
-				}
+				maxDegree = md
 			}
 		}
 	}
@@ -290,28 +295,8 @@ func LinkBatch(ctx context.Context, tx BatchLinkTx, reports []NewReport, newID f
 	if err := drawRefs(ctx, tx, insert, rand); err != nil {
 		return err
 	}
-	if len(insert) > 0 {
-		if err := tx.InsertCampaigns(ctx, insert); err != nil {
-			return err
-		}
-	}
-	if len(from) > 0 {
-		if err := tx.MergeCampaigns(ctx, from, into); err != nil {
-			return err
-		}
-	}
-	if len(files) > 0 {
-		if err := tx.FileReports(ctx, files); err != nil {
-			return err
-		}
-	}
-	if len(update) > 0 {
-		slices.SortFunc(update, func(a, b Campaign) int { return cmp.Compare(a.ID, b.ID) })
-		if err := tx.UpdateCampaigns(ctx, update); err != nil {
-			return err
-		}
-	}
-	return nil
+	slices.SortFunc(update, func(a, b Campaign) int { return cmp.Compare(a.ID, b.ID) })
+	return tx.WriteLinks(ctx, LinkWrites{Insert: insert, From: from, Into: into, Files: files, Update: update})
 }
 
 // lockHolding returns the campaigns holding each of keys, and those
@@ -335,11 +320,7 @@ func lockHolding(ctx context.Context, tx BatchLinkTx, keys []string) (map[string
 		if len(ids) == 0 {
 			return held, map[string]Campaign{}, nil
 		}
-		cs, err := tx.LockCampaigns(ctx, ids)
-		if err != nil {
-			return nil, nil, err
-		}
-		again, err := tx.KeyCampaigns(ctx, keys)
+		cs, again, err := tx.LockCampaigns(ctx, ids, keys)
 		if err != nil {
 			return nil, nil, err
 		}

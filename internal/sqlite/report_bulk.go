@@ -517,7 +517,16 @@ type batchLinkTx struct{ linkTx }
 
 var _ report.BatchLinkTx = batchLinkTx{}
 
-func (l batchLinkTx) PeekKeys(ctx context.Context, keys []string) ([]report.KeyState, error) {
+func (l batchLinkTx) PeekKeys(ctx context.Context, keys []string) (int, []report.KeyState, error) {
+	maxDegree, err := l.MaxDegree(ctx)
+	if err != nil || len(keys) == 0 {
+		return maxDegree, nil, err
+	}
+	states, err := l.peek(ctx, keys)
+	return maxDegree, states, err
+}
+
+func (l batchLinkTx) peek(ctx context.Context, keys []string) ([]report.KeyState, error) {
 	found := map[string]report.KeyState{}
 	err := l.s.queryJSON(ctx, l.tx, qPeekKeys, keys, func(rs *sql.Rows) error {
 		var (
@@ -544,7 +553,16 @@ func (l batchLinkTx) PeekKeys(ctx context.Context, keys []string) ([]report.KeyS
 	return out, nil
 }
 
-func (l batchLinkTx) HoldKeysN(ctx context.Context, keys []string, n []int, _ time.Time) ([]report.KeyState, error) {
+func (l batchLinkTx) HoldKeysN(ctx context.Context, keys []string, n []int, at time.Time) ([]report.KeyState, int, error) {
+	states, err := l.holdKeysN(ctx, keys, n, at)
+	if err != nil {
+		return nil, 0, err
+	}
+	maxDegree, err := l.MaxDegree(ctx)
+	return states, maxDegree, err
+}
+
+func (l batchLinkTx) holdKeysN(ctx context.Context, keys []string, n []int, _ time.Time) ([]report.KeyState, error) {
 	rows := make([][]any, len(keys))
 	for i, k := range keys {
 		rows[i] = []any{k, n[i]}
@@ -632,7 +650,16 @@ func (l batchLinkTx) KeyCampaigns(ctx context.Context, keys []string) (map[strin
 	return out, nil
 }
 
-func (l batchLinkTx) LockCampaigns(ctx context.Context, ids []string) ([]report.Campaign, error) {
+func (l batchLinkTx) LockCampaigns(ctx context.Context, ids, keys []string) ([]report.Campaign, map[string][]string, error) {
+	cs, err := l.lockCampaigns(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	held, err := l.KeyCampaigns(ctx, keys)
+	return cs, held, err
+}
+
+func (l batchLinkTx) lockCampaigns(ctx context.Context, ids []string) ([]report.Campaign, error) {
 	found := map[string]report.Campaign{}
 	err := l.s.queryJSON(ctx, l.tx, qLockCampaigns, ids, func(rs *sql.Rows) error {
 		c, err := scanCampaign(rs)
@@ -667,7 +694,29 @@ func (l batchLinkTx) CampaignRefsTaken(ctx context.Context, refs []string) (map[
 	return out, nil
 }
 
-func (l batchLinkTx) InsertCampaigns(ctx context.Context, cs []report.Campaign) error {
+func (l batchLinkTx) WriteLinks(ctx context.Context, w report.LinkWrites) error {
+	if len(w.Insert) > 0 {
+		if err := l.insertCampaigns(ctx, w.Insert); err != nil {
+			return err
+		}
+	}
+	if len(w.From) > 0 {
+		if err := l.mergeCampaigns(ctx, w.From, w.Into); err != nil {
+			return err
+		}
+	}
+	if len(w.Files) > 0 {
+		if err := l.fileReports(ctx, w.Files); err != nil {
+			return err
+		}
+	}
+	if len(w.Update) > 0 {
+		return l.updateCampaigns(ctx, w.Update)
+	}
+	return nil
+}
+
+func (l batchLinkTx) insertCampaigns(ctx context.Context, cs []report.Campaign) error {
 	rows := make([][]any, len(cs))
 	for i, c := range cs {
 		rows[i] = []any{c.ID, c.Ref, c.Reports, dbTime(norm(c.FirstSeen)), dbTime(norm(c.LastSeen))}
@@ -678,7 +727,7 @@ func (l batchLinkTx) InsertCampaigns(ctx context.Context, cs []report.Campaign) 
 	return nil
 }
 
-func (l batchLinkTx) UpdateCampaigns(ctx context.Context, cs []report.Campaign) error {
+func (l batchLinkTx) updateCampaigns(ctx context.Context, cs []report.Campaign) error {
 	rows := make([][]any, len(cs))
 	for i, c := range cs {
 		rows[i] = []any{c.ID, c.Reports, dbTime(norm(c.FirstSeen)), dbTime(norm(c.LastSeen)), nullStr(c.MergedInto)}
@@ -689,7 +738,7 @@ func (l batchLinkTx) UpdateCampaigns(ctx context.Context, cs []report.Campaign) 
 	return nil
 }
 
-func (l batchLinkTx) MergeCampaigns(ctx context.Context, from, into []string) error {
+func (l batchLinkTx) mergeCampaigns(ctx context.Context, from, into []string) error {
 	pairs := make([][]string, len(from))
 	for i := range from {
 		pairs[i] = []string{from[i], into[i]}
@@ -704,7 +753,7 @@ func (l batchLinkTx) MergeCampaigns(ctx context.Context, from, into []string) er
 	return nil
 }
 
-func (l batchLinkTx) FileReports(ctx context.Context, a []report.Assignment) error {
+func (l batchLinkTx) fileReports(ctx context.Context, a []report.Assignment) error {
 	rows := make([][]any, len(a))
 	for i, x := range a {
 		rows[i] = []any{x.CaseID, x.CampaignID}
