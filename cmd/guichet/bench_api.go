@@ -10,6 +10,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,6 +33,8 @@ func benchAPI(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	conc := fs.Int("concurrency", 16, "concurrent clients")
 	batches := fs.Int("batches", 1, "batches of --batch-size reports posted one after the other")
 	size := fs.Int("batch-size", 10000, "reports a batch")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the reports posted one by one to `file`")
+	batchProfile := fs.String("batch-cpuprofile", "", "write a CPU profile of the batches to `file`")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -73,7 +77,12 @@ func benchAPI(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		bodies[i] = apiReport(run, i)
 	}
 	hdr := http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + iss.Secret}}
+	stopProfile, err := startProfile(*cpuprofile)
+	if err != nil {
+		return err
+	}
 	full, err := timeRequests(ctx, client, base+"/api/v1/reports", bodies, hdr, *conc, http.StatusCreated)
+	stopProfile()
 	if err != nil {
 		return fmt.Errorf("api intake: %w", err)
 	}
@@ -93,6 +102,11 @@ func benchAPI(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// Batches: NDJSON, one transaction each, under an Idempotency-Key;
 	// the server's write timeout (2 min) bounds each.
 	batchClient := &http.Client{Timeout: 3 * time.Minute}
+	stopProfile, err = startProfile(*batchProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	for b := range *batches {
 		var body bytes.Buffer
 		for i := range *size {
@@ -146,6 +160,23 @@ func benchAPI(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "  token lookup per request: %s; counting uses: one flush of %d uses %s, against %s for one durable UPDATE per request\n",
 		auth.Round(time.Microsecond), m, flush.Round(time.Microsecond), each.Round(time.Microsecond))
 	return nil
+}
+
+// startProfile starts a CPU profile written to file, if one is named, and
+// returns how to stop it.
+func startProfile(file string) (func(), error) {
+	if file == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // apiReport is report i of a run: a phishing SMS of one of 20 campaigns,
