@@ -361,6 +361,10 @@ func TestFeedsRefuse(t *testing.T) {
 		huge := bytes.Repeat([]byte("x\n"), 3<<20)
 		wantType(t, e.do("POST", rt.path, big, rt.ctype, huge), http.StatusRequestEntityTooLarge, "too-large")
 		wantType(t, e.do("POST", rt.path, big, rt.ctype, body, "Idempotency-Key", "a b"), http.StatusBadRequest, "invalid")
+		wantType(t, e.do("POST", rt.path, big, "text/csv", body), http.StatusUnsupportedMediaType, "unsupported-media-type")
+		// A key used again with another body.
+		wantStatus(t, e.do("POST", rt.path, big, rt.ctype, body, "Idempotency-Key", "k-"+rt.path), http.StatusOK)
+		wantType(t, e.do("POST", rt.path, big, rt.ctype, append(body, body...), "Idempotency-Key", "k-"+rt.path), http.StatusUnprocessableEntity, "idempotency-key-reused")
 	}
 	// More than report.MaxBatch forwards: refused whole.
 	_, tok := e.partner("Lot", 100)
