@@ -40,7 +40,6 @@ func (c *clock) add(d time.Duration) {
 type env struct {
 	t        *testing.T
 	clock    *clock
-	store    *sqlite.Store
 	reports  *report.Service
 	partners *partner.Service
 	srv      *httptest.Server
@@ -69,17 +68,29 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return newEnvOn(t, st, 4<<20)
+}
+
+// store is what the API's services need of a store.
+type store interface {
+	report.Store
+	partner.Store
+}
+
+// newEnvOn serves the API over st, batches and feeds bounded to maxBody.
+func newEnvOn(t *testing.T, st store, maxBody int64) *env {
+	t.Helper()
 	v, err := vault.New(bytes.Repeat([]byte{7}, vault.KeySize), "test", rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := &clock{t: time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)}
 	ids := uuid7.New(c.Now, rand.Reader)
-	e := &env{t: t, clock: c, store: st}
+	e := &env{t: t, clock: c}
 	e.reports = report.New(report.Deps{Store: st, Vault: v, Digest: func(c caseref.Code) []byte { return []byte(c) },
 		Clock: c, Rand: rand.Reader, IDs: ids})
 	e.partners = partner.New(partner.Deps{Store: st, Clock: c, Rand: rand.Reader, IDs: ids})
-	a, err := api.New(api.Deps{Partners: e.partners, Reports: e.reports, Clock: c, MaxBatchBody: 4 << 20})
+	a, err := api.New(api.Deps{Partners: e.partners, Reports: e.reports, Clock: c, MaxBatchBody: maxBody})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"runtime"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/guichet/guichet"
@@ -45,15 +48,33 @@ func (s *Server) postARF(w http.ResponseWriter, r *http.Request) error {
 		now := s.d.Clock.Now()
 		switch mt {
 		case MediaMbox:
+			chunks, n := mboxChunks(body, runtime.GOMAXPROCS(0))
+			if n > report.MaxBatch {
+				return nil, problem.Explain(fmt.Errorf("api: arf: mbox of %d: %w", n, guichet.ErrInvalid), "api.err.batch_size", report.MaxBatch)
+			}
+			// Each run of messages parsed on its own core, the
+			// answers kept in the mbox's order.
+			runs := make([][]entry, len(chunks))
+			errs := make([]error, len(chunks))
+			var wg sync.WaitGroup
+			for i, c := range chunks {
+				wg.Go(func() {
+					for res := range intake.ARFMbox(arf.Options{}, bytes.NewReader(c), now) {
+						if res.Err != nil && res.Index == 0 {
+							errs[i] = res.Err // the body could not be read: no message's fault
+							return
+						}
+						runs[i] = append(runs[i], arfEntry(res.Item, res.Err, now))
+					}
+				})
+			}
+			wg.Wait()
 			var out []entry
-			for res := range intake.ARFMbox(arf.Options{}, bytes.NewReader(body), now) {
-				if res.Err != nil && res.Index == 0 {
-					return nil, res.Err // the body could not be read: not a message's fault
+			for i := range runs {
+				if errs[i] != nil {
+					return nil, errs[i]
 				}
-				out = append(out, arfEntry(res.Item, res.Err, now))
-				if len(out) > report.MaxBatch {
-					break // refused whole by fileBatch
-				}
+				out = append(out, runs[i]...)
 			}
 			return out, nil
 		case MediaReport:
@@ -71,6 +92,44 @@ func (s *Server) postARF(w http.ResponseWriter, r *http.Request) error {
 		}
 		return []entry{arfEntry(it, err, now)}, nil
 	})
+}
+
+// mboxChunks cuts an mbox into at most n runs of whole messages, of
+// about the same size, and counts its messages. It cuts only before a
+// "From " line that follows a blank line (or starts the body): where the
+// mbox reader (arf.Options.Mbox) starts a message, so that the runs read
+// one after the other give what the whole gives.
+func mboxChunks(body []byte, n int) ([][]byte, int) {
+	var starts []int
+	blank := true
+	for off := 0; off < len(body); {
+		end := bytes.IndexByte(body[off:], '\n')
+		if end < 0 {
+			end = len(body)
+		} else {
+			end += off + 1
+		}
+		line := body[off:end]
+		if blank && bytes.HasPrefix(line, []byte("From ")) {
+			starts = append(starts, off)
+		}
+		blank = len(bytes.TrimRight(line, "\r\n")) == 0
+		off = end
+	}
+	count := len(starts)
+	if len(starts) == 0 || starts[0] != 0 {
+		count++ // a body without a "From " line first is one message
+	}
+	var chunks [][]byte
+	from := 0
+	for k := 1; k < n; k++ {
+		i, _ := slices.BinarySearch(starts, k*len(body)/n)
+		if i < len(starts) && starts[i] > from {
+			chunks = append(chunks, body[from:starts[i]])
+			from = starts[i]
+		}
+	}
+	return append(chunks, body[from:]), count
 }
 
 // arfEntry is the entry of one ARF message.
