@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/guichet/guichet/internal/arf"
 	"github.com/guichet/guichet/internal/intake"
+	"github.com/guichet/guichet/internal/partner"
 )
 
 // benchARF measures machine intake of ARF feedback reports on one core
@@ -20,11 +23,17 @@ import (
 // conversion into a report (internal/intake), in messages per second, on
 // the shared corpus's samples and on a synthetic mbox of one campaign.
 // Everything is read into memory first: the figures are CPU, not I/O.
+// Then, unless --api=false, the same mbox goes through POST /api/v1/arf
+// of a real server (every core, the whole pipeline, committed before the
+// answer), as one campaign (copies collapse into one report) and as
+// distinct spams (one report each).
 func benchARF(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench arf", "Measure ARF parsing and conversion, messages per second on one core.", stderr)
 	n := fs.Int("messages", 10000, "copies of one spam in the synthetic mbox")
 	dir := fs.String("corpus", "", "`directory` of ARF samples (*.eml; default: $GUICHET_CORPUS/arf or ../shared/corpus/arf)")
 	minTime := fs.Duration("time", 2*time.Second, "least time each corpus figure runs for")
+	throughAPI := fs.Bool("api", true, "also post the synthetic mbox through POST /api/v1/arf of a real server")
+	database := fs.String("database", "", "PostgreSQL `url` for the API figure (a fresh database is created in it; default: SQLite in a temporary directory)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -38,7 +47,8 @@ func benchARF(ctx context.Context, args []string, getenv func(string) string, st
 			*dir = filepath.Join("..", "shared", "corpus", "arf")
 		}
 	}
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	procs := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(procs)
 	now := time.Now()
 	fmt.Fprintf(stdout, "bench arf: GOMAXPROCS %d, %s/%s\n", runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
 
@@ -95,6 +105,7 @@ func benchARF(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	fmt.Fprintf(stdout, "  synthetic mbox: %d copies of one spam campaign (own recipient, Message-ID, dates, relay, tracking link each), %.1f MiB\n",
 		*n, float64(mbox.Len())/(1<<20))
+	var parseRate float64
 	for _, convert := range []bool{false, true} {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -124,8 +135,91 @@ func benchARF(ctx context.Context, args []string, getenv func(string) string, st
 			label(convert), float64(msgs)/el.Seconds(), float64(mbox.Len())/el.Seconds()/(1<<20), msgs, el.Round(time.Millisecond), problems)
 		if convert {
 			fmt.Fprintf(stdout, ", %d distinct content key(s)", len(keys))
+			parseRate = float64(msgs) / el.Seconds()
 		}
 		fmt.Fprintln(stdout, ")")
+	}
+	if !*throughAPI {
+		return nil
+	}
+	runtime.GOMAXPROCS(procs)
+	// Distinct spams: each copy its own campaign (subject and link).
+	var distinct bytes.Buffer
+	for i := range *n {
+		c := campaign
+		c.Subject = fmt.Sprintf("Offre n° %d réservée", i)
+		c.Link = fmt.Sprintf("https://promo%d.example.com/offre", i)
+		if err := c.WriteMbox(&distinct, i, 1); err != nil {
+			return err
+		}
+	}
+	return benchARFAPI(ctx, stdout, *database, parseRate, []arfFeed{
+		{"one campaign (copies collapse)", mbox.Bytes(), 1}, {"distinct spams (a report each)", distinct.Bytes(), *n},
+	})
+}
+
+// arfFeed is one mbox the API figure posts, and how many reports it
+// must file.
+type arfFeed struct {
+	name  string
+	mbox  []byte
+	filed int
+}
+
+// benchARFAPI posts each feed in one request to POST /api/v1/arf of a
+// server on a fresh store and prints messages a second, against parseRate
+// (parse and convert on one core).
+func benchARFAPI(ctx context.Context, stdout io.Writer, database string, parseRate float64, feeds []arfFeed) error {
+	dbURL := database
+	if dbURL != "" {
+		fresh, drop, err := freshPostgres(ctx, dbURL)
+		if err != nil {
+			return err
+		}
+		defer drop()
+		dbURL = fresh
+	}
+	a, cleanup, err := benchApp(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	p, err := a.partners.CreatePartner(ctx, partner.CommandLine, partner.NewPartner{Name: "Bench ARF", Kind: partner.KindObservatory,
+		Scopes: []partner.Scope{partner.ScopeReportsWrite}})
+	if err != nil {
+		return err
+	}
+	iss, err := a.partners.CreateToken(ctx, partner.CommandLine, p.ID, partner.NewToken{Rate: partner.MaxRate})
+	if err != nil {
+		return err
+	}
+	base, stop, err := a.serveLoopback(ctx)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	fmt.Fprintf(stdout, "  through POST /api/v1/arf (store %s, GOMAXPROCS %d, one request per mbox, committed before the answer):\n", a.dialect(), runtime.GOMAXPROCS(0))
+	client := &http.Client{Timeout: 5 * time.Minute}
+	for i, f := range feeds {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/arf", bytes.NewReader(f.mbox))
+		req.Header.Set("Content-Type", "application/mbox")
+		req.Header.Set("Authorization", "Bearer "+iss.Secret)
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("bench-arf-%d-%d", time.Now().UnixNano(), i))
+		t0 := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			return fmt.Errorf("bench arf: %w", err)
+		}
+		var ans struct{ Received, Filed, Duplicates, Refused int }
+		err = json.NewDecoder(resp.Body).Decode(&ans)
+		resp.Body.Close()
+		el := time.Since(t0)
+		if err != nil || resp.StatusCode != http.StatusOK || ans.Filed != f.filed || ans.Refused != 0 {
+			return fmt.Errorf("bench arf: %s: status %d, %+v, %v", f.name, resp.StatusCode, ans, err)
+		}
+		rate := float64(ans.Received) / el.Seconds()
+		fmt.Fprintf(stdout, "    %-31s %8.0f messages/s  (%d messages, %.1f MiB, in %s: %d filed, %d duplicates; ×%.2f parse + convert on one core)\n",
+			f.name, rate, ans.Received, float64(len(f.mbox))/(1<<20), el.Round(time.Millisecond), ans.Filed, ans.Duplicates, rate/parseRate)
 	}
 	return nil
 }
