@@ -170,34 +170,11 @@ type arfFeed struct {
 // server on a fresh store and prints messages a second, against parseRate
 // (parse and convert on one core).
 func benchARFAPI(ctx context.Context, stdout io.Writer, database string, parseRate float64, feeds []arfFeed) error {
-	dbURL := database
-	if dbURL != "" {
-		fresh, drop, err := freshPostgres(ctx, dbURL)
-		if err != nil {
-			return err
-		}
-		defer drop()
-		dbURL = fresh
-	}
-	a, cleanup, err := benchApp(ctx, dbURL)
+	a, base, iss, cleanup, err := benchPartner(ctx, database, "Bench ARF", partner.ScopeReportsWrite)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	p, err := a.partners.CreatePartner(ctx, partner.CommandLine, partner.NewPartner{Name: "Bench ARF", Kind: partner.KindObservatory,
-		Scopes: []partner.Scope{partner.ScopeReportsWrite}})
-	if err != nil {
-		return err
-	}
-	iss, err := a.partners.CreateToken(ctx, partner.CommandLine, p.ID, partner.NewToken{Rate: partner.MaxRate})
-	if err != nil {
-		return err
-	}
-	base, stop, err := a.serveLoopback(ctx)
-	if err != nil {
-		return err
-	}
-	defer stop()
 	fmt.Fprintf(stdout, "  through POST /api/v1/arf (store %s, GOMAXPROCS %d, one request per mbox, committed before the answer):\n", a.dialect(), runtime.GOMAXPROCS(0))
 	client := &http.Client{Timeout: 5 * time.Minute}
 	for i, f := range feeds {

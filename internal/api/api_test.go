@@ -472,6 +472,20 @@ func TestBatch(t *testing.T) {
 	wantType(t, e.do("POST", "/api/v1/reports/batch", tok, "application/x-ndjson", too), http.StatusBadRequest, "invalid")
 }
 
+// retried posts body twice under key, checks the second answer is the
+// first replayed, and returns it.
+func (e *env) retried(path, token, ctype string, body []byte, key string) resp {
+	e.t.Helper()
+	r1 := e.do("POST", path, token, ctype, body, "Idempotency-Key", key)
+	wantStatus(e.t, r1, http.StatusOK)
+	r2 := e.do("POST", path, token, ctype, body, "Idempotency-Key", key)
+	wantStatus(e.t, r2, http.StatusOK)
+	if !bytes.Equal(r1.body, r2.body) || r2.header.Get("Idempotent-Replayed") != "true" {
+		e.t.Fatalf("replay %s, want %s", r2.body, r1.body)
+	}
+	return r2
+}
+
 // TestIdempotentRetry: a batch sent twice with one key is stored once and
 // answered the same; the key with another body is refused.
 func TestIdempotentRetry(t *testing.T) {
@@ -479,13 +493,7 @@ func TestIdempotentRetry(t *testing.T) {
 	_, tok := e.partner("Signal Spam", 100)
 	_, other := e.partner("Mail Co", 100)
 	body := ndjson(sms("Colis https://a.example/1"), sms("Colis https://a.example/2"))
-	r1 := e.do("POST", "/api/v1/reports/batch", tok, "application/x-ndjson", body, "Idempotency-Key", "batch-0001")
-	wantStatus(t, r1, http.StatusOK)
-	r2 := e.do("POST", "/api/v1/reports/batch", tok, "application/x-ndjson", body, "Idempotency-Key", "batch-0001")
-	wantStatus(t, r2, http.StatusOK)
-	if !bytes.Equal(r1.body, r2.body) || r2.header.Get("Idempotent-Replayed") != "true" {
-		t.Fatalf("replay %s, want %s", r2.body, r1.body)
-	}
+	r2 := e.retried("/api/v1/reports/batch", tok, "application/x-ndjson", body, "batch-0001")
 	var ans api.BatchAnswer
 	r2.json(t, &ans)
 	if ans.Filed != 2 || ans.Duplicates != 0 {
