@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -252,7 +253,8 @@ func (s *Server) postSMS(w http.ResponseWriter, r *http.Request) error {
 
 // itemEntry is the entry of a converted item: counted when the converter
 // says it reports no offence, to file otherwise, the converter's content
-// key deduplicating it and its source the feed's own.
+// key deduplicating it (a key of its own when the converter gives none)
+// and its source the feed's own.
 func itemEntry(it intake.Item, now time.Time) entry {
 	e := entry{quirks: it.Source.Quirks, dropped: it.Dropped}
 	if !it.Filed() {
@@ -263,7 +265,13 @@ func itemEntry(it intake.Item, now time.Time) entry {
 	if received.After(now) {
 		received = time.Time{} // a sender's clock astray: received now
 	}
-	e.item = report.BatchItem{Input: it.Input, ContentKey: it.ContentKey, Source: report.Source{
+	key := it.ContentKey
+	if key == "" {
+		// Nothing to compare (an ARF report of a Source-IP alone): the
+		// item MUST NOT join another, so its key is its own.
+		key = string(it.Source.Channel) + ".unique:" + rand.Text()
+	}
+	e.item = report.BatchItem{Input: it.Input, ContentKey: key, Source: report.Source{
 		Channel: string(it.Source.Channel), ExternalID: it.Source.ID, ReceivedAt: received,
 	}}
 	return e

@@ -192,6 +192,15 @@ func TestARFFeed(t *testing.T) {
 	if statuses(ans) != "filed" || !slices.Contains(ans.Items[0].Quirks, "arf.quirk.bare_cr") {
 		t.Errorf("bare CR: %+v", ans)
 	}
+	// Missing parts: no original message, no human-readable part. Two
+	// such reports of one Source-IP hold nothing to compare: neither
+	// joins the other.
+	bare := "From: fbl@isp.example\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=feedback-report; boundary=\"b1\"\n\n" +
+		"--b1\nContent-Type: message/feedback-report\n\n" + arfFields("abuse") + "\n--b1--\n"
+	ans = e.feed("/api/v1/arf", tok, "application/mbox", mbox(bare, bare))
+	if statuses(ans) != "filed,filed" || ans.Items[0].Ref == ans.Items[1].Ref || !slices.Contains(ans.Items[0].Quirks, "arf.quirk.no_original") {
+		t.Errorf("reports without the original: %+v", ans)
+	}
 	wantType(t, e.do("POST", "/api/v1/arf", tok, "application/json", []byte(one)), http.StatusUnsupportedMediaType, "unsupported-media-type")
 	wantType(t, e.do("POST", "/api/v1/arf", tok, "application/mbox", []byte("  \n")), http.StatusBadRequest, "invalid")
 	// A single message that is no report: refused as item 0, 200.
