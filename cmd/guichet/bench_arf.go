@@ -143,12 +143,15 @@ func benchARF(ctx context.Context, args []string, getenv func(string) string, st
 		return nil
 	}
 	runtime.GOMAXPROCS(procs)
-	// Distinct spams: each copy its own campaign (subject and link).
+	// Distinct spams: each copy its own spam (sender, subject, link, no
+	// number), sharing no value with another.
 	var distinct bytes.Buffer
 	for i := range *n {
 		c := campaign
 		c.Subject = fmt.Sprintf("Offre n° %d réservée", i)
 		c.Link = fmt.Sprintf("https://promo%d.example.com/offre", i)
+		c.From = fmt.Sprintf("Promo <offres@promo%d.example.com>", i)
+		c.Phone = ""
 		if err := c.WriteMbox(&distinct, i, 1); err != nil {
 			return err
 		}
