@@ -38,35 +38,16 @@ func benchAPI(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	dbURL := *database
-	if dbURL != "" {
-		fresh, drop, err := freshPostgres(ctx, dbURL)
-		if err != nil {
-			return err
-		}
-		defer drop()
-		dbURL = fresh
-	}
-	a, cleanup, err := benchApp(ctx, dbURL)
+	a, base, iss, cleanup, err := benchPartner(ctx, *database, "Bench", partner.ScopeReportsWrite, partner.ScopeReportsRead)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
+	dbURL := a.cfg.Database
+	if a.dialect() != "postgres" {
+		dbURL = ""
+	}
 	fmt.Fprintf(stdout, "bench api: store %s, %d reports one per POST, %d clients; %d batches of %d\n", a.dialect(), *n, *conc, *batches, *size)
-	p, err := a.partners.CreatePartner(ctx, partner.CommandLine, partner.NewPartner{Name: "Bench", Kind: partner.KindObservatory,
-		Scopes: []partner.Scope{partner.ScopeReportsWrite, partner.ScopeReportsRead}})
-	if err != nil {
-		return err
-	}
-	iss, err := a.partners.CreateToken(ctx, partner.CommandLine, p.ID, partner.NewToken{Rate: partner.MaxRate})
-	if err != nil {
-		return err
-	}
-	base, stopServer, err := a.serveLoopback(ctx)
-	if err != nil {
-		return err
-	}
-	defer stopServer()
 	client := benchClient(*conc)
 
 	// Phishing SMS of a few campaigns, each message its own (no
@@ -177,6 +158,52 @@ func startProfile(file string) (func(), error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// benchPartner opens the application on a fresh store (a fresh database
+// in the PostgreSQL server database names; SQLite when it is empty),
+// creates a partner holding scopes with a token of the highest rate, and
+// serves the application on a loopback port. cleanup stops and removes
+// everything.
+func benchPartner(ctx context.Context, database, name string, scopes ...partner.Scope) (a *app, base string, iss partner.Issued, cleanup func(), err error) {
+	var undo []func()
+	cleanup = func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			cleanup()
+		}
+	}()
+	if database != "" {
+		fresh, drop, err := freshPostgres(ctx, database)
+		if err != nil {
+			return nil, "", iss, nil, err
+		}
+		undo = append(undo, drop)
+		database = fresh
+	}
+	a, closeApp, err := benchApp(ctx, database)
+	if err != nil {
+		return nil, "", iss, nil, err
+	}
+	undo = append(undo, closeApp)
+	p, err := a.partners.CreatePartner(ctx, partner.CommandLine, partner.NewPartner{Name: name, Kind: partner.KindObservatory, Scopes: scopes})
+	if err != nil {
+		return nil, "", iss, nil, err
+	}
+	iss, err = a.partners.CreateToken(ctx, partner.CommandLine, p.ID, partner.NewToken{Rate: partner.MaxRate})
+	if err != nil {
+		return nil, "", iss, nil, err
+	}
+	base, stop, err := a.serveLoopback(ctx)
+	if err != nil {
+		return nil, "", iss, nil, err
+	}
+	undo = append(undo, stop)
+	return a, base, iss, cleanup, nil
 }
 
 // apiReport is report i of a run: a phishing SMS of one of 20 campaigns,
