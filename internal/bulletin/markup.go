@@ -33,7 +33,7 @@ type Block struct {
 
 // Parse splits text into blocks. It never fails: any text is a text.
 func Parse(text string) []Block {
-	text = strings.ToValidUTF8(strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n"), "\uFFFD")
+	text = Clean(strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n"))
 	var out []Block
 	var cur *Block
 	flush := func() {
@@ -94,6 +94,22 @@ func numbered(line string) (string, bool) {
 	}
 	rest := strings.TrimSpace(line[i+2:])
 	return rest, rest != ""
+}
+
+// Clean returns s as valid UTF-8 without the characters XML 1.0 forbids
+// (control characters other than tab and newlines, U+FFFE, U+FFFF), so
+// that every text can go into a page or a feed.
+func Clean(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return r
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0xfffe || r == 0xffff:
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // Render renders text's markup as HTML safe to put in a page as is.
