@@ -102,7 +102,9 @@ type atomEntry struct {
 func atomTime(t time.Time) string { return t.UTC().Truncate(time.Second).Format(time.RFC3339) }
 
 // capTime is CAP's dateTime: with a numeric offset, never "Z".
-func capTime(t time.Time) string { return t.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05-07:00") }
+func capTime(t time.Time) string {
+	return t.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05-07:00")
+}
 
 // changedAt is when b last changed as the public saw it.
 func changedAt(b *Bulletin) time.Time {
