@@ -29,6 +29,7 @@ import (
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/casefile"
 	"github.com/guichet/guichet/internal/caseref"
+	"github.com/guichet/guichet/internal/report"
 )
 
 // The statuses of a bulletin, the kernel's under the names writers use:
@@ -136,6 +137,9 @@ type Content struct {
 	// ValidUntil is open-ended.
 	ValidFrom  time.Time `json:"valid_from"`
 	ValidUntil time.Time `json:"valid_until"`
+	// Category is the category of report the page's "report it" link
+	// opens the form with (pre-filled); empty: the form's first page.
+	Category report.Category `json:"category,omitempty"`
 }
 
 // Text returns the words in lang ("fr" or "en"; anything else is French).
@@ -299,6 +303,9 @@ func Validate(c *Content) *guichet.ValidationError {
 	if len(c.Campaigns) > MaxCites {
 		v.Add("campaigns", "avis.err.too_many", MaxCites)
 	}
+	if c.Category != "" && !c.Category.Valid() {
+		v.Add("category", "avis.err.category")
+	}
 	if len(c.Keys) > MaxCites {
 		v.Add("keys", "avis.err.too_many", MaxCites)
 	}
@@ -309,7 +316,7 @@ func Validate(c *Content) *guichet.ValidationError {
 
 var fieldOrder = []string{"slug", "level", "audiences",
 	"fr.title", "fr.summary", "fr.looks", "fr.do", "en.title", "en.summary", "en.looks", "en.do",
-	"valid_from", "valid_until", "campaigns", "keys"}
+	"valid_from", "valid_until", "category", "campaigns", "keys"}
 
 func fieldRank(f string) int {
 	if i := slices.Index(fieldOrder, f); i >= 0 {

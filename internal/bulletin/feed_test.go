@@ -236,3 +236,26 @@ func BenchmarkFeeds(b *testing.B) {
 		}
 	})
 }
+
+func TestPoster(t *testing.T) {
+	bs, _ := fixtures()
+	l := bulletin.PosterLabels{Band: "AVIS DE LA POLICE", Level: "Vigilance", Looks: "À quoi ça ressemble", Do: "Que faire",
+		Scan: "Scannez pour lire l’avis", Emergency: "Urgence : 17 ou 112", Footer: "guichet — avis %s, version %d"}
+	for _, lang := range bulletin.Langs {
+		a, err := bulletin.Poster(&bs[1], lang, site.PageURL(&bs[1]), l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := bulletin.Poster(&bs[1], lang, site.PageURL(&bs[1]), l)
+		if !bytes.HasPrefix(a, []byte("%PDF-")) || !bytes.Equal(a, b) {
+			t.Fatalf("%s poster: not a PDF, or not the same bytes twice", lang)
+		}
+		if n := bytes.Count(a, []byte("/Type /Page\n")) + bytes.Count(a, []byte("/Type /Page ")); n > 1 {
+			t.Errorf("%s poster: %d pages, want one A4 page", lang, n)
+		}
+	}
+	draft := bulletin.Bulletin{}
+	if _, err := bulletin.Poster(&draft, "fr", "https://x.fr/", l); err == nil {
+		t.Fatal("a poster of a draft")
+	}
+}
