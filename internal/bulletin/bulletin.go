@@ -304,7 +304,7 @@ func Validate(c *Content) *guichet.ValidationError {
 		v.Add("campaigns", "avis.err.too_many", MaxCites)
 	}
 	if c.Category != "" && !c.Category.Valid() {
-		v.Add("category", "avis.err.category")
+		v.Add("report_category", "avis.err.category")
 	}
 	if len(c.Keys) > MaxCites {
 		v.Add("keys", "avis.err.too_many", MaxCites)
@@ -316,7 +316,7 @@ func Validate(c *Content) *guichet.ValidationError {
 
 var fieldOrder = []string{"slug", "level", "audiences",
 	"fr.title", "fr.summary", "fr.looks", "fr.do", "en.title", "en.summary", "en.looks", "en.do",
-	"valid_from", "valid_until", "category", "campaigns", "keys"}
+	"valid_from", "valid_until", "report_category", "campaigns", "keys"}
 
 func fieldRank(f string) int {
 	if i := slices.Index(fieldOrder, f); i >= 0 {

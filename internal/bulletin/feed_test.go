@@ -240,7 +240,7 @@ func BenchmarkFeeds(b *testing.B) {
 func TestPoster(t *testing.T) {
 	bs, _ := fixtures()
 	l := bulletin.PosterLabels{Band: "AVIS DE LA POLICE", Level: "Vigilance", Looks: "À quoi ça ressemble", Do: "Que faire",
-		Scan: "Scannez pour lire l’avis", Emergency: "Urgence : 17 ou 112", Footer: "guichet — avis %s, version %d"}
+		Scan: "Scannez pour lire l’avis", Emergency: "Urgence : 17 ou 112", Footer: "guichet — avis AV-2026-7KQ3-M9TX, version 1"}
 	for _, lang := range bulletin.Langs {
 		a, err := bulletin.Poster(&bs[1], lang, site.PageURL(&bs[1]), l)
 		if err != nil {

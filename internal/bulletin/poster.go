@@ -20,7 +20,7 @@ type PosterLabels struct {
 	Looks, Do string // section headings
 	Scan      string // under the QR code: "Scan to read the warning"
 	Emergency string // "In an emergency: 17 or 112"
-	Footer    string // "guichet — reference %s, version %d"
+	Footer    string // "guichet — warning AV-…, version 2"
 }
 
 // Poster renders b's published version as a printable A4 poster in lang:
@@ -127,7 +127,7 @@ func Poster(b *Bulletin, lang, url string, l PosterLabels) ([]byte, error) {
 	pdf.SetTextColor(90, 90, 90)
 	pdf.SetFont("Helvetica", "", 8.5)
 	pdf.SetXY(margin, 297-12)
-	pdf.CellFormat(width, 5, tx(fmt.Sprintf(l.Footer, b.Ref(), b.Published.N)), "", 0, "L", false, 0, "")
+	pdf.CellFormat(width, 5, tx(l.Footer), "", 0, "L", false, 0, "")
 
 	var buf bytes.Buffer
 	if err := pdf.Output(&buf); err != nil {
