@@ -156,7 +156,10 @@ describe('public warnings', { skip: support.skip }, () => {
       await page.getByRole('radio', { name: 'Jeunes' }).check();
       await Promise.all([page.waitForURL(/pour=young/), page.getByRole('button', { name: 'Afficher ces avis' }).click()]);
       await page.getByRole('heading', { level: 2, name: /Sextorsion/ }).waitFor();
-      assert.equal(await page.getByRole('heading', { level: 2, name: /Faux sites de déstockage/ }).count(), 0, 'filtered by audience');
+      await page.getByRole('radio', { name: 'Entreprises' }).check();
+      await Promise.all([page.waitForURL(/pour=business/), page.getByRole('button', { name: 'Afficher ces avis' }).click()]);
+      await page.getByRole('heading', { level: 2, name: /Faux sites de déstockage/ }).waitFor();
+      assert.equal(await page.getByRole('heading', { level: 2, name: /Sextorsion/ }).count(), 0, 'filtered by audience (a warning for everyone is shown to all)');
       const alt = await page.locator('link[rel="alternate"][type="application/atom+xml"]').first().getAttribute('href');
       assert.equal(alt, '/avis/flux.atom');
     });
