@@ -51,6 +51,9 @@ type avisView struct {
 	Category    report.Category
 	Withdrawn   time.Time
 	Expired     bool
+	// Cited are the published indicators the bulletin cites, as people
+	// would see them (the key without its kind).
+	Cited []string
 }
 
 func newAvisView(b *bulletin.Bulletin, lang string, now time.Time) avisView {
@@ -59,7 +62,18 @@ func newAvisView(b *bulletin.Bulletin, lang string, now time.Time) avisView {
 	return avisView{Ref: b.Ref(), Slug: b.Slug, Text: t, Level: c.Level, Audiences: c.Audiences,
 		PublishedAt: b.PublishedAt, UpdatedAt: b.Published.At, Version: b.Published.N, ValidUntil: c.ValidUntil,
 		Looks: bulletin.Render(t.Looks), Do: bulletin.Render(t.Do), Category: c.Category, Withdrawn: b.WithdrawnAt,
-		Expired: !c.ValidUntil.IsZero() && !now.Before(c.ValidUntil)}
+		Expired: !c.ValidUntil.IsZero() && !now.Before(c.ValidUntil), Cited: citedValues(c.Keys)}
+}
+
+// citedValues are keys ("phone:+33199001234") as values ("+33199001234").
+func citedValues(keys []string) []string {
+	var out []string
+	for _, k := range keys {
+		if _, v, ok := strings.Cut(k, ":"); ok {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 type avisListData struct {
