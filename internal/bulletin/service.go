@@ -17,6 +17,7 @@ import (
 	"github.com/guichet/guichet/internal/casefile"
 	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/report"
+	"github.com/guichet/guichet/internal/typography"
 	"github.com/guichet/guichet/internal/uuid7"
 )
 
@@ -73,14 +74,18 @@ func (s *Service) event(caseID, typ string, at time.Time, p account.Principal, d
 	return casefile.Event{ID: s.d.IDs.New(), CaseID: caseID, Type: typ, At: at, Actor: "agent:" + p.Pseudonym, Data: data}
 }
 
-// Normalize tidies c as typed: trims every text, sorts and dedups the
-// lists, upper-cases campaign references.
+// Normalize tidies c as typed: trims every text, gives the French texts
+// French typography (narrow no-break spaces, which a writer cannot type;
+// URLs are left alone), sorts and dedups the lists, upper-cases campaign
+// references.
 func Normalize(c *Content) {
 	c.Slug = strings.ToLower(strings.TrimSpace(c.Slug))
 	for _, t := range []*Text{&c.FR, &c.EN} {
 		t.Title, t.Summary = strings.TrimSpace(t.Title), strings.TrimSpace(t.Summary)
 		t.Looks, t.Do = strings.TrimSpace(t.Looks), strings.TrimSpace(t.Do)
 	}
+	c.FR.Title, c.FR.Summary = typography.French(c.FR.Title), typography.French(c.FR.Summary)
+	c.FR.Looks, c.FR.Do = typography.French(c.FR.Looks), typography.French(c.FR.Do)
 	var camps []string
 	for _, r := range c.Campaigns {
 		if r = strings.ToUpper(strings.TrimSpace(r)); r != "" {

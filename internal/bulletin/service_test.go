@@ -332,3 +332,14 @@ func TestCAPMapping(t *testing.T) {
 		t.Fatalf("info: %s %s %s", c.Severity(), c.Urgency(now, true), c.Urgency(now.Add(-2*time.Hour), false))
 	}
 }
+
+func TestNormalizeFrench(t *testing.T) {
+	c := bulletin.Content{FR: bulletin.Text{Title: "Faux SMS : « colis »", Do: "Appelez le 17 ! [Pharos](https://www.internet-signalement.gouv.fr/a?b=c:d)"}}
+	bulletin.Normalize(&c)
+	if c.FR.Title != "Faux SMS\u202f: «\u202fcolis\u202f»" {
+		t.Errorf("title = %q", c.FR.Title)
+	}
+	if want := "Appelez le 17\u202f! [Pharos](https://www.internet-signalement.gouv.fr/a?b=c:d)"; c.FR.Do != want {
+		t.Errorf("do = %q, want %q (the URL untouched)", c.FR.Do, want)
+	}
+}
