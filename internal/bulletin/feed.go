@@ -101,9 +101,10 @@ type atomEntry struct {
 
 func atomTime(t time.Time) string { return t.UTC().Truncate(time.Second).Format(time.RFC3339) }
 
-// capTime is CAP's dateTime: with a numeric offset, never "Z".
+// capTime is CAP's dateTime in UTC: CAP 1.2 forbids "Z" and
+// writes UTC as "-00:00".
 func capTime(t time.Time) string {
-	return t.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05-07:00")
+	return t.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05") + "-00:00"
 }
 
 // changedAt is when b last changed as the public saw it.

@@ -166,7 +166,7 @@ func TestFeeds(t *testing.T) {
 		t.Error("raw HTML in a bulletin must reach the feed as text")
 	}
 	c2 := string(docs["AV-2026-4RB8-P2KD.cap.xml"])
-	for _, want := range []string{"<msgType>Update</msgType>", "<references>avis@guichet.example.fr,guichet.example.fr-AV-2026-4RB8-P2KD-v1,2026-11-02T11:30:00+00:00</references>",
+	for _, want := range []string{"<msgType>Update</msgType>", "<references>avis@guichet.example.fr,guichet.example.fr-AV-2026-4RB8-P2KD-v1,2026-11-02T11:30:00-00:00</references>",
 		"<language>fr</language>", "<language>en</language>", "<category>Security</category>",
 		"<severity>Severe</severity>", "<urgency>Immediate</urgency>", "<certainty>Likely</certainty>"} {
 		if !strings.Contains(c2, want) {
