@@ -44,6 +44,8 @@ Figures:
   api      durable report intake through the partner API, one report per POST,
            against a bare floor (same run, same clients), and the batch
            endpoint in reports/s (--database postgres://… makes a fresh database)
+  avis     generation time of the public warnings' Atom feed, CAP-in-Atom
+           index and one CAP alert, against the store read alone (same run)
   reports  both figures below, with their defaults; or one of them with its flags:
     reports intake     durable report intake through the HTML form (harmonise +
                        match + route + events) against a bare floor of one
@@ -76,6 +78,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		return benchARF(ctx, args[1:], getenv, stdout, stderr)
 	case "api":
 		return benchAPI(ctx, args[1:], stdout, stderr)
+	case "avis":
+		return benchAvis(ctx, args[1:], stdout, stderr)
 	case "ledger":
 		return ledger.Bench(ctx, stdout, ledger.BenchOptions{})
 	case "-h", "--help", "help":
