@@ -230,7 +230,9 @@ type consoleStream struct {
 	unit        string
 	unitOK, has bool
 	beat        *time.Ticker
-	hold        func(account.Principal) // liveFeed.hold
+	// stallSet is when the write deadline was last pushed back.
+	stallSet time.Time
+	hold     func(account.Principal) // liveFeed.hold
 }
 
 // inArea checks an event's unit against the console's principal.
@@ -287,6 +289,17 @@ func (c *consoleStream) stream(run *feedRun) {
 	}
 }
 
+// armStall pushes the write deadline back to streamStall from now —
+// at most once a second, for a deadline is not free to set.
+func (c *consoleStream) armStall() {
+	now := time.Now()
+	if now.Sub(c.stallSet) < time.Second {
+		return
+	}
+	c.stallSet = now
+	_ = c.rc.SetWriteDeadline(now.Add(streamStall))
+}
+
 // write writes the events of evs in the console's area, flushing every
 // feedWrite events.
 func (c *consoleStream) write(evs []*liveEvent) bool {
@@ -299,7 +312,7 @@ func (c *consoleStream) write(evs []*liveEvent) bool {
 				continue
 			}
 			if n == 0 {
-				_ = c.rc.SetWriteDeadline(time.Now().Add(streamStall))
+				c.armStall()
 			}
 			if _, err := c.w.Write(ev.b); err != nil {
 				return false
@@ -323,7 +336,7 @@ func (c *consoleStream) heartbeat() bool {
 		return false
 	}
 	c.pr, c.has = pr, false
-	_ = c.rc.SetWriteDeadline(time.Now().Add(streamStall))
+	c.armStall()
 	if _, err := c.w.Write([]byte(": heartbeat\n\n")); err != nil {
 		return false
 	}
@@ -359,7 +372,7 @@ func (c *consoleStream) replay(run *feedRun) bool {
 					}
 					if ev != nil && c.inArea(ev.unit) {
 						if n == 0 {
-							_ = c.rc.SetWriteDeadline(time.Now().Add(streamStall))
+							c.armStall()
 						}
 						if _, err := c.w.Write(ev.b); err != nil {
 							return false
