@@ -57,6 +57,11 @@ const (
 	feedBackfillDefault = 1024
 	// feedWrite is how many events a console writes between flushes.
 	feedWrite = 256
+	// feedBatchMax is how many events the feed publishes at once.
+	feedBatchMax = 1024
+	// feedCoalesce is the least time between two publications of the
+	// feed (see runFeed).
+	feedCoalesce = 10 * time.Millisecond
 	// streamStall is how long a console's connection may refuse a write
 	// before the stream is closed.
 	streamStall = 30 * time.Second
@@ -142,28 +147,88 @@ func (s *Server) leaveFeed(r *feedRun) {
 func isAlertRecord(rec hub.Record) bool { return rec.Kind == caseref.Alert }
 
 // runFeed reads the hub from start and publishes the ready events of
-// alert records to r's window, in batches of what is waiting.
+// alert records to r's window, in batches of what is waiting. It
+// publishes at most once every feedCoalesce: an event that comes sooner
+// after the last publication waits for the others that follow within
+// that time, so that under load each console wakes, writes and flushes
+// once for many events instead of once per event (an event that comes
+// after a quiet moment goes out at once). The alerts of a batch that are
+// not in the location cache are read from the store side by side
+// (feedLocates at a time), not one after the other.
 func (s *Server) runFeed(ctx context.Context, r *feedRun, start int64) {
 	defer close(r.done)
 	recs := s.d.Events.Subscribe(ctx, isAlertRecord, start)
-	batch := make([]*liveEvent, 0, feedWrite)
+	batch := make([]hub.Record, 0, feedBatchMax)
+	evs := make([]*liveEvent, 0, feedBatchMax)
+	var last time.Time
 	for rec := range recs {
-		batch = batch[:0]
-		for more := true; more; {
-			if ev := s.liveEvent(ctx, rec); ev != nil {
-				batch = append(batch, ev)
-			}
-			if len(batch) == feedWrite {
-				break
-			}
+		batch = append(batch[:0], rec)
+		wait := time.NewTimer(max(0, feedCoalesce-time.Since(last)))
+	gather:
+		for len(batch) < feedBatchMax {
 			select {
-			case rec, more = <-recs:
-			default:
-				more = false
+			case rec, ok := <-recs:
+				if !ok {
+					break gather
+				}
+				batch = append(batch, rec)
+			case <-wait.C:
+				// What is waiting still goes in this batch.
+				for len(batch) < feedBatchMax {
+					select {
+					case rec, ok := <-recs:
+						if !ok {
+							break gather
+						}
+						batch = append(batch, rec)
+					default:
+						break gather
+					}
+				}
 			}
 		}
-		r.publish(batch)
+		wait.Stop()
+		s.locateAll(ctx, batch)
+		evs = evs[:0]
+		for _, rec := range batch {
+			if ev := s.liveEvent(ctx, rec); ev != nil {
+				evs = append(evs, ev)
+			}
+		}
+		r.publish(evs)
+		last = time.Now()
 	}
+}
+
+// feedLocates is how many store reads of alerts the feed makes at once.
+const feedLocates = 16
+
+// locateAll fills the location cache for the alerts of recs, reading
+// those it lacks side by side. Failures are left for liveEvent to retry.
+func (s *Server) locateAll(ctx context.Context, recs []hub.Record) {
+	var missing []string
+	seen := map[string]bool{}
+	s.located.mu.RLock()
+	for _, rec := range recs {
+		if _, ok := s.located.m[rec.CaseID]; !ok && !seen[rec.CaseID] {
+			seen[rec.CaseID] = true
+			missing = append(missing, rec.CaseID)
+		}
+	}
+	s.located.mu.RUnlock()
+	if len(missing) < 2 {
+		return // liveEvent reads it
+	}
+	sem := make(chan struct{}, feedLocates)
+	var wg sync.WaitGroup
+	for _, id := range missing {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			_, _ = s.alertRoute(ctx, id)
+		})
+	}
+	wg.Wait()
 }
 
 // publish appends evs to the window. Only the run's goroutine calls it.
