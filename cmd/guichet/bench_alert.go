@@ -12,7 +12,9 @@ import (
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,6 +56,7 @@ func benchAlert(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	rate := fs.Int("rate", 200, "alerts raised per second")
 	dur := fs.Duration("duration", 30*time.Second, "how long to raise alerts")
 	units := fs.Int("units", 5000, "fleet size for the nearest-unit figure")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of guichet's side (consoles open, alerts raised, settling) to `file`")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -76,6 +79,17 @@ func benchAlert(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer cleanup()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	full, err := runGuichetSSE(ctx, a, *consoles, *rate, n)
 	if err != nil {
 		return fmt.Errorf("guichet: %w", err)

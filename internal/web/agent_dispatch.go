@@ -17,7 +17,6 @@ import (
 	"github.com/guichet/guichet/internal/account"
 	"github.com/guichet/guichet/internal/alert"
 	"github.com/guichet/guichet/internal/casefile"
-	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/hub"
 )
 
@@ -377,15 +376,24 @@ func (s *Server) dispatchExport(w http.ResponseWriter, r *http.Request, pr accou
 }
 
 // locatedCache remembers where each alert's events go (its reference and
-// unit, which never change), so that a thousand consoles do not each read
-// the database for every event. It is bounded: past max entries it starts
-// afresh.
+// unit, which never change), so that the live feed and the consoles
+// replaying do not read the database for every event; consoles that miss
+// on the same alert at once wait for one read. It is bounded: past max
+// entries it starts afresh.
 type locatedCache struct {
-	mu sync.RWMutex
-	m  map[string]located
+	mu       sync.RWMutex
+	m        map[string]located
+	inflight map[string]*locateCall
 }
 
 type located struct{ ref, unit string }
+
+// locateCall is a read of the store under way for one case.
+type locateCall struct {
+	done chan struct{}
+	l    located
+	err  error
+}
 
 const locatedMax = 50_000
 
@@ -398,18 +406,40 @@ func (s *Server) alertRoute(ctx context.Context, caseID string) (located, error)
 	if ok {
 		return l, nil
 	}
-	ref, unit, err := s.d.Alerts.Locate(ctx, caseID)
-	if err != nil {
-		return located{}, err
-	}
-	l = located{ref, unit}
 	c.mu.Lock()
-	if c.m == nil || len(c.m) >= locatedMax {
-		c.m = make(map[string]located)
+	if l, ok := c.m[caseID]; ok {
+		c.mu.Unlock()
+		return l, nil
 	}
-	c.m[caseID] = l
+	if call, ok := c.inflight[caseID]; ok {
+		c.mu.Unlock()
+		select {
+		case <-call.done:
+			return call.l, call.err
+		case <-ctx.Done():
+			return located{}, ctx.Err()
+		}
+	}
+	call := &locateCall{done: make(chan struct{})}
+	if c.inflight == nil {
+		c.inflight = make(map[string]*locateCall)
+	}
+	c.inflight[caseID] = call
 	c.mu.Unlock()
-	return l, nil
+
+	ref, unit, err := s.d.Alerts.Locate(ctx, caseID)
+	call.l, call.err = located{ref, unit}, err
+	c.mu.Lock()
+	delete(c.inflight, caseID)
+	if err == nil {
+		if c.m == nil || len(c.m) >= locatedMax {
+			c.m = make(map[string]located)
+		}
+		c.m[caseID] = call.l
+	}
+	c.mu.Unlock()
+	close(call.done)
+	return call.l, err
 }
 
 // dispatchEvent is the data of one event of the stream.
@@ -422,9 +452,11 @@ type dispatchEvent struct {
 // of the dispatcher's area: each "alert" event has the outbox ID as its
 // id, so that a client reconnecting with Last-Event-ID (or ?after= on its
 // first connection, the position of the page it shows) gets every event
-// it missed, once. Every event's alert is checked against the
-// principal's area before it is written; the session is checked again at
-// every heartbeat.
+// it missed, once. Events come from the server's live feed (see
+// agent_dispatch_feed.go), or from the console's own replay while it is
+// behind the feed. Every event's alert is checked against the principal's
+// area before it is written; the session is checked again at every
+// heartbeat.
 func (s *Server) dispatchEvents(w http.ResponseWriter, r *http.Request, pr account.Principal) error {
 	if !alert.IsDispatcher(pr) {
 		return fmt.Errorf("dispatch events: %w", guichet.ErrForbidden)
@@ -444,11 +476,11 @@ func (s *Server) dispatchEvents(w http.ResponseWriter, r *http.Request, pr accou
 		after = n
 		break
 	}
-	ctx := r.Context()
 	rc := http.NewResponseController(w)
-	// A stream outlives the server's read and write timeouts.
+	// A stream outlives the server's read and write timeouts (each write
+	// sets its own deadline, streamStall).
 	_ = rc.SetReadDeadline(time.Time{})
-	_ = rc.SetWriteDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Now().Add(streamStall))
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
@@ -460,63 +492,11 @@ func (s *Server) dispatchEvents(w http.ResponseWriter, r *http.Request, pr accou
 	if rc.Flush() != nil {
 		return nil
 	}
-	recs := s.d.Events.Subscribe(ctx, func(rec hub.Record) bool { return rec.Kind == caseref.Alert }, after)
+	run, hold := s.joinFeed()
+	defer s.leaveFeed(run)
 	beat := time.NewTicker(s.cfg.Heartbeat)
 	defer beat.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-beat.C:
-			if _, err := s.principal(r); err != nil {
-				return nil // signed out or expired: the stream ends
-			}
-			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil || rc.Flush() != nil {
-				return nil
-			}
-		case rec, ok := <-recs:
-			if !ok {
-				return nil
-			}
-			// Write what is waiting, then flush once: under load a
-			// console gets its events in a few writes, not one each.
-			for n := 0; ; n++ {
-				if err := s.writeAlertEvent(ctx, w, pr, rec); err != nil {
-					return nil
-				}
-				if n == 255 {
-					break
-				}
-				more := false
-				select {
-				case rec, more = <-recs:
-				default:
-				}
-				if !more {
-					break
-				}
-			}
-			if rc.Flush() != nil {
-				return nil
-			}
-		}
-	}
-}
-
-// writeAlertEvent writes rec to a console's stream if its alert is in
-// pr's area; an alert it cannot locate is skipped.
-func (s *Server) writeAlertEvent(ctx context.Context, w http.ResponseWriter, pr account.Principal, rec hub.Record) error {
-	l, err := s.alertRoute(ctx, rec.CaseID)
-	if err != nil {
-		if !errors.Is(err, guichet.ErrNotFound) && ctx.Err() == nil {
-			s.d.Logger.WarnContext(ctx, "dispatch events: locate", "event", rec.ID, "err", err)
-		}
-		return nil
-	}
-	if !alert.InArea(pr, alert.Alert{Case: casefile.Case{UnitID: l.unit}}) {
-		return nil
-	}
-	data, _ := json.Marshal(dispatchEvent{Ref: l.ref, Type: rec.Type})
-	_, err = fmt.Fprintf(w, "id: %d\nevent: alert\ndata: %s\n\n", rec.ID, data)
-	return err
+	c := &consoleStream{s: s, w: w, rc: rc, r: r, pr: pr, cursor: after, beat: beat, hold: hold}
+	c.stream(run)
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -49,14 +50,28 @@ func (a *revocable) Authenticate(ctx context.Context, token string) (account.Pri
 	return a.tokenAuth.Authenticate(ctx, token)
 }
 
+// countLocates counts the reads of an alert by its case ID: the event
+// stream's only store read.
+type countLocates struct {
+	alert.Store
+	n *atomic.Int64
+}
+
+func (c countLocates) AlertByID(ctx context.Context, caseID string) (alert.Alert, error) {
+	c.n.Add(1)
+	return c.Store.AlertByID(ctx, caseID)
+}
+
 // dispatchEnv is the console over SQLite with a live event hub.
 type dispatchEnv struct {
 	*deskEnv
 	alerts *alert.Service
-	auth   *revocable
-	hub    *hub.Hub
-	fleet  *alert.Fleet
-	web    *Server
+	// locates counts the store reads of an alert by case ID.
+	locates atomic.Int64
+	auth    *revocable
+	hub     *hub.Hub
+	fleet   *alert.Fleet
+	web     *Server
 	// north is a dispatcher of the north (Paris), south one of the south.
 	north, north2, south, analyst, supervisor string
 	keyN                                      int
@@ -68,7 +83,7 @@ func newDispatchEnv(t *testing.T) *dispatchEnv {
 	e := &dispatchEnv{deskEnv: &deskEnv{t: t, cw: cw, auth: tokenAuth{}}}
 	e.auth = &revocable{tokenAuth: e.deskEnv.auth}
 	unitN, unitS := cw.Units[0].ID, cw.Units[1].ID
-	e.alerts = alert.New(alert.Deps{Store: cw.Store, Vault: cw.Vault, Clock: cw.Clock, Rand: rand.Reader, IDs: cw.IDs,
+	e.alerts = alert.New(alert.Deps{Store: countLocates{Store: cw.Store, n: &e.locates}, Vault: cw.Vault, Clock: cw.Clock, Rand: rand.Reader, IDs: cw.IDs,
 		Areas: northSouth{unitN, unitS}})
 	e.hub = hub.New(cw.Store, hub.Config{Poll: 50 * time.Millisecond})
 	if err := e.hub.Start(t.Context()); err != nil {

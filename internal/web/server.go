@@ -175,7 +175,9 @@ type Server struct {
 	alertLim *alertLimits
 	// located caches where each alert's events go (see alertRoute).
 	located locatedCache
-	public  *url.URL // nil when PublicURL is empty
+	// live is the dispatch consoles' live feed (see agent_dispatch_feed.go).
+	live   liveFeed
+	public *url.URL // nil when PublicURL is empty
 	// problems writes errors as problem details (JSON answers).
 	problems *problem.Writer
 	mux      *http.ServeMux
