@@ -21,6 +21,7 @@ import (
 	"github.com/guichet/guichet/internal/report"
 	"github.com/guichet/guichet/internal/station"
 	"github.com/guichet/guichet/internal/uuid7"
+	"github.com/guichet/guichet/internal/verifier"
 )
 
 // Store is everything the suite checks: the pre-complaint service's store,
@@ -41,6 +42,7 @@ type Store interface {
 	complaint.Store
 	report.Store
 	partner.Store
+	verifier.Store
 
 	// CreateUnit stores a new unit; a duplicate ID or Code fails with
 	// guichet.ErrConflict.
@@ -112,6 +114,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"KnownGoodEdits", testKnownGoodEdits},
 		{"HubThreshold", testHubThreshold},
 		{"PublishKey", testPublishKey},
+		{"CheckKeys", testCheckKeys},
 		{"RebuildSamePartition", testRebuildSamePartition},
 		{"RaceBridge", testRaceBridge},
 		{"TenThousandDoNotCollapse", testTenThousandDoNotCollapse},
