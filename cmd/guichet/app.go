@@ -34,6 +34,7 @@ import (
 	"github.com/guichet/guichet/internal/sqlite"
 	"github.com/guichet/guichet/internal/uuid7"
 	"github.com/guichet/guichet/internal/vault"
+	"github.com/guichet/guichet/internal/verifier"
 	"github.com/guichet/guichet/internal/web"
 )
 
@@ -46,6 +47,7 @@ type store interface {
 	account.Store
 	casework.Store
 	notify.Store
+	verifier.Store
 	demo.Writer
 	ledger.Outbox
 	ledger.EventIndexer
@@ -257,6 +259,9 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 		Partners:     a.partners,
 		Events:       a.hub,
 		Fleet:        a.fleet,
+		// Warnings citing a value come with the bulletins (package
+		// bulletin), wired once they exist.
+		Verifier: verifier.New(verifier.Deps{Store: a.store, Clock: clock}),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)

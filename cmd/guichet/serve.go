@@ -155,6 +155,9 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
+	if err := demo.PublishValues(ctx, a.reports, analyst); err != nil {
+		return err
+	}
 	apiToken, err := seedDemoPartner(ctx, a)
 	if err != nil {
 		return err
@@ -175,6 +178,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	for _, s := range reports.Samples {
 		fmt.Fprintf(stdout, "    %s  %s  %s\n", s.Ref, s.TrackingCode, s.What)
 	}
+	fmt.Fprintf(stdout, "  published to the checker (%s/verifier): %s\n", cfg.PublicURL, strings.Join(demo.PublishedValues, ", "))
 	fmt.Fprintf(stdout, "  agent sign-in at %s/agent/connexion — password %q, TOTP secret (base32) per login:\n", cfg.PublicURL, demo.DemoPassword)
 	for _, l := range logins {
 		if l.Colleague {

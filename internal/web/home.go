@@ -42,6 +42,7 @@ func (s *Server) routes() {
 	s.partnerRoutes()
 	s.victimRoutes()
 	s.alertRoutes()
+	s.verifierRoutes()
 	// The upload handler bounds its body itself (see evidenceAdd).
 	s.handleLimit("POST /preplainte/preuves/ajouter", 0, s.evidenceAdd)
 	// The evidence step's form carries its file input (see
@@ -83,11 +84,11 @@ func (s *Server) routes() {
 }
 
 // homeData is the home page's data: whether the silent alert is offered.
-type homeData struct{ Alert bool }
+type homeData struct{ Alert, Verifier bool }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	p := s.newPage(r)
-	p.Data = homeData{Alert: s.d.Alerts != nil}
+	p.Data = homeData{Alert: s.d.Alerts != nil, Verifier: s.d.Verifier != nil}
 	return s.render(w, r, http.StatusOK, "home", p)
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/guichet/guichet/internal/problem"
 	"github.com/guichet/guichet/internal/receipt"
 	"github.com/guichet/guichet/internal/report"
+	"github.com/guichet/guichet/internal/verifier"
 	"golang.org/x/text/language"
 )
 
@@ -80,6 +81,9 @@ type Config struct {
 	// Heartbeat is how often a live console's event stream says it is
 	// alive when nothing happens (default 15 s).
 	Heartbeat time.Duration
+	// CheckRateLimit bounds each client's checks at /verifier: default
+	// 30 a minute, burst 30. In memory only, like ReportRateLimit.
+	CheckRateLimit Limit
 	// Dev shows internal error details on the error page. Never in
 	// production.
 	Dev bool
@@ -150,6 +154,9 @@ type Deps struct {
 	// the status page shows them. Nil: the page only says that a message
 	// was written.
 	CitizenNotes CitizenNotesFunc
+	// Verifier, if set, answers the public checker "is this a scam?" at
+	// /verifier. Nil: no such page.
+	Verifier *verifier.Service
 }
 
 // Server serves the citizens' pages. It is safe for concurrent use.
@@ -168,6 +175,8 @@ type Server struct {
 	pow     powState
 	// alertLim holds the silent alerts' rate limits (see alert_limit.go).
 	alertLim *alertLimits
+	// checks bounds each client's checks at /verifier (CheckRateLimit).
+	checks *limiter
 	// located caches where each alert's events go (see alertRoute).
 	located locatedCache
 	public  *url.URL // nil when PublicURL is empty
@@ -209,6 +218,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	if cfg.CodeRateLimit == (Limit{}) {
 		cfg.CodeRateLimit = Limit{Rate: 10.0 / 60, Burst: 10}
+	}
+	if cfg.CheckRateLimit == (Limit{}) {
+		cfg.CheckRateLimit = Limit{Rate: 30.0 / 60, Burst: 30}
 	}
 	if cfg.ReportRateLimit == (Limit{}) {
 		cfg.ReportRateLimit = Limit{Rate: 20.0 / 3600, Burst: 10}
