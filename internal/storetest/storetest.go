@@ -20,6 +20,7 @@ import (
 	"github.com/guichet/guichet/internal/partner"
 	"github.com/guichet/guichet/internal/report"
 	"github.com/guichet/guichet/internal/station"
+	"github.com/guichet/guichet/internal/stats"
 	"github.com/guichet/guichet/internal/uuid7"
 	"github.com/guichet/guichet/internal/verifier"
 )
@@ -43,6 +44,7 @@ type Store interface {
 	report.Store
 	partner.Store
 	verifier.Store
+	stats.Store
 
 	// CreateUnit stores a new unit; a duplicate ID or Code fails with
 	// guichet.ErrConflict.
@@ -115,6 +117,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"HubThreshold", testHubThreshold},
 		{"PublishKey", testPublishKey},
 		{"CheckKeys", testCheckKeys},
+		{"StatsCounts", testStatsCounts},
 		{"RebuildSamePartition", testRebuildSamePartition},
 		{"RaceBridge", testRaceBridge},
 		{"TenThousandDoNotCollapse", testTenThousandDoNotCollapse},
