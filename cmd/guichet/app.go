@@ -32,6 +32,7 @@ import (
 	"github.com/guichet/guichet/internal/receipt"
 	"github.com/guichet/guichet/internal/report"
 	"github.com/guichet/guichet/internal/sqlite"
+	"github.com/guichet/guichet/internal/stats"
 	"github.com/guichet/guichet/internal/uuid7"
 	"github.com/guichet/guichet/internal/vault"
 	"github.com/guichet/guichet/internal/verifier"
@@ -48,6 +49,7 @@ type store interface {
 	casework.Store
 	notify.Store
 	verifier.Store
+	stats.Store
 	demo.Writer
 	ledger.Outbox
 	ledger.EventIndexer
@@ -262,6 +264,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 		// Warnings citing a value come with the bulletins (package
 		// bulletin), wired once they exist.
 		Verifier: verifier.New(verifier.Deps{Store: a.store, Clock: clock}),
+		Stats:    stats.New(stats.Deps{Store: a.store, Clock: clock}),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)

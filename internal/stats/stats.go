@@ -225,7 +225,9 @@ func Build(raw Raw, from, at time.Time) (p *Published, err error) {
 	}
 	catBody := map[string][][]int{}
 	for _, k := range Kinds {
-		catRows[k] = append(catRows[k], "other")
+		if !slices.Contains(catRows[k], "other") {
+			catRows[k] = append(catRows[k], "other")
+		}
 		catBody[k] = make([][]int, len(catRows[k]))
 		for i := range catBody[k] {
 			catBody[k][i] = []int{0}

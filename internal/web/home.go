@@ -43,6 +43,7 @@ func (s *Server) routes() {
 	s.victimRoutes()
 	s.alertRoutes()
 	s.verifierRoutes()
+	s.statsRoutes()
 	// The upload handler bounds its body itself (see evidenceAdd).
 	s.handleLimit("POST /preplainte/preuves/ajouter", 0, s.evidenceAdd)
 	// The evidence step's form carries its file input (see

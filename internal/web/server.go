@@ -26,6 +26,7 @@ import (
 	"github.com/guichet/guichet/internal/problem"
 	"github.com/guichet/guichet/internal/receipt"
 	"github.com/guichet/guichet/internal/report"
+	"github.com/guichet/guichet/internal/stats"
 	"github.com/guichet/guichet/internal/verifier"
 	"golang.org/x/text/language"
 )
@@ -157,6 +158,9 @@ type Deps struct {
 	// Verifier, if set, answers the public checker "is this a scam?" at
 	// /verifier. Nil: no such page.
 	Verifier *verifier.Service
+	// Stats, if set, serves the public statistics at /statistiques (and
+	// their CSV and JSON exports). Nil: no such pages.
+	Stats *stats.Service
 }
 
 // Server serves the citizens' pages. It is safe for concurrent use.
