@@ -44,6 +44,10 @@ Figures:
   api      durable report intake through the partner API, one report per POST,
            against a bare floor (same run, same clients), and the batch
            endpoint in reports/s (--database postgres://… makes a fresh database)
+  verifier one check at /verifier against 1M published keys (SQLite): p50/p99 of
+           the store lookup and of the whole check, against a primary-key floor
+  stats    the statistics page over a year of 1M cases (SQLite): counting,
+           suppression, first load, cached loads against a /healthz floor
   reports  both figures below, with their defaults; or one of them with its flags:
     reports intake     durable report intake through the HTML form (harmonise +
                        match + route + events) against a bare floor of one
@@ -76,6 +80,10 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		return benchARF(ctx, args[1:], getenv, stdout, stderr)
 	case "api":
 		return benchAPI(ctx, args[1:], stdout, stderr)
+	case "verifier":
+		return benchVerifier(ctx, args[1:], stdout, stderr)
+	case "stats":
+		return benchStats(ctx, args[1:], stdout, stderr)
 	case "ledger":
 		return ledger.Bench(ctx, stdout, ledger.BenchOptions{})
 	case "-h", "--help", "help":
