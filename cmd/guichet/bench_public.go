@@ -144,7 +144,7 @@ func benchStats(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fmt.Fprintf(stdout, "  seeded in %s\n", time.Since(start).Round(time.Millisecond))
 
 	// The parts of one computation, uncached.
-	to := now.UTC().Truncate(24 * time.Hour).AddDate(0, 0, 7)
+	to := now.UTC().Truncate(24*time.Hour).AddDate(0, 0, 7)
 	from := to.AddDate(0, 0, -7*stats.Weeks)
 	t0 := time.Now()
 	raw, err := a.store.StatsCounts(ctx, from, to)
