@@ -15,6 +15,7 @@ import (
 	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/report"
 	"github.com/guichet/guichet/internal/stats"
+	"github.com/guichet/guichet/internal/typography"
 )
 
 // The public statistics (/statistiques): tables computed and suppressed by
@@ -218,7 +219,7 @@ func (s *Server) listChart(p *page, id, title string, t stats.Table, label func(
 		b := chartBar{X: left, Y: float64(i*rowH) + 16, H: 10, Hidden: cell.Hidden != stats.Shown,
 			Text: label(r) + ": " + txt, TY: float64(i*rowH) + 12}
 		if p.Lang == "fr" {
-			b.Text = label(r) + nnbsp + ": " + txt
+			b.Text = typography.French(label(r) + " : " + txt)
 		}
 		v := cell.Value
 		if b.Hidden {
@@ -231,9 +232,6 @@ func (s *Server) listChart(p *page, id, title string, t stats.Table, label func(
 	c.Desc = p.cat.T("stats.chart.list.desc")
 	return c
 }
-
-// nnbsp is the narrow no-break space French puts before a colon.
-const nnbsp = "\u202f"
 
 // niceMax rounds n up to 1, 2 or 5 times a power of ten.
 func niceMax(n int) int {
