@@ -150,7 +150,8 @@ func (s *Server) placeLabel(p *page, pl string) string {
 }
 
 // weeklyChart draws column j of the weekly table: one bar a week; a hidden
-// week is drawn as a short hatched bar and said so in its tooltip.
+// week is drawn as a dashed outline of the same height whatever its value,
+// and said so in its tooltip.
 func (s *Server) weeklyChart(p *page, pub *stats.Published, j int) chart {
 	k := stats.Kinds[j]
 	const w, h, left, bottom = 560, 220, 44, 24
@@ -177,12 +178,10 @@ func (s *Server) weeklyChart(p *page, pub *stats.Published, j int) chart {
 		b := chartBar{X: float64(left) + float64(i)*bw + 1, W: math.Max(bw-2, 1)}
 		label := (dates{lang: p.Lang, loc: time.UTC}).Day(day)
 		if cell.Hidden != stats.Shown {
-			v = stats.MinCount - 1
+			// A dashed outline of one height whatever the hidden value.
+			v = stats.MinCount
 			b.Hidden = true
 			b.Label = p.cat.T("stats.chart.bar", label, s.cellText(p, cell).Text)
-			if cell.Hidden == stats.Secondary {
-				v = 0
-			}
 		} else {
 			b.Label = p.cat.T("stats.chart.bar", label, groupDigits(p.Lang, int64(v)))
 		}
