@@ -36,7 +36,8 @@ func pubLatencies(ds []time.Duration) (p50, p99 time.Duration, s string) {
 }
 
 func benchVerifier(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("bench verifier", "Measure one check of the public checker against N published keys (SQLite).", stderr)
+	fs := newFlagSet("bench verifier", "Measure one check of the public checker against N published keys.", stderr)
+	database := fs.String("database", "", "database `url` holding no case (default: SQLite in a temporary directory)")
 	keys := fs.Int("keys", 1_000_000, "published keys seeded (each of one report; one in eight reports also shares a key with seven others)")
 	n := fs.Int("n", 20000, "checks measured")
 	if err := fs.Parse(args); err != nil {
@@ -45,7 +46,7 @@ func benchVerifier(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if *keys < 8 || *n < 1 {
 		return usageError{"bench verifier: --keys must be ≥ 8 and -n positive"}
 	}
-	a, cleanup, err := benchApp(ctx, "")
+	a, cleanup, err := benchApp(ctx, *database)
 	if err != nil {
 		return err
 	}
