@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -13,8 +12,8 @@ import (
 
 var _ verifier.Store = (*Store)(nil)
 
-// CheckKeys returns what the public may be told of keys: one round trip,
-// each key looked up by primary key, its first and latest reports through
+// CheckKeys returns what the public may be told of keys: one round trip
+// (a batch of two queries), each key looked up by primary key, its first and latest reports through
 // the index of values by key.
 func (s *Store) CheckKeys(ctx context.Context, keys []string) (map[string]verifier.Fact, error) {
 	out := map[string]verifier.Fact{}
@@ -25,9 +24,18 @@ func (s *Store) CheckKeys(ctx context.Context, keys []string) (map[string]verifi
 	for _, k := range keys {
 		covered = append(covered, report.CoveredBy(k)...)
 	}
-	good := map[string]report.KnownGood{}
-	rows, err := s.pool.Query(ctx, `SELECT key, kind, canonical, category, label, added_by, added_at
+	// Both lookups in one round trip.
+	var b pgx.Batch
+	b.Queue(`SELECT key, kind, canonical, category, label, added_by, added_at
 		FROM known_good WHERE key = ANY($1)`, covered)
+	b.Queue(`SELECT k.key, k.degree,
+			(SELECT MIN(c.submitted_at) FROM report_seen s JOIN cases c ON c.id = s.case_id WHERE s.key = k.key),
+			(SELECT MAX(c.submitted_at) FROM report_seen s JOIN cases c ON c.id = s.case_id WHERE s.key = k.key)
+		FROM indicator_keys k WHERE k.key = ANY($1) AND k.published_at IS NOT NULL AND k.degree > 0`, keys)
+	br := s.pool.SendBatch(ctx, &b)
+	defer br.Close()
+	good := map[string]report.KnownGood{}
+	rows, err := br.Query()
 	if err != nil {
 		return nil, fmt.Errorf("postgres: check keys: known-good: %w", err)
 	}
@@ -40,11 +48,7 @@ func (s *Store) CheckKeys(ctx context.Context, keys []string) (map[string]verifi
 	if err != nil {
 		return nil, fmt.Errorf("postgres: check keys: known-good: %w", err)
 	}
-	rows, err = s.pool.Query(ctx, `SELECT k.key, k.degree,
-			(SELECT MIN(c.submitted_at) FROM report_seen s JOIN cases c ON c.id = s.case_id WHERE s.key = k.key),
-			(SELECT MAX(c.submitted_at) FROM report_seen s JOIN cases c ON c.id = s.case_id WHERE s.key = k.key)
-		FROM indicator_keys k WHERE k.key = ANY($1) AND k.published_at IS NOT NULL AND k.degree > 0`, keys)
-	if err != nil {
+	if rows, err = br.Query(); err != nil {
 		return nil, fmt.Errorf("postgres: check keys: %w", err)
 	}
 	published := map[string]*verifier.Published{}
@@ -57,7 +61,7 @@ func (s *Store) CheckKeys(ctx context.Context, keys []string) (map[string]verifi
 		published[k] = &p
 		return struct{}{}, err
 	})
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+	if err != nil {
 		return nil, fmt.Errorf("postgres: check keys: %w", err)
 	}
 	for _, k := range keys {
