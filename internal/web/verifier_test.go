@@ -1,7 +1,11 @@
 package web
 
 import (
+	"context"
+	"time"
+
 	"github.com/guichet/guichet/internal/complaint"
+	"github.com/guichet/guichet/internal/verifier"
 	"net/http"
 	"net/url"
 	"strings"
@@ -71,4 +75,22 @@ func TestVerifierRateLimit(t *testing.T) {
 	}
 	c.post("/verifier", url.Values{"valeur": {"01 99 00 99 98"}}).must(t, http.StatusTooManyRequests, "Réessayez dans", "01 99 00 99 98").
 		lacks(t, "Rien de connu")
+}
+
+type fakeWarnings []verifier.Cite
+
+func (f fakeWarnings) Citing(context.Context, []string, time.Time) ([]verifier.Cite, error) {
+	return f, nil
+}
+
+// TestVerifierWarnings: a warning citing a checked value is named beside
+// it, in the page's language, with a link to it.
+func TestVerifierWarnings(t *testing.T) {
+	e := newEnv(t)
+	e.web.d.Verifier = verifier.New(verifier.Deps{Store: e.store, Clock: e.clock, Warnings: fakeWarnings{{
+		Ref: "AV-2026-0001", Slug: "faux-frais-de-colis", Keys: []string{"phone:+33612345678"},
+		Titles: map[string]string{"fr": "Faux frais de colis", "en": "Fake parcel fees"}}}})
+	e.client("fr").post("/verifier", url.Values{"valeur": {"06 12 34 56 78\n01 99 00 99 99"}}).must(t, http.StatusOK,
+		"Décrit dans l’avis de prévention", `<a href="/avis/faux-frais-de-colis">Faux frais de colis</a>`)
+	e.client("en").post("/verifier", url.Values{"valeur": {"06 12 34 56 78"}}).must(t, http.StatusOK, "Fake parcel fees")
 }
