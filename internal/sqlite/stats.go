@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -14,55 +13,106 @@ var _ stats.Store = (*Store)(nil)
 const dayMicros = 86400 * 1000000
 
 // StatsCounts counts the cases submitted in [from, to) for the public
-// statistics; it reads no personal data.
+// statistics in three passes: the cases' covering index by submission time
+// twice (per kind, day and category; per kind and unit), then the reports
+// with their place and first channel. It reads no personal data.
 func (s *Store) StatsCounts(ctx context.Context, from, to time.Time) (stats.Raw, error) {
 	var raw stats.Raw
 	lo, hi := from.UnixMicro(), to.UnixMicro()
 	const inRange = ` c.submitted_at >= ? AND c.submitted_at < ? AND c.kind IN ('PP', 'SG', 'AL') `
-	for _, q := range []struct {
-		sql  string
-		into *[]stats.Row
-		day  bool
-	}{
-		{`SELECT c.kind, c.submitted_at / ` + fmt.Sprint(dayMicros) + ` AS d, COUNT(*) FROM cases c INDEXED BY cases_submitted WHERE` + inRange + `GROUP BY c.kind, d`, &raw.Days, true},
-		{`SELECT c.kind, c.category, COUNT(*) FROM cases c INDEXED BY cases_submitted WHERE` + inRange + `GROUP BY c.kind, c.category`, &raw.Categories, false},
-		{`SELECT 'SG', COALESCE(v.channel, ''), COUNT(*) FROM cases c INDEXED BY cases_submitted
-			LEFT JOIN report_seen v ON v.case_id = c.id AND v.pos = 0
-			WHERE` + inRange + `AND c.kind = 'SG' GROUP BY 2`, &raw.Channels, false},
-		{`SELECT 'SG', r.place, COUNT(*) FROM cases c INDEXED BY cases_submitted JOIN reports r ON r.case_id = c.id
-			WHERE` + inRange + `AND c.kind = 'SG' GROUP BY r.place`, &raw.Places, false},
-		{`SELECT c.kind, COALESCE(u.postcode, ''), COUNT(*) FROM cases c INDEXED BY cases_submitted LEFT JOIN units u ON u.id = c.unit_id
-			WHERE` + inRange + `AND c.kind IN ('PP', 'AL') GROUP BY c.kind, u.postcode`, &raw.Places, false},
-	} {
-		rows, err := s.r.QueryContext(ctx, q.sql, lo, hi)
-		if err != nil {
-			return stats.Raw{}, fmt.Errorf("sqlite: stats: %w", err)
-		}
-		if err := scanStatRows(rows, q.into, q.day); err != nil {
-			return stats.Raw{}, fmt.Errorf("sqlite: stats: %w", err)
-		}
-	}
-	return raw, nil
-}
+	fail := func(err error) (stats.Raw, error) { return stats.Raw{}, fmt.Errorf("sqlite: stats: %w", err) }
 
-func scanStatRows(rows *sql.Rows, into *[]stats.Row, day bool) error {
-	defer rows.Close()
+	rows, err := s.r.QueryContext(ctx, `SELECT c.kind, c.submitted_at / `+fmt.Sprint(dayMicros)+` AS d, c.category, COUNT(*)
+		FROM cases c INDEXED BY cases_submitted WHERE`+inRange+`GROUP BY c.kind, d, c.category`, lo, hi)
+	if err != nil {
+		return fail(err)
+	}
+	days, cats := map[[2]any]int{}, map[[2]string]int{}
 	for rows.Next() {
 		var (
-			r stats.Row
-			d int64
+			kind, cat string
+			d         int64
+			n         int
 		)
-		var err error
-		if day {
-			err = rows.Scan(&r.Kind, &d, &r.N)
-			r.Day = time.Unix(d*86400, 0).UTC()
-		} else {
-			err = rows.Scan(&r.Kind, &r.Value, &r.N)
+		if err := rows.Scan(&kind, &d, &cat, &n); err != nil {
+			rows.Close()
+			return fail(err)
 		}
-		if err != nil {
-			return err
-		}
-		*into = append(*into, r)
+		days[[2]any{kind, d}] += n
+		cats[[2]string{kind, cat}] += n
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	rows.Close()
+	for k, n := range days {
+		raw.Days = append(raw.Days, stats.Row{Kind: k[0].(string), Day: time.Unix(k[1].(int64)*86400, 0).UTC(), N: n})
+	}
+	for k, n := range cats {
+		raw.Categories = append(raw.Categories, stats.Row{Kind: k[0], Value: k[1], N: n})
+	}
+
+	// Pre-complaints and alerts per unit, then each unit's postcode.
+	postcodes := map[string]string{}
+	if rows, err = s.r.QueryContext(ctx, `SELECT id, postcode FROM units`); err != nil {
+		return fail(err)
+	}
+	for rows.Next() {
+		var id, pc string
+		if err := rows.Scan(&id, &pc); err != nil {
+			rows.Close()
+			return fail(err)
+		}
+		postcodes[id] = pc
+	}
+	rows.Close()
+	if rows, err = s.r.QueryContext(ctx, `SELECT c.kind, COALESCE(c.unit_id, ''), COUNT(*)
+		FROM cases c INDEXED BY cases_submitted WHERE`+inRange+`AND c.kind IN ('PP', 'AL') GROUP BY c.kind, c.unit_id`, lo, hi); err != nil {
+		return fail(err)
+	}
+	for rows.Next() {
+		var (
+			r    stats.Row
+			unit string
+		)
+		if err := rows.Scan(&r.Kind, &unit, &r.N); err != nil {
+			rows.Close()
+			return fail(err)
+		}
+		r.Value = postcodes[unit]
+		raw.Places = append(raw.Places, r)
+	}
+	rows.Close()
+
+	// Reports: place and first channel in one pass.
+	if rows, err = s.r.QueryContext(ctx, `SELECT r.place, COALESCE(v.channel, ''), COUNT(*)
+		FROM cases c INDEXED BY cases_submitted JOIN reports r ON r.case_id = c.id
+		LEFT JOIN report_seen v ON v.case_id = c.id AND v.pos = 0
+		WHERE`+inRange+`AND c.kind = 'SG' GROUP BY r.place, v.channel`, lo, hi); err != nil {
+		return fail(err)
+	}
+	places, chans := map[string]int{}, map[string]int{}
+	for rows.Next() {
+		var (
+			place, ch string
+			n         int
+		)
+		if err := rows.Scan(&place, &ch, &n); err != nil {
+			rows.Close()
+			return fail(err)
+		}
+		places[place] += n
+		chans[ch] += n
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	rows.Close()
+	for p, n := range places {
+		raw.Places = append(raw.Places, stats.Row{Kind: stats.KindReport, Value: p, N: n})
+	}
+	for c, n := range chans {
+		raw.Channels = append(raw.Channels, stats.Row{Kind: stats.KindReport, Value: c, N: n})
+	}
+	return raw, nil
 }

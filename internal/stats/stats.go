@@ -9,6 +9,7 @@ package stats
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
@@ -103,16 +104,22 @@ func (t Trend) Change() float64 {
 type Deps struct {
 	Store Store         // required
 	Clock guichet.Clock // nil: the system clock
-	// TTL is how long a computed set of tables is served (default 5 min).
+	// TTL is how long a computed set of tables is served before it is
+	// recomputed (default 5 min).
 	TTL time.Duration
+	// Logger receives the failures of background refreshes; nil
+	// discards them.
+	Logger *slog.Logger
 }
 
 // Service computes and caches the published tables. It is safe for
 // concurrent use; at most one computation runs at a time.
 type Service struct {
-	d    Deps
-	mu   sync.Mutex
-	last *Published
+	d          Deps
+	compute    sync.Mutex // held while computing
+	mu         sync.Mutex // guards last and refreshing
+	last       *Published
+	refreshing bool
 }
 
 // New returns a Service.
@@ -123,23 +130,59 @@ func New(d Deps) *Service {
 	if d.TTL <= 0 {
 		d.TTL = 5 * time.Minute
 	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
 	return &Service{d: d}
 }
 
-// Current returns the tables, computed at most TTL ago.
+// Current returns the latest tables. The first call computes them; after
+// that a call never waits: tables older than TTL are returned while one
+// recomputation runs in the background (counting a year of a million
+// cases takes seconds), and the next calls get the new ones.
 func (s *Service) Current(ctx context.Context) (*Published, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.d.Clock.Now()
-	if s.last != nil && now.Sub(s.last.At) < s.d.TTL && !now.Before(s.last.At) {
-		return s.last, nil
+	last := s.last
+	if last != nil {
+		now := s.d.Clock.Now()
+		if (now.Sub(last.At) >= s.d.TTL || now.Before(last.At)) && !s.refreshing {
+			s.refreshing = true
+			go s.refresh(context.WithoutCancel(ctx))
+		}
+		s.mu.Unlock()
+		return last, nil
 	}
-	p, err := s.Compute(ctx, now)
+	s.mu.Unlock()
+	s.compute.Lock()
+	defer s.compute.Unlock()
+	s.mu.Lock()
+	last = s.last
+	s.mu.Unlock()
+	if last != nil { // computed while this call waited
+		return last, nil
+	}
+	p, err := s.Compute(ctx, s.d.Clock.Now())
 	if err != nil {
 		return nil, err
 	}
+	s.mu.Lock()
 	s.last = p
+	s.mu.Unlock()
 	return p, nil
+}
+
+func (s *Service) refresh(ctx context.Context) {
+	s.compute.Lock()
+	p, err := s.Compute(ctx, s.d.Clock.Now())
+	s.compute.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refreshing = false
+	if err != nil {
+		s.d.Logger.ErrorContext(ctx, "statistics: refresh failed; the previous tables stay", "err", err)
+		return
+	}
+	s.last = p
 }
 
 // monday returns the Monday 00:00 UTC of t's week.

@@ -3,6 +3,7 @@ package stats
 import (
 	"context"
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"time"
 
@@ -101,18 +102,34 @@ func TestPublishedNothingDerivable(t *testing.T) {
 }
 
 type rawStore struct {
+	mu    sync.Mutex
 	raw   Raw
 	calls int
 }
 
 func (s *rawStore) StatsCounts(context.Context, time.Time, time.Time) (Raw, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.calls++
 	return s.raw, nil
 }
 
-type clock struct{ t time.Time }
+func (s *rawStore) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls
+}
 
-func (c *clock) Now() time.Time { return c.t }
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
 
 // TestCurrentCached: the tables are computed once per TTL.
 func TestCurrentCached(t *testing.T) {
@@ -124,15 +141,29 @@ func TestCurrentCached(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	first, _ := s.Current(t.Context())
+	c.mu.Lock()
 	c.t = c.t.Add(6 * time.Minute)
-	p, err := s.Current(t.Context())
-	if err != nil {
-		t.Fatal(err)
+	c.mu.Unlock()
+	// Stale: served at once, recomputed in the background.
+	if p, err := s.Current(t.Context()); err != nil || p != first {
+		t.Fatalf("stale tables not served at once: %v", err)
 	}
-	if st.calls != 2 {
-		t.Errorf("%d computations, want 2", st.calls)
+	var p *Published
+	for range 200 {
+		var err error
+		if p, err = s.Current(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if p != first {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	if !p.To.After(c.t) || p.To.Sub(p.From) != Weeks*7*24*time.Hour || p.From.Weekday() != time.Monday {
+	if p == first || st.count() != 2 {
+		t.Errorf("%d computations, want 2 (new tables: %v)", st.count(), p != first)
+	}
+	if !p.To.After(c.Now()) || p.To.Sub(p.From) != Weeks*7*24*time.Hour || p.From.Weekday() != time.Monday {
 		t.Errorf("weeks from %v to %v at %v", p.From, p.To, c.t)
 	}
 }
