@@ -19,6 +19,7 @@ import (
 	"github.com/guichet/guichet/internal/account"
 	"github.com/guichet/guichet/internal/alert"
 	"github.com/guichet/guichet/internal/api"
+	"github.com/guichet/guichet/internal/bulletin"
 	"github.com/guichet/guichet/internal/caseref"
 	"github.com/guichet/guichet/internal/casework"
 	"github.com/guichet/guichet/internal/complaint"
@@ -45,6 +46,7 @@ type store interface {
 	report.Store
 	partner.Store
 	alert.Store
+	bulletin.Store
 	account.Store
 	casework.Store
 	notify.Store
@@ -75,9 +77,10 @@ type app struct {
 	ids        *uuid7.Generator
 	hub        *hub.Hub // committed events, for the sequencer, the notifier and live pages
 	complaints *complaint.Service
-	reports    *report.Service // signalements and their campaigns
-	alerts     *alert.Service  // silent alerts and their dispatch
-	fleet      *alert.Fleet    // the units dispatchers can send (alerts.go)
+	reports    *report.Service   // signalements and their campaigns
+	alerts     *alert.Service    // silent alerts and their dispatch
+	bulletins  *bulletin.Service // public warnings (avis) and their feeds
+	fleet      *alert.Fleet      // the units dispatchers can send (alerts.go)
 	clock      guichet.Clock
 	accounts   *account.Service // agents' accounts and sessions
 	cases      *casework.Service
@@ -204,6 +207,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 		Store: a.store, Vault: v, Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger,
 		Areas: newUnitAreas(a.store, clock), EscalateAfter: cfg.EscalateAfter,
 	})
+	a.bulletins = bulletin.New(bulletin.Deps{Store: a.store, Evidence: a.store, Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger})
 	if a.accounts, err = account.New(account.DefaultConfig(logURL(cfg)), account.Deps{
 		Store: a.store, Vault: v, Clock: clock, Rand: rand.Reader, IDs: a.ids, Logger: logger,
 	}); err != nil {
@@ -258,12 +262,11 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 		SendCode:     codeMailer(a.notifier),
 		Reports:      a.reports,
 		Alerts:       a.alerts,
+		Bulletins:    a.bulletins,
 		Partners:     a.partners,
 		Events:       a.hub,
 		Fleet:        a.fleet,
-		// Warnings citing a value come with the bulletins (package
-		// bulletin), wired once they exist.
-		Verifier: verifier.New(verifier.Deps{Store: a.store, Clock: clock}),
+		Verifier: verifier.New(verifier.Deps{Store: a.store, Clock: clock, Warnings: bulletinWarnings{a.bulletins}}),
 		Stats:    stats.New(stats.Deps{Store: a.store, Clock: clock}),
 	})
 	if err != nil {
@@ -398,4 +401,19 @@ func logURL(cfg config) string {
 		return cfg.PublicURL
 	}
 	return "http://localhost"
+}
+
+// bulletinWarnings gives the checker the public warnings citing a value.
+type bulletinWarnings struct{ b *bulletin.Service }
+
+func (w bulletinWarnings) Citing(ctx context.Context, keys []string, at time.Time) ([]verifier.Cite, error) {
+	cs, err := w.b.Citing(ctx, keys, at)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]verifier.Cite, len(cs))
+	for i, c := range cs {
+		out[i] = verifier.Cite(c)
+	}
+	return out, nil
 }

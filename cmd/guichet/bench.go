@@ -48,6 +48,8 @@ Figures:
            the store lookup and of the whole check, against a primary-key floor
   stats    the statistics page over a year of 1M cases (SQLite): counting,
            suppression, first load, cached loads against a /healthz floor
+  avis     generation time of the public warnings' Atom feed, CAP-in-Atom
+           index and one CAP alert, against the store read alone (same run)
   reports  both figures below, with their defaults; or one of them with its flags:
     reports intake     durable report intake through the HTML form (harmonise +
                        match + route + events) against a bare floor of one
@@ -84,6 +86,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		return benchVerifier(ctx, args[1:], stdout, stderr)
 	case "stats":
 		return benchStats(ctx, args[1:], stdout, stderr)
+	case "avis":
+		return benchAvis(ctx, args[1:], stdout, stderr)
 	case "ledger":
 		return ledger.Bench(ctx, stdout, ledger.BenchOptions{})
 	case "-h", "--help", "help":

@@ -10,6 +10,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,38 +33,21 @@ func benchAPI(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	conc := fs.Int("concurrency", 16, "concurrent clients")
 	batches := fs.Int("batches", 1, "batches of --batch-size reports posted one after the other")
 	size := fs.Int("batch-size", 10000, "reports a batch")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the reports posted one by one to `file`")
+	batchProfile := fs.String("batch-cpuprofile", "", "write a CPU profile of the batches to `file`")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	dbURL := *database
-	if dbURL != "" {
-		fresh, drop, err := freshPostgres(ctx, dbURL)
-		if err != nil {
-			return err
-		}
-		defer drop()
-		dbURL = fresh
-	}
-	a, cleanup, err := benchApp(ctx, dbURL)
+	a, base, iss, cleanup, err := benchPartner(ctx, *database, "Bench", partner.ScopeReportsWrite, partner.ScopeReportsRead)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
+	dbURL := a.cfg.Database
+	if a.dialect() != "postgres" {
+		dbURL = ""
+	}
 	fmt.Fprintf(stdout, "bench api: store %s, %d reports one per POST, %d clients; %d batches of %d\n", a.dialect(), *n, *conc, *batches, *size)
-	p, err := a.partners.CreatePartner(ctx, partner.CommandLine, partner.NewPartner{Name: "Bench", Kind: partner.KindObservatory,
-		Scopes: []partner.Scope{partner.ScopeReportsWrite, partner.ScopeReportsRead}})
-	if err != nil {
-		return err
-	}
-	iss, err := a.partners.CreateToken(ctx, partner.CommandLine, p.ID, partner.NewToken{Rate: partner.MaxRate})
-	if err != nil {
-		return err
-	}
-	base, stopServer, err := a.serveLoopback(ctx)
-	if err != nil {
-		return err
-	}
-	defer stopServer()
 	client := benchClient(*conc)
 
 	// Phishing SMS of a few campaigns, each message its own (no
@@ -73,7 +58,12 @@ func benchAPI(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		bodies[i] = apiReport(run, i)
 	}
 	hdr := http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + iss.Secret}}
+	stopProfile, err := startProfile(*cpuprofile)
+	if err != nil {
+		return err
+	}
 	full, err := timeRequests(ctx, client, base+"/api/v1/reports", bodies, hdr, *conc, http.StatusCreated)
+	stopProfile()
 	if err != nil {
 		return fmt.Errorf("api intake: %w", err)
 	}
@@ -93,6 +83,11 @@ func benchAPI(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// Batches: NDJSON, one transaction each, under an Idempotency-Key;
 	// the server's write timeout (2 min) bounds each.
 	batchClient := &http.Client{Timeout: 3 * time.Minute}
+	stopProfile, err = startProfile(*batchProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	for b := range *batches {
 		var body bytes.Buffer
 		for i := range *size {
@@ -146,6 +141,69 @@ func benchAPI(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "  token lookup per request: %s; counting uses: one flush of %d uses %s, against %s for one durable UPDATE per request\n",
 		auth.Round(time.Microsecond), m, flush.Round(time.Microsecond), each.Round(time.Microsecond))
 	return nil
+}
+
+// startProfile starts a CPU profile written to file, if one is named, and
+// returns how to stop it.
+func startProfile(file string) (func(), error) {
+	if file == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// benchPartner opens the application on a fresh store (a fresh database
+// in the PostgreSQL server database names; SQLite when it is empty),
+// creates a partner holding scopes with a token of the highest rate, and
+// serves the application on a loopback port. cleanup stops and removes
+// everything.
+func benchPartner(ctx context.Context, database, name string, scopes ...partner.Scope) (a *app, base string, iss partner.Issued, cleanup func(), err error) {
+	var undo []func()
+	cleanup = func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			cleanup()
+		}
+	}()
+	if database != "" {
+		fresh, drop, err := freshPostgres(ctx, database)
+		if err != nil {
+			return nil, "", iss, nil, err
+		}
+		undo = append(undo, drop)
+		database = fresh
+	}
+	a, closeApp, err := benchApp(ctx, database)
+	if err != nil {
+		return nil, "", iss, nil, err
+	}
+	undo = append(undo, closeApp)
+	p, err := a.partners.CreatePartner(ctx, partner.CommandLine, partner.NewPartner{Name: name, Kind: partner.KindObservatory, Scopes: scopes})
+	if err != nil {
+		return nil, "", iss, nil, err
+	}
+	iss, err = a.partners.CreateToken(ctx, partner.CommandLine, p.ID, partner.NewToken{Rate: partner.MaxRate})
+	if err != nil {
+		return nil, "", iss, nil, err
+	}
+	base, stop, err := a.serveLoopback(ctx)
+	if err != nil {
+		return nil, "", iss, nil, err
+	}
+	undo = append(undo, stop)
+	return a, base, iss, cleanup, nil
 }
 
 // apiReport is report i of a run: a phishing SMS of one of 20 campaigns,

@@ -25,7 +25,8 @@ func TestBenchARF(t *testing.T) {
 	if err := run(t.Context(), []string{"bench", "arf", "--messages", "200", "--time", "20ms", "--corpus", dir}, os.Getenv, strings.NewReader(""), &out, &errb); err != nil {
 		t.Fatalf("%v\n%s", err, errb.String())
 	}
-	for _, want := range []string{"GOMAXPROCS 1", "corpus: 1 samples", "parse only", "parse + convert", "200 messages in", "0 typed problems, 1 distinct content key(s)"} {
+	for _, want := range []string{"GOMAXPROCS 1", "corpus: 1 samples", "parse only", "parse + convert", "200 messages in", "0 typed problems, 1 distinct content key(s)",
+		"through POST /api/v1/arf", "200 messages, ", "1 filed, 199 duplicates", "200 filed, 0 duplicates"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

@@ -158,6 +158,10 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err := demo.PublishValues(ctx, a.reports, analyst); err != nil {
 		return err
 	}
+	bulletins, err := seedBulletins(ctx, a, supervisor, analyst, reports, now)
+	if err != nil {
+		return err
+	}
 	apiToken, err := seedDemoPartner(ctx, a)
 	if err != nil {
 		return err
@@ -179,6 +183,8 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintf(stdout, "    %s  %s  %s\n", s.Ref, s.TrackingCode, s.What)
 	}
 	fmt.Fprintf(stdout, "  published to the checker (%s/verifier): %s\n", cfg.PublicURL, strings.Join(demo.PublishedValues, ", "))
+	fmt.Fprintf(stdout, "  published %d public warnings at %s/avis (feeds: /avis/flux.atom, /avis/cap.atom): %s\n",
+		len(bulletins), cfg.PublicURL, strings.Join(bulletins, ", "))
 	fmt.Fprintf(stdout, "  agent sign-in at %s/agent/connexion — password %q, TOTP secret (base32) per login:\n", cfg.PublicURL, demo.DemoPassword)
 	for _, l := range logins {
 		if l.Colleague {
@@ -241,4 +247,18 @@ func seedAlerts(ctx context.Context, a *app, units []station.Unit, after time.Du
 		fmt.Fprintf(stdout, "  silent alert raised: %s\n", r.Ref)
 	}()
 	return refs, nil
+}
+
+// seedBulletins publishes the demo's warnings, the parcel-fee one citing
+// the phishing campaign of the first sample report and its published keys.
+func seedBulletins(ctx context.Context, a *app, writer, analyst account.Principal, reports demo.ReportsSeeded, now time.Time) ([]string, error) {
+	campaign := ""
+	if len(reports.Samples) > 0 {
+		if c, _, err := a.store.CaseByRef(ctx, reports.Samples[0].Ref); err == nil {
+			if camp, err := a.store.ReportCampaign(ctx, c.ID); err == nil {
+				campaign = camp.Ref
+			}
+		}
+	}
+	return demo.SeedBulletins(ctx, a.bulletins, a.reports, writer, analyst, campaign, now)
 }

@@ -640,7 +640,44 @@ func (s *Service) Profile(ctx context.Context, p account.Principal, ref string) 
 	if err != nil {
 		return nil, err
 	}
+	if err := s.recordView(ctx, p, a); err != nil {
+		return nil, err
+	}
 	return pp.(*Profile), nil
+}
+
+// PurposeDispatch is the purpose an access by Profile records.
+const PurposeDispatch = "dispatch"
+
+// ViewWindow is how long one recorded view of an alert's profile covers
+// the same dispatcher's later views: a console page is reloaded every few
+// seconds while the alert is handled, and the person's access journal
+// should say "consulted by dispatcher X at 14:05", not list each reload.
+const ViewWindow = 30 * time.Minute
+
+// recordView records p's reading of alert a's profile as an access
+// (casefile.EventAccessed, purpose "dispatch"), unless p's last access
+// to it is less than ViewWindow old.
+func (s *Service) recordView(ctx context.Context, p account.Principal, a Alert) error {
+	now := s.d.Clock.Now()
+	evs, err := s.d.Store.CaseEvents(ctx, a.Case.ID)
+	if err != nil {
+		return fmt.Errorf("alert %s: events: %w", a.Case.Ref, err)
+	}
+	actor := actorOf(p)
+	for i := len(evs) - 1; i >= 0; i-- {
+		e := evs[i]
+		if e.Type == casefile.EventAccessed && e.Actor == actor && now.Sub(e.At) < ViewWindow {
+			return nil
+		}
+	}
+	ev := s.event(a.Case.ID, casefile.EventAccessed, actor, now, map[string]string{
+		"role": string(p.Role), "agent": p.Pseudonym, "purpose": PurposeDispatch, "unit": p.UnitID,
+	})
+	if err := s.d.Store.RecordEvents(ctx, a.Case.ID, []casefile.Event{ev}); err != nil {
+		return fmt.Errorf("alert %s: record view: %w", a.Case.Ref, err)
+	}
+	return nil
 }
 
 // Status returns alert ref for the citizen holding key: what the PWA

@@ -15,6 +15,7 @@ import (
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/account"
 	"github.com/guichet/guichet/internal/alert"
+	"github.com/guichet/guichet/internal/casefile"
 	"github.com/guichet/guichet/internal/sqlite"
 	"github.com/guichet/guichet/internal/station"
 	"github.com/guichet/guichet/internal/uuid7"
@@ -151,6 +152,11 @@ func TestAlertLifecycle(t *testing.T) {
 	if err != nil || prof.Name != "Léa Martin" || !prof.Deaf {
 		t.Errorf("profile %+v, %v", prof, err)
 	}
+	// The console reloads the page every few seconds: one reading is
+	// one access in the person's journal, not one per reload.
+	if _, err := svc.Profile(ctx, disp2, r1.Ref); err != nil {
+		t.Fatal(err)
+	}
 
 	if err := svc.AssignUnit(ctx, disp1, r1.Ref, "PATROL-12"); err != nil {
 		t.Fatal(err)
@@ -181,12 +187,67 @@ func TestAlertLifecycle(t *testing.T) {
 			}
 		}
 	}
-	want := "submitted alert.position alert.acknowledged alert.position alert.message alert.message alert.unit_assigned closed"
+	want := "submitted alert.position alert.acknowledged alert.position alert.message alert.message accessed alert.unit_assigned closed"
 	if strings.Join(types, " ") != want {
 		t.Errorf("events\n%s\nwant\n%s", strings.Join(types, " "), want)
 	}
 	if a.Unit != "PATROL-12" || a.Outcome != alert.OutcomeSafe {
 		t.Errorf("closed alert %+v", a)
+	}
+	for _, e := range evs {
+		if e.Type == casefile.EventAccessed && (e.Actor != "agent:D2B8" || e.Data["purpose"] != alert.PurposeDispatch || e.Data["unit"] != "u1") {
+			t.Errorf("access %+v", e)
+		}
+	}
+}
+
+// TestProfileViewIsAnAccess: reading the person's profile is recorded on
+// the case once per dispatcher per ViewWindow, and each dispatcher's
+// reading on its own.
+func TestProfileViewIsAnAccess(t *testing.T) {
+	svc, st, c := newService(t)
+	ctx := t.Context()
+	r, err := svc.Raise(ctx, raiseInput("view-0123456789abcdefghijk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	accesses := func() (n int) {
+		t.Helper()
+		a, err := st.AlertByRef(ctx, r.Ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs, err := st.CaseEvents(ctx, a.Case.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			if e.Type == casefile.EventAccessed {
+				n++
+			}
+		}
+		return n
+	}
+	view := func(p account.Principal) {
+		t.Helper()
+		if _, err := svc.Profile(ctx, p, r.Ref); err != nil {
+			t.Fatal(err)
+		}
+	}
+	view(disp1)
+	c.Add(5 * time.Second)
+	view(disp1)
+	if n := accesses(); n != 1 {
+		t.Errorf("two readings 5 s apart: %d accesses, want 1", n)
+	}
+	view(disp2)
+	if n := accesses(); n != 2 {
+		t.Errorf("a second dispatcher's reading: %d accesses, want 2", n)
+	}
+	c.Add(alert.ViewWindow)
+	view(disp1)
+	if n := accesses(); n != 3 {
+		t.Errorf("a reading after the window: %d accesses, want 3", n)
 	}
 }
 

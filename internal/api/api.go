@@ -49,7 +49,8 @@ type Deps struct {
 	Problems *problem.Writer
 	Clock    guichet.Clock
 	Logger   *slog.Logger
-	// MaxBatchBody bounds a batch's body (default MaxBatchBody).
+	// MaxBatchBody bounds the body of a batch or a feed (ARF, X-ARF,
+	// SMS) (default MaxBatchBody).
 	MaxBatchBody int64
 }
 
@@ -91,6 +92,9 @@ func New(d Deps) (*Server, error) {
 	})
 	s.route("POST /api/v1/reports", partner.ScopeReportsWrite, MaxReportBody, s.postReport)
 	s.route("POST /api/v1/reports/batch", partner.ScopeReportsWrite, d.MaxBatchBody, s.postBatch)
+	s.route("POST /api/v1/arf", partner.ScopeReportsWrite, d.MaxBatchBody, s.postARF)
+	s.route("POST /api/v1/xarf", partner.ScopeReportsWrite, d.MaxBatchBody, s.postXARF)
+	s.route("POST /api/v1/sms", partner.ScopeReportsWrite, d.MaxBatchBody, s.postSMS)
 	s.route("GET /api/v1/reports/{ref}", partner.ScopeReportsRead, 0, s.getReport)
 	s.route("GET /api/v1/reports", partner.ScopeReportsRead, 0, s.listReports)
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

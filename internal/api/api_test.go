@@ -40,7 +40,6 @@ func (c *clock) add(d time.Duration) {
 type env struct {
 	t        *testing.T
 	clock    *clock
-	store    *sqlite.Store
 	reports  *report.Service
 	partners *partner.Service
 	srv      *httptest.Server
@@ -69,17 +68,29 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return newEnvOn(t, st, 4<<20)
+}
+
+// store is what the API's services need of a store.
+type store interface {
+	report.Store
+	partner.Store
+}
+
+// newEnvOn serves the API over st, batches and feeds bounded to maxBody.
+func newEnvOn(t *testing.T, st store, maxBody int64) *env {
+	t.Helper()
 	v, err := vault.New(bytes.Repeat([]byte{7}, vault.KeySize), "test", rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := &clock{t: time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)}
 	ids := uuid7.New(c.Now, rand.Reader)
-	e := &env{t: t, clock: c, store: st}
+	e := &env{t: t, clock: c}
 	e.reports = report.New(report.Deps{Store: st, Vault: v, Digest: func(c caseref.Code) []byte { return []byte(c) },
 		Clock: c, Rand: rand.Reader, IDs: ids})
 	e.partners = partner.New(partner.Deps{Store: st, Clock: c, Rand: rand.Reader, IDs: ids})
-	a, err := api.New(api.Deps{Partners: e.partners, Reports: e.reports, Clock: c, MaxBatchBody: 4 << 20})
+	a, err := api.New(api.Deps{Partners: e.partners, Reports: e.reports, Clock: c, MaxBatchBody: maxBody})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -461,6 +472,20 @@ func TestBatch(t *testing.T) {
 	wantType(t, e.do("POST", "/api/v1/reports/batch", tok, "application/x-ndjson", too), http.StatusBadRequest, "invalid")
 }
 
+// retried posts body twice under key, checks the second answer is the
+// first replayed, and returns it.
+func (e *env) retried(path, token, ctype string, body []byte, key string) resp {
+	e.t.Helper()
+	r1 := e.do("POST", path, token, ctype, body, "Idempotency-Key", key)
+	wantStatus(e.t, r1, http.StatusOK)
+	r2 := e.do("POST", path, token, ctype, body, "Idempotency-Key", key)
+	wantStatus(e.t, r2, http.StatusOK)
+	if !bytes.Equal(r1.body, r2.body) || r2.header.Get("Idempotent-Replayed") != "true" {
+		e.t.Fatalf("replay %s, want %s", r2.body, r1.body)
+	}
+	return r2
+}
+
 // TestIdempotentRetry: a batch sent twice with one key is stored once and
 // answered the same; the key with another body is refused.
 func TestIdempotentRetry(t *testing.T) {
@@ -468,13 +493,7 @@ func TestIdempotentRetry(t *testing.T) {
 	_, tok := e.partner("Signal Spam", 100)
 	_, other := e.partner("Mail Co", 100)
 	body := ndjson(sms("Colis https://a.example/1"), sms("Colis https://a.example/2"))
-	r1 := e.do("POST", "/api/v1/reports/batch", tok, "application/x-ndjson", body, "Idempotency-Key", "batch-0001")
-	wantStatus(t, r1, http.StatusOK)
-	r2 := e.do("POST", "/api/v1/reports/batch", tok, "application/x-ndjson", body, "Idempotency-Key", "batch-0001")
-	wantStatus(t, r2, http.StatusOK)
-	if !bytes.Equal(r1.body, r2.body) || r2.header.Get("Idempotent-Replayed") != "true" {
-		t.Fatalf("replay %s, want %s", r2.body, r1.body)
-	}
+	r2 := e.retried("/api/v1/reports/batch", tok, "application/x-ndjson", body, "batch-0001")
 	var ans api.BatchAnswer
 	r2.json(t, &ans)
 	if ans.Filed != 2 || ans.Duplicates != 0 {

@@ -209,25 +209,44 @@ func wantJSON(r *http.Request, ndjsonOK bool) error {
 	return problem.Explain(fmt.Errorf("api: media type %q: %w", r.Header.Get("Content-Type"), problem.ErrMediaType), "api.err.media_type")
 }
 
-// BatchItemResult is what became of one item of a batch.
+// BatchItemResult is what became of one item of a batch or a feed.
 type BatchItemResult struct {
+	// Index is the item's 0-based position in the request: in the JSON
+	// array, among the non-empty NDJSON lines, or among the messages of
+	// an mbox.
 	Index int `json:"index"`
-	// Status is "filed", "duplicate" or "refused".
+	// Status is "filed", "duplicate", "counted" (a feed's item that
+	// reports no offence: accepted, not filed) or "refused".
 	Status    string `json:"status"`
 	Ref       string `json:"ref,omitempty"`
 	StatusURL string `json:"status_url,omitempty"`
 	Count     int    `json:"count,omitempty"`
+	// Why is, for a counted item, the stable code of why it was not
+	// filed ("intake.not_spam", "intake.opt_out").
+	Why string `json:"why,omitempty"`
+	// Detail says, for a counted item, what was done with it, in the
+	// request's language.
+	Detail string `json:"detail,omitempty"`
+	// Quirks lists, for a feed's item, what a lenient reader forgave or
+	// a converter assumed, as stable codes ("arf.quirk.bare_lf", "xarf.v3").
+	Quirks []string `json:"quirks,omitempty"`
+	// Dropped counts the values found in a feed's item beyond what one
+	// report holds: found, not filed.
+	Dropped int `json:"dropped,omitempty"`
 	// Problem says why an item was refused.
 	Problem *problem.Details `json:"problem,omitempty"`
 }
 
-// BatchAnswer is the answer to a batch.
+// BatchAnswer is the answer to a batch or a feed.
 type BatchAnswer struct {
-	Received   int               `json:"received"`
-	Filed      int               `json:"filed"`
-	Duplicates int               `json:"duplicates"`
-	Refused    int               `json:"refused"`
-	Items      []BatchItemResult `json:"items"`
+	Received   int `json:"received"`
+	Filed      int `json:"filed"`
+	Duplicates int `json:"duplicates"`
+	// Counted is how many items of a feed were accepted and not filed
+	// (see BatchItemResult.Why).
+	Counted int               `json:"counted,omitempty"`
+	Refused int               `json:"refused"`
+	Items   []BatchItemResult `json:"items"`
 }
 
 // postBatch files up to report.MaxBatch reports in one transaction.
@@ -235,6 +254,40 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) error {
 	if err := wantJSON(r, true); err != nil {
 		return err
 	}
+	return s.fileBatch(w, r, "api", func(body []byte, mt string, _ map[string]string) ([]entry, error) {
+		raws, err := splitBatch(body, mt == "application/x-ndjson", MaxReportBody)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]entry, len(raws))
+		for i, raw := range raws {
+			out[i].item, out[i].err = s.decodeItem(raw)
+		}
+		return out, nil
+	})
+}
+
+// entry is one item of a request as its route decoded it: a report to
+// file (item), an item to count and not file (why), or a refusal (err).
+type entry struct {
+	item    report.BatchItem
+	err     error
+	why     string
+	quirks  []string
+	dropped int
+}
+
+// decoder reads a request's body (of media type mt with params) into its
+// entries; an error refuses the whole request.
+type decoder func(body []byte, mt string, params map[string]string) ([]entry, error)
+
+// fileBatch is what every batch route does around its decoder: the
+// Idempotency-Key (a retry answered from what was stored, without
+// decoding), the bounds of a batch, the calling partner as every item's
+// source (channel names the route's channel unless the decoder set one),
+// the items filed in one report.Service.SubmitBatch, and the answer item
+// by item.
+func (s *Server) fileBatch(w http.ResponseWriter, r *http.Request, channel string, decode decoder) error {
 	c := callerOf(r.Context())
 	key := r.Header.Get("Idempotency-Key")
 	if len(r.Header.Values("Idempotency-Key")) > 1 || (key != "" && !validKey(key)) {
@@ -244,7 +297,7 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	sum := sha256.New()
 	sum.Write([]byte(mt + "\n"))
 	sum.Write(body)
@@ -259,50 +312,65 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	raws, err := splitBatch(body, mt == "application/x-ndjson")
+	if len(bytes.TrimSpace(body)) == 0 {
+		return problem.Explain(fmt.Errorf("api: empty body: %w", guichet.ErrInvalid), "api.err.empty")
+	}
+	entries, err := decode(body, mt, params)
 	if err != nil {
 		return err
 	}
-	if len(raws) == 0 || len(raws) > report.MaxBatch {
-		return problem.Explain(fmt.Errorf("api: batch of %d: %w", len(raws), guichet.ErrInvalid), "api.err.batch_size", report.MaxBatch)
+	if len(entries) == 0 || len(entries) > report.MaxBatch {
+		return problem.Explain(fmt.Errorf("api: batch of %d: %w", len(entries), guichet.ErrInvalid), "api.err.batch_size", report.MaxBatch)
 	}
-	items := make([]report.BatchItem, 0, len(raws))
-	pos := make([]int, 0, len(raws)) // item → raw index
-	ans := BatchAnswer{Received: len(raws), Items: make([]BatchItemResult, len(raws))}
-	for i, raw := range raws {
-		it, err := s.decodeItem(raw)
-		if err != nil {
-			d := s.d.Problems.Details(r, err)
-			d.Instance = ""
-			ans.Items[i] = BatchItemResult{Index: i, Status: "refused", Problem: &d}
-			continue
+	items := make([]report.BatchItem, 0, len(entries))
+	pos := make([]int, 0, len(entries)) // item → entry index
+	ans := BatchAnswer{Received: len(entries), Items: make([]BatchItemResult, len(entries))}
+	refuse := func(i int, err error) {
+		d := s.d.Problems.Details(r, err)
+		d.Instance = ""
+		ans.Items[i] = BatchItemResult{Index: i, Status: "refused", Quirks: entries[i].quirks, Problem: &d}
+	}
+	for i, e := range entries {
+		switch {
+		case e.err != nil:
+			refuse(i, e.err)
+		case e.why != "":
+			ans.Items[i] = BatchItemResult{Index: i, Status: "counted", Why: e.why, Detail: s.message(r, "api.counted."+e.why), Quirks: e.quirks}
+		default:
+			it := e.item
+			it.Source.PartnerID = c.Partner.ID
+			if it.Source.Channel == "" {
+				it.Source.Channel = channel
+			}
+			items = append(items, it)
+			pos = append(pos, i)
 		}
-		it.Source.PartnerID = c.Partner.ID
-		it.Source.Channel = "api"
-		items = append(items, it)
-		pos = append(pos, i)
 	}
 	fill := func(res []report.BatchResult) {
 		for j, x := range res {
 			i := pos[j]
 			switch {
 			case x.Err != nil:
-				d := s.d.Problems.Details(r, x.Err)
-				d.Instance = ""
-				ans.Items[i] = BatchItemResult{Index: i, Status: "refused", Problem: &d}
+				refuse(i, x.Err)
+				continue
 			case x.Duplicate:
-				ans.Items[i] = BatchItemResult{Index: i, Status: "duplicate", Ref: x.Ref, StatusURL: statusURL(x.Ref), Count: x.Count}
+				ans.Items[i] = BatchItemResult{Index: i, Status: "duplicate"}
 			default:
-				ans.Items[i] = BatchItemResult{Index: i, Status: "filed", Ref: x.Ref, StatusURL: statusURL(x.Ref), Count: x.Count}
+				ans.Items[i] = BatchItemResult{Index: i, Status: "filed"}
 			}
+			it := &ans.Items[i]
+			it.Ref, it.StatusURL, it.Count = x.Ref, statusURL(x.Ref), x.Count
+			it.Quirks, it.Dropped = entries[i].quirks, entries[i].dropped
 		}
-		ans.Filed, ans.Duplicates, ans.Refused = 0, 0, 0
+		ans.Filed, ans.Duplicates, ans.Counted, ans.Refused = 0, 0, 0, 0
 		for _, it := range ans.Items {
 			switch it.Status {
 			case "filed":
 				ans.Filed++
 			case "duplicate":
 				ans.Duplicates++
+			case "counted":
+				ans.Counted++
 			default:
 				ans.Refused++
 			}
@@ -324,9 +392,18 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	fill(res)
-	s.d.Logger.InfoContext(r.Context(), "api batch", "partner", c.Partner.ID, "received", ans.Received, "filed", ans.Filed,
-		"duplicates", ans.Duplicates, "refused", ans.Refused)
+	s.d.Logger.InfoContext(r.Context(), "api batch", "partner", c.Partner.ID, "channel", channel, "received", ans.Received, "filed", ans.Filed,
+		"duplicates", ans.Duplicates, "counted", ans.Counted, "refused", ans.Refused)
 	return writeJSON(w, http.StatusOK, ans)
+}
+
+// message is the catalogue's message of key in the request's language,
+// or "" without catalogues.
+func (s *Server) message(r *http.Request, key string) string {
+	if s.d.Problems.Messages == nil {
+		return ""
+	}
+	return s.d.Problems.Messages(r).T(key)
 }
 
 // replay answers a batch already stored under its key: the same answer
@@ -356,9 +433,10 @@ func validKey(k string) bool {
 }
 
 // splitBatch returns the items of a batch: the elements of a JSON array,
-// or the non-empty lines of NDJSON. An item that is no JSON is refused
-// alone (decodeItem), except in a JSON array, whose syntax is whole.
-func splitBatch(body []byte, ndjson bool) ([]json.RawMessage, error) {
+// or the non-empty lines of NDJSON, each at most maxLine bytes. An item
+// that is no JSON is refused alone (by the route's decoder), except in a
+// JSON array, whose syntax is whole.
+func splitBatch(body []byte, ndjson bool, maxLine int) ([]json.RawMessage, error) {
 	if !ndjson {
 		var raws []json.RawMessage
 		if err := json.Unmarshal(body, &raws); err != nil {
@@ -368,7 +446,7 @@ func splitBatch(body []byte, ndjson bool) ([]json.RawMessage, error) {
 	}
 	var raws []json.RawMessage
 	sc := bufio.NewScanner(bytes.NewReader(body))
-	sc.Buffer(make([]byte, 0, 64<<10), MaxReportBody)
+	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
 	for sc.Scan() {
 		line := bytes.TrimSpace(sc.Bytes())
 		if len(line) == 0 {

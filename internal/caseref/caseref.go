@@ -25,12 +25,16 @@ const (
 	Complaint    Kind = "PL"
 	Report       Kind = "SG"
 	Alert        Kind = "AL"
+	// Bulletin is a public warning (avis) written by analysts and
+	// supervisors: a case whose publication, updates and withdrawal are
+	// events in the transparency log.
+	Bulletin Kind = "AV"
 )
 
 // Valid reports whether k is one of the known kinds.
 func (k Kind) Valid() bool {
 	switch k {
-	case PreComplaint, Complaint, Report, Alert:
+	case PreComplaint, Complaint, Report, Alert, Bulletin:
 		return true
 	}
 	return false

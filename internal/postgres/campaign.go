@@ -486,7 +486,10 @@ func (s *Store) link(ctx context.Context, tx pgx.Tx, sub report.Submission) erro
 	for _, v := range sub.Seen {
 		keys = append(keys, v.Key)
 	}
-	if _, err := report.Link(ctx, linkTx{s, tx}, sub.Case.ID, norm(sub.Case.SubmittedAt), keys); err != nil {
+	// As a batch of one: the same campaigns as report.Link makes, in
+	// fewer round trips (see batchLinkTx).
+	r := []report.NewReport{{CaseID: sub.Case.ID, At: norm(sub.Case.SubmittedAt), Keys: keys}}
+	if err := report.LinkBatch(ctx, batchLinkTx{linkTx{s, tx}}, r, s.ids.New, rand.Reader); err != nil {
 		return fmt.Errorf("campaign: %w", err)
 	}
 	return nil

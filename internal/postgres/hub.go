@@ -70,6 +70,9 @@ func flushOutbox(ctx context.Context, tx pgx.Tx, rows []pendingOutbox) ([]hub.Re
 	if len(rows) == 0 {
 		return nil, nil
 	}
+	if len(rows) > bulkOutbox {
+		return flushOutboxBulk(ctx, tx, rows)
+	}
 	// One round trip: the lock, then every row.
 	b := &pgx.Batch{}
 	b.Queue(`SELECT pg_advisory_xact_lock_shared($1)`, outboxLock)
@@ -97,6 +100,53 @@ func flushOutbox(ctx context.Context, tx pgx.Tx, rows []pendingOutbox) ([]hub.Re
 		return nil, err
 	}
 	return recs, nil
+}
+
+// bulkOutbox is the most outbox rows written a statement each; more (a
+// batch of reports) go in one statement.
+const bulkOutbox = 32
+
+// flushOutboxBulk writes rows as flushOutbox does, in one statement; their
+// IDs are drawn in the order of rows.
+func flushOutboxBulk(ctx context.Context, tx pgx.Tx, rows []pendingOutbox) ([]hub.Record, error) {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, outboxLock); err != nil {
+		return nil, fmt.Errorf("outbox lock: %w", classify(err))
+	}
+	ids, leaves, ats := make([]string, len(rows)), make([][]byte, len(rows)), make([]time.Time, len(rows))
+	for i, r := range rows {
+		ids[i], leaves[i], ats[i] = r.rec.EventID, r.leaf, r.at
+	}
+	res, err := tx.Query(ctx, `INSERT INTO outbox (event_id, leaf, created_at)
+		SELECT e, l, a FROM unnest($1::text[], $2::bytea[], $3::timestamptz[]) WITH ORDINALITY AS u (e, l, a, i) ORDER BY i
+		RETURNING id, event_id`, ids, leaves, ats)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: %w", classify(err))
+	}
+	got := make(map[string]int64, len(rows))
+	for res.Next() {
+		var (
+			id  int64
+			eid string
+		)
+		if err := res.Scan(&id, &eid); err != nil {
+			res.Close()
+			return nil, fmt.Errorf("outbox: %w", err)
+		}
+		got[eid] = id
+	}
+	if err := res.Err(); err != nil {
+		return nil, fmt.Errorf("outbox: %w", classify(err))
+	}
+	out := make([]hub.Record, len(rows))
+	for i, r := range rows {
+		id, ok := got[r.rec.EventID]
+		if !ok {
+			return nil, fmt.Errorf("event %s: outbox: no ID returned", r.rec.EventID)
+		}
+		out[i] = r.rec
+		out[i].ID = id
+	}
+	return out, nil
 }
 
 // outboxHorizon returns an outbox ID h such that every ID up to h is

@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -222,8 +225,16 @@ func (s *Service) SubmitBatch(ctx context.Context, items []BatchItem, key *IdemK
 		return nil, fmt.Errorf("report: rules: %w", err)
 	}
 	out := make([]BatchResult, len(items))
-	entries := make([]BatchEntry, 0, len(items))
-	index := make([]int, 0, len(items)) // entry → item
+	// First, in order: what is refused, and every random draw (so that a
+	// deterministic source gives the same batch whatever the workers do).
+	type job struct {
+		item  int
+		in    Input
+		at    time.Time
+		src   Source
+		draws draws
+	}
+	jobs := make([]job, 0, len(items))
 	rand := s.d.Rand
 	year := now.Year()
 	remint := func() (string, error) {
@@ -254,21 +265,51 @@ func (s *Service) SubmitBatch(ctx context.Context, items []BatchItem, key *IdemK
 			return nil, fmt.Errorf("report: batch item %d: no partner: %w", i, guichet.ErrInvalid)
 		}
 		in.Lane = LaneNormal
-		seen := Harmonise(in.Seen)
-		key := it.ContentKey
-		if key == "" {
-			key = contentKey(in, seen)
-		}
 		src := it.Source
 		if src.ReceivedAt.IsZero() {
 			src.ReceivedAt = now
 		}
-		sub, err := s.prepared(ctx, rules, &in, seen, at)
+		d, err := s.draw(at)
 		if err != nil {
 			return nil, fmt.Errorf("report: batch item %d: %w", i, err)
 		}
-		entries = append(entries, BatchEntry{Sub: sub, ContentKey: key, Source: src, Remint: remint})
-		index = append(index, i)
+		jobs = append(jobs, job{item: i, in: in, at: at, src: src, draws: d})
+	}
+	// Then, on every core: harmonise, seal and route each report.
+	entries := make([]BatchEntry, len(jobs))
+	index := make([]int, len(jobs)) // entry → item
+	errs := make([]error, len(jobs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
+		wg.Go(func() {
+			for {
+				j := int(next.Add(1)) - 1
+				if j >= len(jobs) || ctx.Err() != nil {
+					return
+				}
+				jb := &jobs[j]
+				seen := Harmonise(jb.in.Seen)
+				key := items[jb.item].ContentKey
+				if key == "" {
+					key = contentKey(jb.in, seen)
+				}
+				sub, err := s.prepared(ctx, rules, &jb.in, seen, jb.at, jb.draws)
+				if err != nil {
+					errs[j] = fmt.Errorf("report: batch item %d: %w", jb.item, err)
+					continue
+				}
+				entries[j] = BatchEntry{Sub: sub, ContentKey: key, Source: jb.src, Remint: remint}
+				index[j] = jb.item
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	var idem *Idempotency
 	if key != nil {
@@ -294,30 +335,42 @@ func (s *Service) SubmitBatch(ctx context.Context, items []BatchItem, key *IdemK
 	return out, nil
 }
 
-// prepared builds the submission of a valid partner report received at
-// at, with a reference drawn at random (the store draws another if it is
-// taken).
-func (s *Service) prepared(ctx context.Context, rules []Rule, in *Input, seen []Seen, at time.Time) (Submission, error) {
+// draws are the random values of one partner report, drawn in order.
+type draws struct {
+	id, ref string
+	track   caseref.Code
+	salt    []byte
+}
+
+// draw draws the ID, reference (of year at), tracking code and ledger
+// salt of a new partner report.
+func (s *Service) draw(at time.Time) (draws, error) {
 	track, err := caseref.NewCode(s.d.Rand)
 	if err != nil {
-		return Submission{}, err
+		return draws{}, err
 	}
 	salt := make([]byte, 32)
 	if _, err := io.ReadFull(s.d.Rand, salt); err != nil {
-		return Submission{}, err
+		return draws{}, err
 	}
-	id := s.d.IDs.New()
+	ref, err := caseref.New(caseref.Report, at.Year(), s.d.Rand)
+	if err != nil {
+		return draws{}, err
+	}
+	return draws{id: s.d.IDs.New(), ref: ref.String(), track: track, salt: salt}, nil
+}
+
+// prepared builds the submission of a valid partner report received at
+// at, with the values d drawn for it (the store draws another reference
+// if it is taken). It is safe for concurrent use.
+func (s *Service) prepared(ctx context.Context, rules []Rule, in *Input, seen []Seen, at time.Time, d draws) (Submission, error) {
 	acct := &Account{Description: strings.TrimSpace(in.Description), Email: strings.TrimSpace(in.Email), Victim: in.Victim, Lang: in.Lang}
-	personal, digest, err := Kind.Seal(s.d.Vault, id, nil, acct)
+	personal, digest, err := Kind.Seal(s.d.Vault, d.id, nil, acct)
 	if err != nil {
 		return Submission{}, err
 	}
 	facts, routes := s.route(ctx, rules, in, seen, at)
-	ref, err := caseref.New(caseref.Report, at.Year(), s.d.Rand)
-	if err != nil {
-		return Submission{}, err
-	}
-	return s.submission(id, ref.String(), in, casefile.ActorPartner, facts, seen, routes, personal, digest, track, salt, at)
+	return s.submission(d.id, d.ref, in, casefile.ActorPartner, facts, seen, routes, personal, digest, d.track, d.salt, at)
 }
 
 // PartnerView is what a partner reads of a report it sent.

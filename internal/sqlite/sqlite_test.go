@@ -277,3 +277,7 @@ func BenchmarkMatch(b *testing.B) {
 func TestAlertContract(t *testing.T) {
 	storetest.RunAlert(t, func(t *testing.T) storetest.AlertStore { return open(t) })
 }
+
+func TestBulletinContract(t *testing.T) {
+	storetest.RunBulletin(t, func(t *testing.T) storetest.BulletinStore { return open(t) })
+}

@@ -38,13 +38,13 @@ const (
 // MUST run while no transaction holds that connection.
 func (s *Store) prepare(ctx context.Context) error {
 	s.prepared = make(map[string]*sql.Stmt)
-	for _, q := range []string{
+	for _, q := range append([]string{
 		qInsertDraft, qUpdateDraft, qInsertCase, qInsertSecrets, qInsertPersonal, qDeleteDraft,
 		qReownEvidence, qBook, qInsertAppointment, qMaxSeq, qInsertEvent, qInsertOutbox,
 		qInsertReport, qInsertSeen, qUpsertRoute,
 		qMaxDegree, qHoldKey, qSetKnownGood, qIsKnownGood, qCampaignsHoldingKey, qCampaignByID,
 		qNewCampaign, qPutReport, qSaveCampaign, qPeekKey, qReportCampaign,
-	} {
+	}, bulkStatements()...) {
 		st, err := s.w.PrepareContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("prepare %q: %w", q, err)

@@ -87,6 +87,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Partners", testPartners},
 		{"Tokens", testTokens},
 		{"BatchDedup", testBatchDedup},
+		{"BatchSamePartition", testBatchSamePartition},
 		{"Units", testUnits},
 		{"Slots", testSlots},
 		{"CreateSlots", testCreateSlots},

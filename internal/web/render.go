@@ -4,6 +4,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"github.com/guichet/guichet/internal/bulletin"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -87,6 +88,9 @@ func (s *Server) funcs(lang string) template.FuncMap {
 		"coord":   Coord,
 		"kmToM":   func(km float64) float64 { return km * 1000 },
 		"percent": func(f float64) int { return int(f*100 + 0.5) },
+		// markup renders a catalogue text written in the bulletins' safe
+		// markup (lists, emphasis), escaped like any text.
+		"markup": bulletin.Render,
 	}
 }
 

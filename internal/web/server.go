@@ -21,6 +21,7 @@ import (
 
 	"github.com/guichet/guichet"
 	"github.com/guichet/guichet/internal/alert"
+	"github.com/guichet/guichet/internal/bulletin"
 	"github.com/guichet/guichet/internal/complaint"
 	"github.com/guichet/guichet/internal/partner"
 	"github.com/guichet/guichet/internal/problem"
@@ -142,6 +143,10 @@ type Deps struct {
 	// (/agent/dispatch/events, Server-Sent Events): typically the event
 	// hub. Nil: the console is refreshed by hand (or every few seconds).
 	Events EventSource
+	// Bulletins, if set, serves the public warnings at /avis (pages,
+	// posters, Atom and CAP feeds, the page for young people) and their
+	// back-office at /agent/avis. Nil: no such pages.
+	Bulletins *bulletin.Service
 	// Fleet, if set, is the police units a dispatcher can send, with
 	// their positions: the console shows the nearest available ones and
 	// draws them on the map. Nil: an empty fleet.
