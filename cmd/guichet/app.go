@@ -266,8 +266,8 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 		Partners:     a.partners,
 		Events:       a.hub,
 		Fleet:        a.fleet,
-		Verifier: verifier.New(verifier.Deps{Store: a.store, Clock: clock, Warnings: bulletinWarnings{a.bulletins}}),
-		Stats:    stats.New(stats.Deps{Store: a.store, Clock: clock}),
+		Verifier:     verifier.New(verifier.Deps{Store: a.store, Clock: clock, Warnings: bulletinWarnings{a.bulletins}}),
+		Stats:        stats.New(stats.Deps{Store: a.store, Clock: clock}),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
