@@ -33,8 +33,10 @@ import (
 	"github.com/guichet/guichet/internal/receipt"
 	"github.com/guichet/guichet/internal/report"
 	"github.com/guichet/guichet/internal/sqlite"
+	"github.com/guichet/guichet/internal/stats"
 	"github.com/guichet/guichet/internal/uuid7"
 	"github.com/guichet/guichet/internal/vault"
+	"github.com/guichet/guichet/internal/verifier"
 	"github.com/guichet/guichet/internal/web"
 )
 
@@ -48,6 +50,8 @@ type store interface {
 	account.Store
 	casework.Store
 	notify.Store
+	verifier.Store
+	stats.Store
 	demo.Writer
 	ledger.Outbox
 	ledger.EventIndexer
@@ -262,6 +266,8 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 		Partners:     a.partners,
 		Events:       a.hub,
 		Fleet:        a.fleet,
+		Verifier:     verifier.New(verifier.Deps{Store: a.store, Clock: clock, Warnings: bulletinWarnings{a.bulletins}}),
+		Stats:        stats.New(stats.Deps{Store: a.store, Clock: clock}),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -395,4 +401,19 @@ func logURL(cfg config) string {
 		return cfg.PublicURL
 	}
 	return "http://localhost"
+}
+
+// bulletinWarnings gives the checker the public warnings citing a value.
+type bulletinWarnings struct{ b *bulletin.Service }
+
+func (w bulletinWarnings) Citing(ctx context.Context, keys []string, at time.Time) ([]verifier.Cite, error) {
+	cs, err := w.b.Citing(ctx, keys, at)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]verifier.Cite, len(cs))
+	for i, c := range cs {
+		out[i] = verifier.Cite(c)
+	}
+	return out, nil
 }

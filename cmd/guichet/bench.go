@@ -44,6 +44,10 @@ Figures:
   api      durable report intake through the partner API, one report per POST,
            against a bare floor (same run, same clients), and the batch
            endpoint in reports/s (--database postgres://… makes a fresh database)
+  verifier one check at /verifier against 1M published keys (SQLite): p50/p99 of
+           the store lookup and of the whole check, against a primary-key floor
+  stats    the statistics page over a year of 1M cases (SQLite): counting,
+           suppression, first load, cached loads against a /healthz floor
   avis     generation time of the public warnings' Atom feed, CAP-in-Atom
            index and one CAP alert, against the store read alone (same run)
   reports  both figures below, with their defaults; or one of them with its flags:
@@ -78,6 +82,10 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		return benchARF(ctx, args[1:], getenv, stdout, stderr)
 	case "api":
 		return benchAPI(ctx, args[1:], stdout, stderr)
+	case "verifier":
+		return benchVerifier(ctx, args[1:], stdout, stderr)
+	case "stats":
+		return benchStats(ctx, args[1:], stdout, stderr)
 	case "avis":
 		return benchAvis(ctx, args[1:], stdout, stderr)
 	case "ledger":

@@ -155,6 +155,9 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
+	if err := demo.PublishValues(ctx, a.reports, analyst); err != nil {
+		return err
+	}
 	bulletins, err := seedBulletins(ctx, a, supervisor, analyst, reports, now)
 	if err != nil {
 		return err
@@ -179,6 +182,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	for _, s := range reports.Samples {
 		fmt.Fprintf(stdout, "    %s  %s  %s\n", s.Ref, s.TrackingCode, s.What)
 	}
+	fmt.Fprintf(stdout, "  published to the checker (%s/verifier): %s\n", cfg.PublicURL, strings.Join(demo.PublishedValues, ", "))
 	fmt.Fprintf(stdout, "  published %d public warnings at %s/avis (feeds: /avis/flux.atom, /avis/cap.atom): %s\n",
 		len(bulletins), cfg.PublicURL, strings.Join(bulletins, ", "))
 	fmt.Fprintf(stdout, "  agent sign-in at %s/agent/connexion — password %q, TOTP secret (base32) per login:\n", cfg.PublicURL, demo.DemoPassword)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/guichet/guichet/internal/account"
+	"github.com/guichet/guichet/internal/indicator"
 	"github.com/guichet/guichet/internal/report"
 )
 
@@ -271,4 +272,31 @@ func SeedReports(ctx context.Context, svc Reporter, analyst account.Principal, s
 		return out, first
 	}
 	return out, nil
+}
+
+// Publisher is what publishing the demo's values needs from the report
+// service.
+type Publisher interface {
+	Publish(ctx context.Context, p account.Principal, key string) error
+}
+
+// PublishedValues are the values the demo's analyst publishes, as typed,
+// so that the public checker (/verifier) has known scams to tell of: the
+// phishing campaign's short link and first number, and the investment
+// scam's first IBAN.
+var PublishedValues = []string{demoShortURL, demoPhoneA, demoIBAN("99001", "00001", "00012345678")}
+
+// PublishValues publishes PublishedValues (after SeedReports filed the
+// reports holding them).
+func PublishValues(ctx context.Context, svc Publisher, analyst account.Principal) error {
+	for _, v := range PublishedValues {
+		x := indicator.Normalize(indicator.KindAuto, v)
+		if !x.Valid {
+			return fmt.Errorf("publish %q: %s", v, x.Reason)
+		}
+		if err := svc.Publish(ctx, analyst, x.Key()); err != nil {
+			return fmt.Errorf("publish %q: %w", v, err)
+		}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 
@@ -413,4 +414,15 @@ func PlaceTokenLabel(t, lang string) string {
 		return "number or IBAN from " + CountryName(t, "en") + " (" + t + ")"
 	}
 	return Place(t).Label(lang)
+}
+
+// Departements returns the codes of every département, in code order
+// ("01" … "19", "21" … "29", "2A", "2B", "30" … "976").
+func Departements() []Place {
+	out := make([]Place, 0, len(departements))
+	for c := range departements {
+		out = append(out, Place(c))
+	}
+	slices.Sort(out)
+	return out
 }

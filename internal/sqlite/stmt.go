@@ -81,7 +81,8 @@ func (s *Store) queryRow(ctx context.Context, tx *sql.Tx, q string, args ...any)
 // The lookups of every page of the journey and of the status page, prepared
 // once on the reader pool (database/sql re-prepares them lazily on each
 // pooled connection and keeps them there).
-var hotReads = []string{qDraftByCode, qUnit, qSlot, qCaseByRef, qSharedKey, qKeyState, qReportCampaign}
+var hotReads = []string{qDraftByCode, qUnit, qSlot, qCaseByRef, qSharedKey, qKeyState, qReportCampaign,
+	qPublishedKey, qKnownGoodEntry}
 
 // The statements of report intake.
 const (

@@ -20,7 +20,9 @@ import (
 	"github.com/guichet/guichet/internal/partner"
 	"github.com/guichet/guichet/internal/report"
 	"github.com/guichet/guichet/internal/station"
+	"github.com/guichet/guichet/internal/stats"
 	"github.com/guichet/guichet/internal/uuid7"
+	"github.com/guichet/guichet/internal/verifier"
 )
 
 // Store is everything the suite checks: the pre-complaint service's store,
@@ -41,6 +43,8 @@ type Store interface {
 	complaint.Store
 	report.Store
 	partner.Store
+	verifier.Store
+	stats.Store
 
 	// CreateUnit stores a new unit; a duplicate ID or Code fails with
 	// guichet.ErrConflict.
@@ -113,6 +117,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"KnownGoodEdits", testKnownGoodEdits},
 		{"HubThreshold", testHubThreshold},
 		{"PublishKey", testPublishKey},
+		{"CheckKeys", testCheckKeys},
+		{"StatsCounts", testStatsCounts},
 		{"RebuildSamePartition", testRebuildSamePartition},
 		{"RaceBridge", testRaceBridge},
 		{"TenThousandDoNotCollapse", testTenThousandDoNotCollapse},

@@ -27,8 +27,10 @@ import (
 	"github.com/guichet/guichet/internal/report"
 	"github.com/guichet/guichet/internal/sqlite"
 	"github.com/guichet/guichet/internal/station"
+	"github.com/guichet/guichet/internal/stats"
 	"github.com/guichet/guichet/internal/uuid7"
 	"github.com/guichet/guichet/internal/vault"
+	"github.com/guichet/guichet/internal/verifier"
 )
 
 // testClock is a clock tests move by hand.
@@ -131,6 +133,8 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		Complaints: e.svc, Logger: logger, Clock: e.clock, Ready: e.store.Ping,
 		Reports: report.New(report.Deps{Store: e.store, Vault: v, Digest: e.svc.TrackingDigest, Blobs: blobs, Sniff: evidence.Sniff,
 			Clock: e.clock, Rand: rand.Reader, IDs: ids, Logger: logger}),
+		Verifier: verifier.New(verifier.Deps{Store: e.store, Clock: e.clock}),
+		Stats:    stats.New(stats.Deps{Store: e.store, Clock: e.clock}),
 		Receipt: func(_ context.Context, r Receipt) ([]byte, error) {
 			e.mu.Lock()
 			e.receipt = append(e.receipt, r)

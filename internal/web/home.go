@@ -42,6 +42,8 @@ func (s *Server) routes() {
 	s.partnerRoutes()
 	s.victimRoutes()
 	s.alertRoutes()
+	s.verifierRoutes()
+	s.statsRoutes()
 	s.avisRoutes()
 	// The upload handler bounds its body itself (see evidenceAdd).
 	s.handleLimit("POST /preplainte/preuves/ajouter", 0, s.evidenceAdd)
@@ -83,13 +85,13 @@ func (s *Server) routes() {
 	s.handle("/", func(http.ResponseWriter, *http.Request) error { return errNotFound })
 }
 
-// homeData is the home page's data: whether the silent alert and the
-// public warnings are offered.
-type homeData struct{ Alert, Avis bool }
+// homeData is the home page's data: whether the silent alert, the
+// public warnings and the checker are offered.
+type homeData struct{ Alert, Avis, Verifier bool }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	p := s.newPage(r)
-	p.Data = homeData{Alert: s.d.Alerts != nil, Avis: s.d.Bulletins != nil}
+	p.Data = homeData{Alert: s.d.Alerts != nil, Avis: s.d.Bulletins != nil, Verifier: s.d.Verifier != nil}
 	return s.render(w, r, http.StatusOK, "home", p)
 }
 

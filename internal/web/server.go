@@ -27,6 +27,8 @@ import (
 	"github.com/guichet/guichet/internal/problem"
 	"github.com/guichet/guichet/internal/receipt"
 	"github.com/guichet/guichet/internal/report"
+	"github.com/guichet/guichet/internal/stats"
+	"github.com/guichet/guichet/internal/verifier"
 	"golang.org/x/text/language"
 )
 
@@ -81,6 +83,9 @@ type Config struct {
 	// Heartbeat is how often a live console's event stream says it is
 	// alive when nothing happens (default 15 s).
 	Heartbeat time.Duration
+	// CheckRateLimit bounds each client's checks at /verifier: default
+	// 30 a minute, burst 30. In memory only, like ReportRateLimit.
+	CheckRateLimit Limit
 	// Dev shows internal error details on the error page. Never in
 	// production.
 	Dev bool
@@ -155,6 +160,12 @@ type Deps struct {
 	// the status page shows them. Nil: the page only says that a message
 	// was written.
 	CitizenNotes CitizenNotesFunc
+	// Verifier, if set, answers the public checker "is this a scam?" at
+	// /verifier. Nil: no such page.
+	Verifier *verifier.Service
+	// Stats, if set, serves the public statistics at /statistiques (and
+	// their CSV and JSON exports). Nil: no such pages.
+	Stats *stats.Service
 }
 
 // Server serves the citizens' pages. It is safe for concurrent use.
@@ -173,6 +184,8 @@ type Server struct {
 	pow     powState
 	// alertLim holds the silent alerts' rate limits (see alert_limit.go).
 	alertLim *alertLimits
+	// checks bounds each client's checks at /verifier (CheckRateLimit).
+	checks *limiter
 	// located caches where each alert's events go (see alertRoute).
 	located locatedCache
 	// live is the dispatch consoles' live feed (see agent_dispatch_feed.go).
@@ -216,6 +229,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	if cfg.CodeRateLimit == (Limit{}) {
 		cfg.CodeRateLimit = Limit{Rate: 10.0 / 60, Burst: 10}
+	}
+	if cfg.CheckRateLimit == (Limit{}) {
+		cfg.CheckRateLimit = Limit{Rate: 30.0 / 60, Burst: 30}
 	}
 	if cfg.ReportRateLimit == (Limit{}) {
 		cfg.ReportRateLimit = Limit{Rate: 20.0 / 3600, Burst: 10}

@@ -62,6 +62,10 @@ func (s *Server) categoryField(p *page) field {
 func (s *Server) reportStart(w http.ResponseWriter, r *http.Request) error {
 	p := s.newPage(r)
 	p.Path = "/signaler"
+	// A value to report, from the checker's link: carried to the details.
+	if ch, v := prefilledSeen(r.URL.Query()); ch != "" {
+		p.Values = map[string]string{"canal": ch, "valeur": v}
+	}
 	p.Data = reportStartData{Category: s.categoryField(p)}
 	return s.render(w, r, http.StatusOK, "report_start", p)
 }
@@ -176,11 +180,18 @@ func (s *Server) reportForm(w http.ResponseWriter, r *http.Request) error {
 	if !cat.Valid() {
 		p := s.newPage(r)
 		p.Path = "/signaler"
+		if ch, v := prefilledSeen(r.URL.Query()); ch != "" {
+			p.Values = map[string]string{"canal": ch, "valeur": v}
+		}
 		p.addError("categorie", "report.err.category")
 		p.Data = reportStartData{Category: s.categoryField(p)}
 		return s.render(w, r, http.StatusUnprocessableEntity, "report_start", p)
 	}
-	return s.render(w, r, http.StatusOK, "report_form", s.reportFormPage(r, cat, 1, nil, nil))
+	var values map[string]string
+	if ch, v := prefilledSeen(r.URL.Query()); ch != "" {
+		values = map[string]string{"vu.0.canal": ch, "vu.0.valeur": v}
+	}
+	return s.render(w, r, http.StatusOK, "report_form", s.reportFormPage(r, cat, 1, values, nil))
 }
 
 // formFields maps the service's field names to the form's.
