@@ -12,9 +12,11 @@
 # for `source DIR/env`. Everything else goes to stderr.
 #
 # The cluster is for tests only: it listens on 127.0.0.1 and on a socket in
-# DIR, trusts every local connection, and runs without fsync. initdb refuses to
-# run as root, so as root the cluster is run by the postgres OS user (created
-# if missing).
+# DIR, trusts every local connection, and runs without fsync — unless
+# PG_DURABLE=1, which keeps PostgreSQL's durable defaults (fsync,
+# synchronous_commit, full_page_writes on) for benchmark figures that compare
+# against a durable floor. initdb refuses to run as root, so as root the
+# cluster is run by the postgres OS user (created if missing).
 set -euo pipefail
 
 die() {
@@ -56,7 +58,8 @@ free_port() {
 }
 
 start() {
-	local dir=${1:-} bin port url
+	local dir=${1:-} bin port url durability='-c fsync=off -c synchronous_commit=off -c full_page_writes=off'
+	[[ ${PG_DURABLE:-} == 1 ]] && durability='-c fsync=on -c synchronous_commit=on -c full_page_writes=on'
 	bin=$(bindir)
 	if [[ -z $dir ]]; then
 		dir=$(mktemp -d "${TMPDIR:-/tmp}/guichet-pg.XXXXXX")
@@ -77,7 +80,7 @@ start() {
 	for attempt in 1 2 3 4 5; do
 		port=$(free_port)
 		if as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "-p $port -k $dir \
-			-c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+			-c listen_addresses=127.0.0.1 $durability \
 			-c max_connections=400 -c shared_buffers=128MB" start >/dev/null 2>&1; then
 			url="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
 			echo "export GUICHET_TEST_POSTGRES='$url'" >"$dir/env"
