@@ -2,7 +2,7 @@
 // back-office: a draft refused with its errors beside the fields (what was
 // typed kept), then saved, previewed and published; it appears on /avis,
 // in the Atom feed, in the CAP-in-Atom index and as a CAP 1.2 alert of its
-// own. /avis, a warning's page and the page for young people have no
+// own, and the checker names it beside the published number it cites. /avis, a warning's page and the page for young people have no
 // axe-core (WCAG 2.1 A/AA) violation and no sideways scroll on a phone;
 // /avis reads the same with JavaScript off.
 
@@ -27,6 +27,10 @@ async function signIn(page, base, serviceNumber) {
   await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/agent/connexion')), page.getByRole('button', { name: 'Valider' }).click()]);
 }
 
+// A number the demo publishes (internal/demo: the phishing campaign's
+// phone), as typed and as the key analysts cite.
+const CITED_NUMBER = '01 99 00 12 34';
+const CITED_KEY = 'phone:+33199001234';
 const TITLE = 'Faux SMS de l’Assurance maladie : « votre carte Vitale expire »';
 const TITLE_EN = 'Fake health insurance texts: "your Vitale card expires"';
 
@@ -70,6 +74,8 @@ describe('public warnings', { skip: support.skip }, () => {
       await en.getByLabel(/À quoi ça ressemble/).fill('- "Your Vitale card expires, renew it here"');
       await en.getByLabel('Que faire').fill('Do not click. Forward the text to **33700**.');
       await page.getByLabel(/Jusqu’au/).fill('31/12/2026');
+      // It cites a number the demo's analysts published (phishing campaign).
+      await page.getByLabel(/Indicateurs publiés cités/).fill(CITED_KEY);
       await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Créer le brouillon' }).click()]);
       const summary = page.getByRole('alert');
       await summary.getByRole('link').first().waitFor();
@@ -100,6 +106,17 @@ describe('public warnings', { skip: support.skip }, () => {
       await page.getByRole('heading', { level: 2, name: TITLE }).waitFor();
       await page.goto(`${env.url}/avis?pour=business`);
       assert.equal(await page.getByRole('heading', { level: 2, name: TITLE }).count(), 0, 'not for businesses');
+
+      // The checker names the new warning beside the number it cites.
+      await page.goto(`${env.url}/verifier`);
+      await page.getByLabel('Numéro, lien, adresse, IBAN ou texte du message').fill(CITED_NUMBER);
+      await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Vérifier' }).click()]);
+      const verdict = page.locator('article.verdict').first();
+      await verdict.waitFor();
+      assert.match(await verdict.innerText(), /Signalé comme frauduleux/);
+      const cited = verdict.getByRole('link', { name: TITLE });
+      assert.equal(await cited.count(), 1, `the checker's answer links the warning: ${await verdict.innerText()}`);
+      assert.match(await cited.getAttribute('href'), /^\/avis\//);
     });
     assert.equal(audit.count(), 0, audit.report());
 
