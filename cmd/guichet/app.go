@@ -80,6 +80,7 @@ type app struct {
 	reports    *report.Service   // signalements and their campaigns
 	alerts     *alert.Service    // silent alerts and their dispatch
 	bulletins  *bulletin.Service // public warnings (avis) and their feeds
+	stats      *stats.Service    // the public statistics, counted and cached
 	fleet      *alert.Fleet      // the units dispatchers can send (alerts.go)
 	clock      guichet.Clock
 	accounts   *account.Service // agents' accounts and sessions
@@ -239,6 +240,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 		wcfg.CodeRateLimit = web.Limit{Rate: -1}
 		wcfg.ReportRateLimit = web.Limit{Rate: -1}
 	}
+	a.stats = stats.New(stats.Deps{Store: a.store, Clock: clock, Logger: logger})
 	a.web, err = web.New(wcfg, web.Deps{
 		Complaints: a.complaints,
 		Agents:     a.accounts,
@@ -267,7 +269,7 @@ func openApp(ctx context.Context, cfg config, getenv func(string) string, logger
 		Events:       a.hub,
 		Fleet:        a.fleet,
 		Verifier:     verifier.New(verifier.Deps{Store: a.store, Clock: clock, Warnings: bulletinWarnings{a.bulletins}}),
-		Stats:        stats.New(stats.Deps{Store: a.store, Clock: clock}),
+		Stats:        a.stats,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -321,6 +323,13 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	wg.Go(func() { a.partners.Run(jobs) }) // token use counts
 	wg.Go(func() { escalationLoop(jobs, a.alerts, a.clock, a.cfg.EscalateEvery, a.log) })
 	wg.Go(func() { _ = a.hub.Run(jobs) })
+	// Count the public statistics now (seconds over a year of a million
+	// cases), so that the first visitor of /statistiques does not wait.
+	wg.Go(func() {
+		if _, err := a.stats.Current(jobs); err != nil && jobs.Err() == nil {
+			a.log.WarnContext(jobs, "statistics: first count failed; the page will try again", "err", err)
+		}
+	})
 	if l, ok := a.store.(listener); ok {
 		wg.Go(func() { _ = l.Listen(jobs, a.hub.Wake) })
 	}
