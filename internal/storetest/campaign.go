@@ -501,9 +501,9 @@ func testRaceBridge(t *testing.T, f *fixture) {
 
 // testTenThousandDoNotCollapse: 10,000 reports each with its own URL, all
 // sharing a known-good domain and a hub number, are 10,000 campaigns, not
-// one.
+// one (hubReports of them under the race detector).
 func testTenThousandDoNotCollapse(t *testing.T, f *fixture) {
-	const n = 10_000
+	const n = hubReports
 	const hub = "phone:+33755555555"
 	// A threshold of 200 rather than 1000: the hub links its first 200
 	// reports, then is a hub for 9,800; the first holders of a key are
