@@ -526,21 +526,31 @@ func (l batchLinkTx) PeekKeys(ctx context.Context, keys []string) (int, []report
 	return maxDegree, states, err
 }
 
+// scanKeyCount reads one row of (key, degree, known_good key, published),
+// the shape qPeekKeys and qHoldKeysN return; unlike scanKeyState it holds
+// the known-good entry's key only.
+func scanKeyCount(rs *sql.Rows) (report.KeyState, error) {
+	var (
+		st report.KeyState
+		kg sql.NullString
+	)
+	if err := rs.Scan(&st.Key, &st.Reports, &kg, &st.Published); err != nil {
+		return report.KeyState{}, err
+	}
+	if kg.Valid {
+		st.KnownGood = &report.KnownGood{Key: kg.String}
+	}
+	return st, nil
+}
+
 func (l batchLinkTx) peek(ctx context.Context, keys []string) ([]report.KeyState, error) {
 	found := map[string]report.KeyState{}
 	err := l.s.queryJSON(ctx, l.tx, qPeekKeys, keys, func(rs *sql.Rows) error {
-		var (
-			st report.KeyState
-			kg sql.NullString
-		)
-		if err := rs.Scan(&st.Key, &st.Reports, &kg, &st.Published); err != nil {
-			return err
+		st, err := scanKeyCount(rs)
+		if err == nil {
+			found[st.Key] = st
 		}
-		if kg.Valid {
-			st.KnownGood = &report.KnownGood{Key: kg.String}
-		}
-		found[st.Key] = st
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("keys: %w", err)
@@ -570,18 +580,11 @@ func (l batchLinkTx) holdKeysN(ctx context.Context, keys []string, n []int, _ ti
 	got := make(map[string]report.KeyState, len(keys))
 	var fresh, cands []string
 	err := l.s.queryJSON(ctx, l.tx, qHoldKeysN, rows, func(rs *sql.Rows) error {
-		var (
-			st report.KeyState
-			kg sql.NullString
-		)
-		if err := rs.Scan(&st.Key, &st.Reports, &kg, &st.Published); err != nil {
-			return err
+		st, err := scanKeyCount(rs)
+		if err == nil {
+			got[st.Key] = st
 		}
-		if kg.Valid {
-			st.KnownGood = &report.KnownGood{Key: kg.String}
-		}
-		got[st.Key] = st
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("keys: %w", err)
