@@ -3,13 +3,10 @@ package bulletin
 import (
 	"bytes"
 	"fmt"
-	"image"
-	"image/color"
-	"image/png"
 	"strings"
 
 	"github.com/go-pdf/fpdf"
-	"rsc.io/qr"
+	"github.com/guichet/guichet/internal/qrcode"
 )
 
 // PosterLabels are the fixed words of a poster in one language, from the
@@ -31,7 +28,7 @@ func Poster(b *Bulletin, lang, url string, l PosterLabels) ([]byte, error) {
 		return nil, fmt.Errorf("bulletin %s: not published", b.Ref())
 	}
 	t := b.Published.Content.Text(lang)
-	qrPNG, err := qrImage(url)
+	qrPNG, err := qrcode.PNG(url)
 	if err != nil {
 		return nil, fmt.Errorf("bulletin %s: poster: %w", b.Ref(), err)
 	}
@@ -141,32 +138,3 @@ var posterText = strings.NewReplacer(
 	"\u202f", "\u00a0", "\u2060", "", "\u2009", " ",
 	"\u2010", "-", "\u2011", "-", "\u2012", "-", "\u2212", "-",
 ).Replace
-
-// qrImage renders u as a PNG QR code with its quiet zone.
-func qrImage(u string) ([]byte, error) {
-	code, err := qr.Encode(u, qr.M)
-	if err != nil {
-		return nil, err
-	}
-	const scale, quiet = 4, 4
-	side := (code.Size + 2*quiet) * scale
-	img := image.NewPaletted(image.Rect(0, 0, side, side), color.Palette{color.Gray{0xFF}, color.Gray{0}})
-	for y := range code.Size {
-		for x := range code.Size {
-			if !code.Black(x, y) {
-				continue
-			}
-			for dy := range scale {
-				row := ((quiet+y)*scale + dy) * img.Stride
-				for dx := range scale {
-					img.Pix[row+(quiet+x)*scale+dx] = 1
-				}
-			}
-		}
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}

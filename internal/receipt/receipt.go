@@ -12,9 +12,6 @@ package receipt
 import (
 	"bytes"
 	"fmt"
-	"image"
-	"image/color"
-	"image/png"
 	"net/url"
 	"strings"
 	"time"
@@ -22,9 +19,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-pdf/fpdf"
-	"rsc.io/qr"
 
 	"github.com/guichet/guichet"
+	"github.com/guichet/guichet/internal/qrcode"
 )
 
 // Receipt is what a pre-complaint receipt shows. It MUST NOT carry the
@@ -109,7 +106,7 @@ func PDF(r Receipt) ([]byte, error) {
 	if err := validate(r); err != nil {
 		return nil, fmt.Errorf("receipt %s: %w", r.Ref, err)
 	}
-	qrPNG, err := qrCode(r.StatusURL)
+	qrPNG, err := qrcode.PNG(r.StatusURL)
 	if err != nil {
 		return nil, fmt.Errorf("receipt %s: %w", r.Ref, err)
 	}
@@ -336,38 +333,6 @@ func notice(pdf *fpdf.Fpdf, title, body string) {
 	pdf.SetFont("Helvetica", "", 10)
 	pdf.MultiCell(contentW-12, 5, body, "", "L", false)
 	pdf.SetY(y + h)
-}
-
-// qrCode renders u as a PNG QR code, error correction level M, with the
-// 4-module quiet zone the standard asks for. It rasterises the modules
-// itself: qr.Code.Image ignores Scale and the quiet zone when drawing.
-func qrCode(u string) ([]byte, error) {
-	code, err := qr.Encode(u, qr.M)
-	if err != nil {
-		return nil, fmt.Errorf("qr code: %w", err)
-	}
-	const scale, quiet = 4, 4
-	side := (code.Size + 2*quiet) * scale
-	// Two colours: image/png writes a 1-bit image. Index 0 is white.
-	img := image.NewPaletted(image.Rect(0, 0, side, side), color.Palette{color.Gray{0xFF}, color.Gray{0}})
-	for y := range code.Size {
-		for x := range code.Size {
-			if !code.Black(x, y) {
-				continue
-			}
-			for dy := range scale {
-				row := ((quiet+y)*scale + dy) * img.Stride
-				for dx := range scale {
-					img.Pix[row+(quiet+x)*scale+dx] = 1
-				}
-			}
-		}
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return nil, fmt.Errorf("qr code: %w", err)
-	}
-	return buf.Bytes(), nil
 }
 
 func validate(r Receipt) error {
