@@ -179,6 +179,14 @@ describe('public warnings', { skip: support.skip }, () => {
       assert.equal(await page.getByRole('heading', { level: 2, name: /Sextorsion/ }).count(), 0, 'filtered by audience (a warning for everyone is shown to all)');
       const alt = await page.locator('link[rel="alternate"][type="application/atom+xml"]').first().getAttribute('href');
       assert.equal(alt, '/avis/flux.atom');
+      // A warning's page and the page for young people, the same without script.
+      await Promise.all([page.waitForEvent('load'), page.getByRole('link', { name: /Faux sites de déstockage/ }).first().click()]);
+      await expectHeading(page, /Faux sites de déstockage/);
+      assert.ok((await page.locator('a[href^="/signaler"]').count()) >= 1, 'a link to report it');
+      await page.goto(`${env.url}/avis/jeunes`);
+      for (const n of ['3018', '119', '17']) {
+        assert.ok((await page.locator(`a[href="tel:${n}"]`).count()) >= 1, `without script, a link to call ${n}`);
+      }
     });
   });
 });
