@@ -79,3 +79,47 @@ func stripIndex(s string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// FuzzMboxChunks: on any body, the runs put end to end are the body, there
+// are between one and n of them, every run after the first starts at a
+// "From " line that follows a blank line, and at least one message is
+// counted.
+func FuzzMboxChunks(f *testing.F) {
+	f.Add([]byte("From a@example.org Fri Mar 13 10:00:00 2026\nSubject: x\n\nbody\n\nFrom b@example.org Fri Mar 13 10:00:01 2026\nSubject: y\n\n>From z\n"), 3)
+	f.Add([]byte("Subject: x\r\n\r\nFrom the team\r\n"), 2)
+	f.Add([]byte(""), 1)
+	f.Fuzz(func(t *testing.T, body []byte, n int) {
+		n = 1 + abs(n)%64
+		chunks, count := mboxChunks(body, n)
+		if len(chunks) < 1 || len(chunks) > n {
+			t.Fatalf("%d runs for n=%d", len(chunks), n)
+		}
+		if count < 1 {
+			t.Fatalf("%d messages counted", count)
+		}
+		if got := bytes.Join(chunks, nil); !bytes.Equal(got, body) {
+			t.Fatalf("runs end to end differ from the body")
+		}
+		off := 0
+		for i, ch := range chunks {
+			if i > 0 {
+				if len(ch) == 0 || !bytes.HasPrefix(ch, []byte("From ")) {
+					t.Fatalf("run %d does not start with a From line: %.40q", i, ch)
+				}
+				before, ok := bytes.CutSuffix(body[:off], []byte("\n"))
+				last := before[bytes.LastIndexByte(before, '\n')+1:]
+				if !ok || len(bytes.TrimRight(last, "\r")) != 0 {
+					t.Fatalf("run %d does not follow a blank line: %.40q", i, body[max(0, off-40):off])
+				}
+			}
+			off += len(ch)
+		}
+	})
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
