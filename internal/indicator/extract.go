@@ -33,8 +33,11 @@ const MaxExtracted = 200
 func Extract(text string) []Indicator {
 	var out []Indicator
 	seen := map[string]bool{}
-	for _, m := range urlInText.FindAllString(text, MaxExtracted) {
-		m = strings.TrimRight(m, ".,;:!?)»\"'")
+	// Each pattern scans the text once: the matches found are used, and
+	// cut out (as a space) of what the next pattern reads.
+	urls := urlInText.FindAllStringIndex(text, -1)
+	for _, loc := range urls[:min(len(urls), MaxExtracted)] {
+		m := strings.TrimRight(text[loc[0]:loc[1]], ".,;:!?)»\"'")
 		x := Normalize(KindURL, m)
 		if k := x.Key(); k != "" && seen[k] {
 			continue
@@ -43,15 +46,21 @@ func Extract(text string) []Indicator {
 		}
 		out = append(out, x)
 	}
-	rest := urlInText.ReplaceAllString(text, " ")
-	for _, m := range emailInText.FindAllString(rest, MaxExtracted) {
-		x := Normalize(KindEmail, m)
-		if k := x.Key(); x.Valid && !seen[k] {
-			seen[k] = true
-			out = append(out, x)
+	rest := cutOut(text, urls)
+	if strings.IndexByte(rest, '@') >= 0 {
+		emails := emailInText.FindAllStringIndex(rest, -1)
+		for _, loc := range emails[:min(len(emails), MaxExtracted)] {
+			x := Normalize(KindEmail, rest[loc[0]:loc[1]])
+			if k := x.Key(); x.Valid && !seen[k] {
+				seen[k] = true
+				out = append(out, x)
+			}
 		}
+		rest = cutOut(rest, emails)
 	}
-	rest = emailInText.ReplaceAllString(rest, " ")
+	if strings.IndexAny(rest, "0123456789") < 0 {
+		return out
+	}
 	for n := 0; rest != "" && n < MaxExtracted; {
 		loc := phoneInText.FindStringIndex(rest)
 		if loc == nil {
@@ -73,6 +82,24 @@ func Extract(text string) []Indicator {
 		}
 	}
 	return out
+}
+
+// cutOut returns text with each of the spans locs (in order, not
+// overlapping) replaced by one space.
+func cutOut(text string, locs [][]int) string {
+	if len(locs) == 0 {
+		return text
+	}
+	var b strings.Builder
+	b.Grow(len(text))
+	last := 0
+	for _, loc := range locs {
+		b.WriteString(text[last:loc[0]])
+		b.WriteByte(' ')
+		last = loc[1]
+	}
+	b.WriteString(text[last:])
+	return b.String()
 }
 
 // readPhone reads the longest phone number at the start of run, dropping

@@ -1,7 +1,9 @@
 package indicator
 
 import (
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -57,4 +59,83 @@ func FuzzExtract(f *testing.F) {
 			seen[k] = true
 		}
 	})
+}
+
+// extractByReplace is Extract as first written, each pattern finding its
+// matches then replacing them in a second scan: FuzzExtractSameAsReplace
+// holds the one-scan Extract to its results.
+func extractByReplace(text string) []Indicator {
+	var out []Indicator
+	seen := map[string]bool{}
+	for _, m := range urlInText.FindAllString(text, MaxExtracted) {
+		m = strings.TrimRight(m, ".,;:!?)»\"'")
+		x := Normalize(KindURL, m)
+		if k := x.Key(); k != "" && seen[k] {
+			continue
+		} else if k != "" {
+			seen[k] = true
+		}
+		out = append(out, x)
+	}
+	rest := urlInText.ReplaceAllString(text, " ")
+	for _, m := range emailInText.FindAllString(rest, MaxExtracted) {
+		x := Normalize(KindEmail, m)
+		if k := x.Key(); x.Valid && !seen[k] {
+			seen[k] = true
+			out = append(out, x)
+		}
+	}
+	rest = emailInText.ReplaceAllString(rest, " ")
+	for n := 0; rest != "" && n < MaxExtracted; {
+		loc := phoneInText.FindStringIndex(rest)
+		if loc == nil {
+			break
+		}
+		x, used := readPhone(rest[loc[0]:loc[1]])
+		if used == 0 {
+			rest = rest[loc[0]+1:]
+			continue
+		}
+		rest = rest[loc[0]+used:]
+		if !seen[x.Key()] {
+			seen[x.Key()] = true
+			out = append(out, x)
+			n++
+		}
+	}
+	return out
+}
+
+// FuzzExtractSameAsReplace: Extract finds what extractByReplace finds.
+func FuzzExtractSameAsReplace(f *testing.F) {
+	f.Add("Votre colis : https://x.example/p?a=1 ou 06 12 34 56 78.")
+	f.Add("Écrivez à Support@Colis-Frais.EXAMPLE ou https://x.example/?to=a@b.example, tél. 06 12 34 56 78")
+	f.Add("a@b.example0612345678 www.x.fr/0612345678 06 12 34 56 7806 12 34 56 79")
+	f.Fuzz(func(t *testing.T, text string) {
+		if len(text) > 4096 {
+			t.Skip()
+		}
+		got, want := Extract(text), extractByReplace(text)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%q:\n got %+v\nwant %+v", text, got, want)
+		}
+	})
+}
+
+func BenchmarkExtract(b *testing.B) {
+	const sms = "Votre colis est bloqué, payez les frais : https://lnk3.example/c17 puis appelez le 01 99 00 42 07 ou écrivez à suivi@colis-frais.example"
+	for b.Loop() {
+		if len(Extract(sms)) != 3 {
+			b.Fatal("want 3 values")
+		}
+	}
+}
+
+func BenchmarkExtractByReplace(b *testing.B) {
+	const sms = "Votre colis est bloqué, payez les frais : https://lnk3.example/c17 puis appelez le 01 99 00 42 07 ou écrivez à suivi@colis-frais.example"
+	for b.Loop() {
+		if len(extractByReplace(sms)) != 3 {
+			b.Fatal("want 3 values")
+		}
+	}
 }

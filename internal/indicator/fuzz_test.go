@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 // checkIndicator asserts the contract of Indicator for one result of
@@ -180,6 +182,27 @@ func FuzzUnescape(f *testing.F) {
 		}
 		if got, want := unescapeAll(s), unescapeRepeated(s); got != want {
 			t.Fatalf("unescapeAll(%q) = %q, repeated passes give %q", s, got, want)
+		}
+	})
+}
+
+// FuzzPhoneValid: normalizePhone decides validity by the number's type
+// (one pass over the numbering plan); IsValidNumber, which runs the same
+// pass again, always agrees — in every region a number is read in.
+func FuzzPhoneValid(f *testing.F) {
+	for _, s := range []string{"+33 6 12 34 56 78", "0612345678", "+44 1624 123456", "+1 242 357 1234", "+800 1234 5678", "+882 1234", "3117", "+262 262 12 34 56"} {
+		f.Add(s, "FR")
+	}
+	f.Add("020 7946 0000", "GB")
+	f.Add("(212) 555-0100", "US")
+	f.Fuzz(func(t *testing.T, in, region string) {
+		num, err := phonenumbers.Parse(in, region)
+		if err != nil {
+			return
+		}
+		byType := phonenumbers.GetNumberType(num) != phonenumbers.UNKNOWN
+		if valid := phonenumbers.IsValidNumber(num); valid != byType {
+			t.Errorf("%q in %s: IsValidNumber %v, typed %v", in, region, valid, byType)
 		}
 	})
 }

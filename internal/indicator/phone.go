@@ -49,7 +49,10 @@ func normalizePhone(input, region string) Indicator {
 	if err != nil {
 		return bad(ReasonPhoneParse)
 	}
-	if !phonenumbers.IsValidNumber(num) {
+	// A number is valid exactly when the numbering plan of its region
+	// gives it a type (IsValidNumber is that test, run again).
+	typ := phonenumbers.GetNumberType(num)
+	if typ == phonenumbers.UNKNOWN {
 		if phonenumbers.IsValidShortNumberForRegion(num, region) {
 			return bad(ReasonPhoneShort)
 		}
@@ -59,7 +62,7 @@ func normalizePhone(input, region string) Indicator {
 		Valid:     true,
 		Canonical: phonenumbers.Format(num, phonenumbers.E164),
 		Display:   phonenumbers.Format(num, phonenumbers.INTERNATIONAL),
-		Type:      phoneTypes[phonenumbers.GetNumberType(num)],
+		Type:      phoneTypes[typ],
 		Country:   phonenumbers.GetRegionCodeForNumber(num),
 	}
 }
