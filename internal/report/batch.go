@@ -235,12 +235,7 @@ func (s *Service) SubmitBatch(ctx context.Context, items []BatchItem, key *IdemK
 		draws draws
 	}
 	jobs := make([]job, 0, len(items))
-	rand := s.d.Rand
-	year := now.Year()
-	remint := func() (string, error) {
-		r, err := caseref.New(caseref.Report, year, rand)
-		return r.String(), err
-	}
+	remint := s.reminter(now.Year())
 	for i := range items {
 		it := &items[i]
 		in := it.Input
@@ -320,7 +315,17 @@ func (s *Service) SubmitBatch(ctx context.Context, items []BatchItem, key *IdemK
 			return key.Answer(out)
 		}}
 	}
-	filed, err := s.d.Store.SubmitReports(ctx, Batch{Entries: entries, Idem: idem})
+	var filed []BatchFiled
+	switch {
+	case idem == nil && len(entries) == 0:
+		// Every item refused: nothing to write.
+	case idem == nil && len(entries) <= maxGroup:
+		// A few reports (one POST of one report): written with those
+		// filed at the same moment (see commit.go).
+		filed, err = s.commit.submit(ctx, entries)
+	default:
+		filed, err = s.d.Store.SubmitReports(ctx, Batch{Entries: entries, Idem: idem})
+	}
 	if err != nil {
 		var re *ReplayError
 		if errors.As(err, &re) {

@@ -92,6 +92,9 @@ type Service struct {
 	// bulkMax is the most reports one bulk action changes
 	// (BulkMaxChanges; tests lower it).
 	bulkMax int
+
+	// commit writes the reports filed one at a time (see commit.go).
+	commit *committer
 }
 
 // rulesTTL is how long the routing rules read from the store are used.
@@ -126,7 +129,7 @@ func New(d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{d: d, bulkMax: BulkMaxChanges}
+	return &Service{d: d, bulkMax: BulkMaxChanges, commit: &committer{store: d.Store}}
 }
 
 // SeenInput is one value of where it was seen, as typed in the form.
@@ -318,28 +321,39 @@ func (s *Service) Submit(ctx context.Context, in Input) (*Filed, error) {
 		return nil, fmt.Errorf("report: rules: %w", err)
 	}
 	facts, routes := s.route(ctx, rules, &in, seen, now)
-	var sub Submission
-	ref, err := casefile.MintRef(s.d.Rand, caseref.Report, now.Year(), func(ref caseref.Ref) error {
-		var err error
-		sub, err = s.submission(id, ref.String(), &in, casefile.ActorCitizen, facts, seen, routes, personal, digest, track, salt, now)
-		if err != nil {
-			return err
-		}
-		sub.Evidence = evidence
-		return s.d.Store.SubmitReport(ctx, sub)
-	})
+	ref, err := caseref.New(caseref.Report, now.Year(), s.d.Rand)
+	if err != nil {
+		return nil, err
+	}
+	sub, err := s.submission(id, ref.String(), &in, casefile.ActorCitizen, facts, seen, routes, personal, digest, track, salt, now)
+	if err != nil {
+		return nil, err
+	}
+	sub.Evidence = evidence
+	// Written with the reports filed at the same moment (see commit.go).
+	filed, err := s.commit.submit(ctx, []BatchEntry{{Sub: sub, Remint: s.reminter(now.Year())}})
 	if err != nil {
 		return nil, fmt.Errorf("report: submit: %w", err)
 	}
 	stored = true
+	sub.Case.Ref = filed[0].Ref
 	shared, err := s.d.Store.SharedKeys(ctx, id, keysOf(seen))
 	if err != nil {
 		// Filed all the same: matching is shown, not needed to file.
-		s.d.Logger.WarnContext(ctx, "report matching failed", "ref", ref.String(), "error", err)
+		s.d.Logger.WarnContext(ctx, "report matching failed", "ref", sub.Case.Ref, "error", err)
 		shared = map[string]int{}
 	}
-	s.d.Logger.DebugContext(ctx, "report filed", "ref", ref.String(), "category", string(in.Category), "lane", string(in.Lane), "values", len(seen))
-	return &Filed{Ref: ref.String(), TrackingCode: track, Case: sub.Case, Seen: seen, Shared: shared}, nil
+	s.d.Logger.DebugContext(ctx, "report filed", "ref", sub.Case.Ref, "category", string(in.Category), "lane", string(in.Lane), "values", len(seen))
+	return &Filed{Ref: sub.Case.Ref, TrackingCode: track, Case: sub.Case, Seen: seen, Shared: shared}, nil
+}
+
+// reminter draws another reference of year, for a store to give a report
+// whose reference is taken.
+func (s *Service) reminter(year int) func() (string, error) {
+	return func() (string, error) {
+		r, err := caseref.New(caseref.Report, year, s.d.Rand)
+		return r.String(), err
+	}
 }
 
 // route decides where a report goes by the rules.

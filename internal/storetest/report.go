@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"crypto/rand"
 	"testing"
 
@@ -36,7 +37,24 @@ func seenURL(canonical string) report.Seen {
 // unit, its lane, its values in order (an invalid one kept with its
 // reason, never matched), its event with the leaf; a reference already
 // used writes nothing.
-func testSubmitReport(t *testing.T, f *fixture) {
+func testSubmitReport(t *testing.T, f *fixture) { checkSubmitReport(t, f, f.s.SubmitReport) }
+
+// testSubmitReportsOne: a report of the form written by the batch writer
+// (as report.Service's group commit writes it: no content key, no
+// source, a screenshot, a tracking code) is stored exactly as
+// SubmitReport stores it, and a reference taken is refused alike when
+// the entry cannot draw another.
+func testSubmitReportsOne(t *testing.T, f *fixture) {
+	checkSubmitReport(t, f, func(ctx context.Context, sub report.Submission) error {
+		filed, err := f.s.SubmitReports(ctx, report.Batch{Entries: []report.BatchEntry{{Sub: sub}}})
+		if err == nil && (len(filed) != 1 || filed[0].Ref != sub.Case.Ref || filed[0].CaseID != sub.Case.ID || filed[0].Duplicate) {
+			t.Errorf("filed %+v for %s", filed, sub.Case.Ref)
+		}
+		return err
+	})
+}
+
+func checkSubmitReport(t *testing.T, f *fixture, submit func(context.Context, report.Submission) error) {
 	ctx := f.ctx()
 	before := len(f.pending())
 	bad := report.Seen{Channel: "iban", Kind: "iban", Input: "FR76 1234", Reason: "iban.length"}
@@ -46,7 +64,7 @@ func testSubmitReport(t *testing.T, f *fixture) {
 	shot := casefile.Evidence{ID: f.ids.New(), OwnerID: sub.Case.ID, BlobKey: "evidence/x", ContentType: "image/png", Size: 42,
 		SHA256: "ab", CreatedAt: f.now}
 	sub.Evidence = []casefile.Evidence{shot}
-	ok(t, f.s.SubmitReport(ctx, sub))
+	ok(t, submit(ctx, sub))
 	var (
 		c   casefile.Case
 		sec casefile.Secrets
@@ -81,7 +99,7 @@ func testSubmitReport(t *testing.T, f *fixture) {
 	// The same reference again: refused, nothing written.
 	dup := f.reportSubmission(report.LaneNormal, seenURL("http://dup.example/"))
 	dup.Case.Ref = sub.Case.Ref
-	is(t, f.s.SubmitReport(ctx, dup), guichet.ErrConflict)
+	is(t, submit(ctx, dup), guichet.ErrConflict)
 	_, err = f.s.ReportLane(ctx, dup.Case.ID)
 	is(t, err, guichet.ErrNotFound)
 	if shared, err := f.s.SharedKeys(ctx, sub.Case.ID, []string{"url:http://dup.example/"}); err != nil || len(shared) != 0 {
@@ -92,7 +110,7 @@ func testSubmitReport(t *testing.T, f *fixture) {
 	}
 	// A report with no value at all (every one unreadable is still kept).
 	empty := f.reportSubmission(report.LaneNormal)
-	ok(t, f.s.SubmitReport(ctx, empty))
+	ok(t, submit(ctx, empty))
 	seen, err = f.s.ReportSeen(ctx, empty.Case.ID)
 	ok(t, err)
 	if seen == nil || len(seen) != 0 {

@@ -106,6 +106,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"BookElsewhere", testBookElsewhere},
 		{"ClaimEvent", testClaimEvent},
 		{"SubmitReport", testSubmitReport},
+		{"SubmitReportsOne", testSubmitReportsOne},
 		{"SharedKeys", testSharedKeys},
 		{"Rules", testRules},
 		{"ReportRoutes", testReportRoutes},
