@@ -26,9 +26,11 @@ import (
 // remintAttempts bounds how many references one entry draws.
 const remintAttempts = 8
 
-// bulkChunk is how many rows one multi-row INSERT of a batch writes; the
-// statements of bulkChunk rows and of one row are prepared once (see
-// prepare), so a batch parses no SQL for its rows.
+// bulkChunk is the most rows one multi-row INSERT of a batch writes. The
+// statements of every power of two rows up to bulkChunk are prepared once
+// (see prepare), so a batch parses no SQL for its rows, and n rows take
+// one statement for each bit set in n (when below bulkChunk): the few
+// reports of a group commit share statements as a large batch does.
 const bulkChunk = 64
 
 // A bulkTable is a table a batch writes rows into.
@@ -78,19 +80,22 @@ func bulkStatements() []string {
 		qKeyCampaigns, qLockCampaigns, qTakenCampaignRefs, qMergeReports, qMergeCampaigns, qInsertCampaigns,
 		qUpdateCampaigns, qFileReports}
 	for _, t := range bulkTables {
-		out = append(out, t.insertSQL(1), t.insertSQL(bulkChunk))
+		for n := 1; n <= bulkChunk; n *= 2 {
+			out = append(out, t.insertSQL(n))
+		}
 	}
 	return out
 }
 
-// insertRows inserts rows (each len(t.cols) values) into t, bulkChunk
-// rows a statement and the rest one by one, through the prepared
-// statements; scan, when set, reads the rows RETURNING gives.
+// insertRows inserts rows (each len(t.cols) values) into t, in order,
+// through the prepared statements: bulkChunk rows a statement, then the
+// rest in the largest powers of two; scan, when set, reads the rows
+// RETURNING gives.
 func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, t bulkTable, rows [][]any, scan func(*sql.Rows) error) error {
 	for lo := 0; lo < len(rows); {
-		n := 1
-		if len(rows)-lo >= bulkChunk {
-			n = bulkChunk
+		n := bulkChunk
+		for n > len(rows)-lo {
+			n /= 2
 		}
 		args := make([]any, 0, n*len(t.cols))
 		for _, r := range rows[lo : lo+n] {
