@@ -177,8 +177,6 @@ type Filed struct {
 	TrackingCode caseref.Code
 	Case         casefile.Case
 	Seen         []Seen
-	// Shared counts, per key, the other reports holding it.
-	Shared map[string]int
 }
 
 // Validate checks in and returns its field errors (nil when valid). Field
@@ -337,14 +335,8 @@ func (s *Service) Submit(ctx context.Context, in Input) (*Filed, error) {
 	}
 	stored = true
 	sub.Case.Ref = filed[0].Ref
-	shared, err := s.d.Store.SharedKeys(ctx, id, keysOf(seen))
-	if err != nil {
-		// Filed all the same: matching is shown, not needed to file.
-		s.d.Logger.WarnContext(ctx, "report matching failed", "ref", sub.Case.Ref, "error", err)
-		shared = map[string]int{}
-	}
 	s.d.Logger.DebugContext(ctx, "report filed", "ref", sub.Case.Ref, "category", string(in.Category), "lane", string(in.Lane), "values", len(seen))
-	return &Filed{Ref: sub.Case.Ref, TrackingCode: track, Case: sub.Case, Seen: seen, Shared: shared}, nil
+	return &Filed{Ref: sub.Case.Ref, TrackingCode: track, Case: sub.Case, Seen: seen}, nil
 }
 
 // reminter draws another reference of year, for a store to give a report
