@@ -279,18 +279,18 @@ type placeHit struct {
 	kind    string // the value's kind, for a country token
 }
 
-// matchPlace returns the first of tokens that holds for a report from
-// place holding seen.
-func matchPlace(tokens []string, place Place, seen []Seen) (placeHit, bool) {
+// matchPlace returns the first of tokens that holds for a report with
+// facts f, whose countries are read.
+func matchPlace(tokens []string, f Facts) (placeHit, bool) {
 	for _, t := range tokens {
 		switch {
 		case t == PlaceTokenAbroad:
-			if place == PlaceAbroad {
+			if f.Place == PlaceAbroad {
 				return placeHit{token: t}, true
 			}
 		case t == PlaceTokenForeign || isCountryToken(t):
-			for _, s := range seen {
-				c := ValueCountry(s)
+			for i, s := range f.Seen {
+				c := f.countries[i]
 				if c == "" {
 					continue
 				}
@@ -299,7 +299,7 @@ func matchPlace(tokens []string, place Place, seen []Seen) (placeHit, bool) {
 				}
 			}
 		default:
-			if string(place) == t {
+			if string(f.Place) == t {
 				return placeHit{token: t}, true
 			}
 		}

@@ -68,6 +68,21 @@ type Facts struct {
 	// LocalUnit names the local unit of Place's département, when one is
 	// known (see LocalUnit); a route to SvcLocal says it.
 	LocalUnit string
+
+	// countries, when set, holds ValueCountry of each of Seen: read once
+	// for every rule (a phone number's country is read by parsing it).
+	countries []string
+}
+
+// withCountries returns f with the country of each value read.
+func (f Facts) withCountries() Facts {
+	if f.countries == nil {
+		f.countries = make([]string, len(f.Seen))
+		for i, s := range f.Seen {
+			f.countries[i] = ValueCountry(s)
+		}
+	}
+	return f
 }
 
 // Matches reports whether the rule applies to a report with facts f: every
@@ -95,7 +110,7 @@ func (r *Rule) match(f Facts) (*placeHit, bool) {
 	if len(r.Places) == 0 {
 		return nil, true
 	}
-	hit, ok := matchPlace(r.Places, f.Place, f.Seen)
+	hit, ok := matchPlace(r.Places, f.withCountries())
 	if !ok {
 		return nil, false
 	}
@@ -157,6 +172,7 @@ var Outcomes = []Outcome{OutcomeRemoved, OutcomeNumberCut, OutcomeSiteBlocked, O
 // was given.
 func Decide(rules []Rule, f Facts, at time.Time) []Route {
 	var out []Route
+	f = f.withCountries()
 	for i := range rules {
 		r := &rules[i]
 		hit, ok := r.match(f)
