@@ -510,7 +510,7 @@ func (s *Store) insertSubmissions(ctx context.Context, tx *sql.Tx, subs []report
 	}
 	slices.SortFunc(recs, func(a, b hub.Record) int { return int(a.ID - b.ID) })
 	s.written = append(s.written, recs...)
-	if err := report.LinkBatch(ctx, batchLinkTx{linkTx{s, tx}}, links, s.ids.New, rand.Reader); err != nil {
+	if err := report.LinkBatch(ctx, batchLinkTx{linkTx{s, tx}, &keyCampaignsRead{}}, links, s.ids.New, rand.Reader); err != nil {
 		return fmt.Errorf("campaigns: %w", err)
 	}
 	return nil
@@ -518,7 +518,27 @@ func (s *Store) insertSubmissions(ctx context.Context, tx *sql.Tx, subs []report
 
 // batchLinkTx runs report.LinkBatch's steps in a write transaction, a
 // statement per step.
-type batchLinkTx struct{ linkTx }
+type batchLinkTx struct {
+	linkTx
+	last *keyCampaignsRead
+}
+
+// keyCampaignsRead is the last KeyCampaigns read of a batch. The writer's
+// transaction holds the database's write lock from its BEGIN IMMEDIATE:
+// the campaigns it reads are locked as it reads them, so LockCampaigns
+// need not read them again when nothing was written since (linking reads
+// them, then locks them, with no write between).
+type keyCampaignsRead struct {
+	keys []string
+	held map[string][]string
+}
+
+// forget drops the read: something was written.
+func (r *keyCampaignsRead) forget() {
+	if r != nil {
+		r.keys, r.held = nil, nil
+	}
+}
 
 var _ report.BatchLinkTx = batchLinkTx{}
 
@@ -569,6 +589,7 @@ func (l batchLinkTx) peek(ctx context.Context, keys []string) ([]report.KeyState
 }
 
 func (l batchLinkTx) HoldKeysN(ctx context.Context, keys []string, n []int, at time.Time) ([]report.KeyState, int, error) {
+	l.last.forget()
 	states, err := l.holdKeysN(ctx, keys, n, at)
 	if err != nil {
 		return nil, 0, err
@@ -655,6 +676,9 @@ func (l batchLinkTx) KeyCampaigns(ctx context.Context, keys []string) (map[strin
 	if err != nil {
 		return nil, fmt.Errorf("campaigns holding: %w", err)
 	}
+	if l.last != nil {
+		l.last.keys, l.last.held = slices.Clone(keys), out
+	}
 	return out, nil
 }
 
@@ -662,6 +686,15 @@ func (l batchLinkTx) LockCampaigns(ctx context.Context, ids, keys []string) ([]r
 	cs, err := l.lockCampaigns(ctx, ids)
 	if err != nil {
 		return nil, nil, err
+	}
+	if l.last != nil && l.last.held != nil && slices.Equal(l.last.keys, keys) {
+		// Read under the write lock, nothing written since: as it is.
+		held := make(map[string][]string, len(l.last.held))
+		for k, ids := range l.last.held {
+			held[k] = slices.Clone(ids)
+		}
+		l.last.forget()
+		return cs, held, nil
 	}
 	held, err := l.KeyCampaigns(ctx, keys)
 	return cs, held, err
@@ -703,6 +736,7 @@ func (l batchLinkTx) CampaignRefsTaken(ctx context.Context, refs []string) (map[
 }
 
 func (l batchLinkTx) WriteLinks(ctx context.Context, w report.LinkWrites) error {
+	l.last.forget()
 	if len(w.Insert) > 0 {
 		if err := l.insertCampaigns(ctx, w.Insert); err != nil {
 			return err
