@@ -134,28 +134,25 @@ func (l linkTx) coveringEntry(ctx context.Context, key string) (string, error) {
 	return "", nil
 }
 
-func knownGoodKeys(ctx context.Context, tx *sql.Tx, keys []string) (map[string]bool, error) {
+// qKnownGoodKeys finds which of a JSON array of keys are on the
+// known-good list (one prepared statement whatever their number).
+const qKnownGoodKeys = `SELECT key FROM known_good WHERE key IN (SELECT value FROM json_each(?))`
+
+func (l linkTx) KnownGoodKeys(ctx context.Context, keys []string) (map[string]bool, error) {
 	out := map[string]bool{}
 	if len(keys) == 0 {
 		return out, nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT key FROM known_good WHERE key IN (`+marks(len(keys))+`)`, anys(keys)...)
+	err := l.s.queryJSON(ctx, l.tx, qKnownGoodKeys, keys, func(rs *sql.Rows) error {
+		var k string
+		err := rs.Scan(&k)
+		out[k] = true
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("known-good: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, fmt.Errorf("known-good: %w", err)
-		}
-		out[k] = true
-	}
-	return out, rows.Err()
-}
-
-func (l linkTx) KnownGoodKeys(ctx context.Context, keys []string) (map[string]bool, error) {
-	return knownGoodKeys(ctx, l.tx, keys)
+	return out, nil
 }
 
 func (l linkTx) CampaignsHolding(ctx context.Context, keys []string, except string) ([]string, error) {

@@ -78,7 +78,7 @@ func (t bulkTable) insertSQL(n int) string {
 func bulkStatements() []string {
 	out := []string{qContentKeys, qTakenRefs, qLastSources, qBumpContent, qPeekKeys, qHoldKeysN, qLabelKeys,
 		qKeyCampaigns, qLockCampaigns, qTakenCampaignRefs, qMergeReports, qMergeCampaigns, qInsertCampaigns,
-		qUpdateCampaigns, qFileReports}
+		qUpdateCampaigns, qFileReports, qKnownGoodKeys}
 	for _, t := range bulkTables {
 		for n := 1; n <= bulkChunk; n *= 2 {
 			out = append(out, t.insertSQL(n))
@@ -631,7 +631,7 @@ func (l batchLinkTx) holdKeysN(ctx context.Context, keys []string, n []int, _ ti
 	if len(fresh) == 0 {
 		return out, nil
 	}
-	entries, err := knownGoodKeys(ctx, l.tx, distinct(cands))
+	entries, err := l.KnownGoodKeys(ctx, distinct(cands))
 	if err != nil {
 		return nil, err
 	}
