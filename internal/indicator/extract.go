@@ -58,6 +58,13 @@ func Extract(text string) []Indicator {
 		}
 		rest = cutOut(rest, emails)
 	}
+	return appendPhones(out, seen, rest)
+}
+
+// appendPhones appends to out the phone numbers read in rest (text left
+// once links and addresses are cut out) that seen does not hold, at most
+// MaxExtracted, recording them in seen.
+func appendPhones(out []Indicator, seen map[string]bool, rest string) []Indicator {
 	if strings.IndexAny(rest, "0123456789") < 0 {
 		return out
 	}

@@ -61,9 +61,9 @@ func FuzzExtract(f *testing.F) {
 	})
 }
 
-// extractByReplace is Extract as first written, each pattern finding its
-// matches then replacing them in a second scan: FuzzExtractSameAsReplace
-// holds the one-scan Extract to its results.
+// extractByReplace is Extract as first written, the links and addresses
+// found, then replaced in a second scan: FuzzExtractSameAsReplace holds
+// the one-scan Extract to its results.
 func extractByReplace(text string) []Indicator {
 	var out []Indicator
 	seen := map[string]bool{}
@@ -86,24 +86,7 @@ func extractByReplace(text string) []Indicator {
 		}
 	}
 	rest = emailInText.ReplaceAllString(rest, " ")
-	for n := 0; rest != "" && n < MaxExtracted; {
-		loc := phoneInText.FindStringIndex(rest)
-		if loc == nil {
-			break
-		}
-		x, used := readPhone(rest[loc[0]:loc[1]])
-		if used == 0 {
-			rest = rest[loc[0]+1:]
-			continue
-		}
-		rest = rest[loc[0]+used:]
-		if !seen[x.Key()] {
-			seen[x.Key()] = true
-			out = append(out, x)
-			n++
-		}
-	}
-	return out
+	return appendPhones(out, seen, rest)
 }
 
 // FuzzExtractSameAsReplace: Extract finds what extractByReplace finds.
