@@ -280,7 +280,7 @@ type placeHit struct {
 }
 
 // matchPlace returns the first of tokens that holds for a report with
-// facts f, whose countries are read.
+// facts f (its countries kept: see Facts.withCountries).
 func matchPlace(tokens []string, f Facts) (placeHit, bool) {
 	for _, t := range tokens {
 		switch {
@@ -290,7 +290,7 @@ func matchPlace(tokens []string, f Facts) (placeHit, bool) {
 			}
 		case t == PlaceTokenForeign || isCountryToken(t):
 			for i, s := range f.Seen {
-				c := f.countries[i]
+				c := f.country(i)
 				if c == "" {
 					continue
 				}

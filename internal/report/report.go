@@ -355,7 +355,7 @@ func (s *Service) route(ctx context.Context, rules []Rule, in *Input, seen []See
 	if in.Abroad {
 		facts.Place = PlaceAbroad
 	}
-	facts = facts.withCountries() // once for both decisions
+	facts = facts.withCountries() // read at most once for both decisions
 	routes := Decide(rules, facts, now)
 	if name := s.localUnit(ctx, routes, facts.Place); name != "" {
 		facts.LocalUnit = name

@@ -69,20 +69,37 @@ type Facts struct {
 	// known (see LocalUnit); a route to SvcLocal says it.
 	LocalUnit string
 
-	// countries, when set, holds ValueCountry of each of Seen: read once
-	// for every rule (a phone number's country is read by parsing it).
-	countries []string
+	// countries, when set, keeps ValueCountry of each of Seen once a rule
+	// needed them, for the next rules (a phone number's country is read by
+	// parsing it).
+	countries *valueCountries
 }
 
-// withCountries returns f with the country of each value read.
+type valueCountries struct {
+	read bool
+	of   []string
+}
+
+// withCountries returns f able to keep its values' countries once read.
 func (f Facts) withCountries() Facts {
 	if f.countries == nil {
-		f.countries = make([]string, len(f.Seen))
-		for i, s := range f.Seen {
-			f.countries[i] = ValueCountry(s)
-		}
+		f.countries = &valueCountries{}
 	}
 	return f
+}
+
+// country returns ValueCountry(f.Seen[i]), reading every value's the first
+// time (f.countries set).
+func (f Facts) country(i int) string {
+	c := f.countries
+	if !c.read {
+		c.of = make([]string, len(f.Seen))
+		for j, s := range f.Seen {
+			c.of[j] = ValueCountry(s)
+		}
+		c.read = true
+	}
+	return c.of[i]
 }
 
 // Matches reports whether the rule applies to a report with facts f: every
