@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 	"time"
@@ -74,15 +75,25 @@ func (t bulkTable) insertSQL(n int) string {
 	return q.String()
 }
 
+// bulkSQL holds, for each table, insertSQL of 1, 2, 4 … bulkChunk rows,
+// by the power of two: the statements insertRows runs, built once.
+var bulkSQL = func() map[string][]string {
+	out := map[string][]string{}
+	for _, t := range bulkTables {
+		for n := 1; n <= bulkChunk; n *= 2 {
+			out[t.name] = append(out[t.name], t.insertSQL(n))
+		}
+	}
+	return out
+}()
+
 // bulkStatements are the statements of a batch prepared on the writer.
 func bulkStatements() []string {
 	out := []string{qContentKeys, qTakenRefs, qLastSources, qBumpContent, qPeekKeys, qHoldKeysN, qLabelKeys,
 		qKeyCampaigns, qLockCampaigns, qTakenCampaignRefs, qMergeReports, qMergeCampaigns, qInsertCampaigns,
 		qUpdateCampaigns, qFileReports, qKnownGoodKeys}
 	for _, t := range bulkTables {
-		for n := 1; n <= bulkChunk; n *= 2 {
-			out = append(out, t.insertSQL(n))
-		}
+		out = append(out, bulkSQL[t.name]...)
 	}
 	return out
 }
@@ -102,7 +113,7 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, t bulkTable, rows []
 			args = append(args, r...)
 		}
 		lo += n
-		q := t.insertSQL(n)
+		q := bulkSQL[t.name][bits.TrailingZeros(uint(n))]
 		if scan == nil {
 			if _, err := s.exec(ctx, tx, q, args...); err != nil {
 				return fmt.Errorf("%s: %w", t.name, classify(err))
