@@ -139,16 +139,10 @@ func (l linkTx) coveringEntry(ctx context.Context, key string) (string, error) {
 const qKnownGoodKeys = `SELECT key FROM known_good WHERE key IN (SELECT value FROM json_each(?))`
 
 func (l linkTx) KnownGoodKeys(ctx context.Context, keys []string) (map[string]bool, error) {
-	out := map[string]bool{}
 	if len(keys) == 0 {
-		return out, nil
+		return map[string]bool{}, nil
 	}
-	err := l.s.queryJSON(ctx, l.tx, qKnownGoodKeys, keys, func(rs *sql.Rows) error {
-		var k string
-		err := rs.Scan(&k)
-		out[k] = true
-		return err
-	})
+	out, err := l.s.queryJSONSet(ctx, l.tx, qKnownGoodKeys, keys)
 	if err != nil {
 		return nil, fmt.Errorf("known-good: %w", err)
 	}

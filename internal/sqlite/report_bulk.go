@@ -180,6 +180,19 @@ func jsonArg(v any) string {
 	return string(b)
 }
 
+// queryJSONSet runs q, whose one parameter is the JSON array of values
+// and whose rows are one string each, and returns those strings as a set.
+func (s *Store) queryJSONSet(ctx context.Context, tx *sql.Tx, q string, values []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := s.queryJSON(ctx, tx, q, values, func(rs *sql.Rows) error {
+		var v string
+		err := rs.Scan(&v)
+		out[v] = true
+		return err
+	})
+	return out, err
+}
+
 // queryJSON runs q, whose one parameter is the JSON array of values, and
 // calls scan for each row.
 func (s *Store) queryJSON(ctx context.Context, tx *sql.Tx, q string, values any, scan func(*sql.Rows) error) error {
@@ -397,13 +410,7 @@ func (s *Store) freeRefs(ctx context.Context, tx *sql.Tx, entries []report.Batch
 		for j, i := range todo {
 			refs[j] = subs[i].Case.Ref
 		}
-		taken := map[string]bool{}
-		err := s.queryJSON(ctx, tx, qTakenRefs, refs, func(rs *sql.Rows) error {
-			var r string
-			err := rs.Scan(&r)
-			taken[r] = true
-			return err
-		})
+		taken, err := s.queryJSONSet(ctx, tx, qTakenRefs, refs)
 		if err != nil {
 			return fmt.Errorf("references: %w", err)
 		}
@@ -733,13 +740,7 @@ func (l batchLinkTx) lockCampaigns(ctx context.Context, ids []string) ([]report.
 }
 
 func (l batchLinkTx) CampaignRefsTaken(ctx context.Context, refs []string) (map[string]bool, error) {
-	out := map[string]bool{}
-	err := l.s.queryJSON(ctx, l.tx, qTakenCampaignRefs, refs, func(rs *sql.Rows) error {
-		var r string
-		err := rs.Scan(&r)
-		out[r] = true
-		return err
-	})
+	out, err := l.s.queryJSONSet(ctx, l.tx, qTakenCampaignRefs, refs)
 	if err != nil {
 		return nil, fmt.Errorf("campaign references: %w", err)
 	}
