@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 )
@@ -80,7 +81,7 @@ func (c *committer) submit(ctx context.Context, entries []BatchEntry) ([]BatchFi
 	c.mu.Lock()
 	taken := f.taken
 	if !taken {
-		c.queue = removeFiling(c.queue, f)
+		c.queue = slices.DeleteFunc(c.queue, func(x *filing) bool { return x == f })
 	}
 	c.mu.Unlock()
 	if !taken {
@@ -89,15 +90,6 @@ func (c *committer) submit(ctx context.Context, entries []BatchEntry) ([]BatchFi
 	// Being written: wait for the commit, whose outcome is the caller's.
 	r := <-f.done
 	return r.filed, r.err
-}
-
-func removeFiling(q []*filing, f *filing) []*filing {
-	for i, x := range q {
-		if x == f {
-			return append(q[:i], q[i+1:]...)
-		}
-	}
-	return q
 }
 
 // run writes batches of the queued filings until none is left.

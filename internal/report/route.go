@@ -76,8 +76,7 @@ type Facts struct {
 }
 
 type valueCountries struct {
-	read bool
-	of   []string
+	of []string // nil until read
 }
 
 // withCountries returns f able to keep its values' countries once read.
@@ -92,12 +91,11 @@ func (f Facts) withCountries() Facts {
 // time (f.countries set).
 func (f Facts) country(i int) string {
 	c := f.countries
-	if !c.read {
+	if c.of == nil {
 		c.of = make([]string, len(f.Seen))
 		for j, s := range f.Seen {
 			c.of[j] = ValueCountry(s)
 		}
-		c.read = true
 	}
 	return c.of[i]
 }
